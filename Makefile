@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# wattlet build, in the libbpf-tools shape: objects in build/, quiet unless V=1.
+
+OUTPUT     ?= build
+CLANG      ?= clang
+CC         ?= gcc
+BPFTOOL    ?= bpftool
+LLVM_STRIP ?= llvm-strip
+PKG_CONFIG ?= pkg-config
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH       ?= $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/; s/ppc64le/powerpc/; s/s390x/s390/')
+VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+LIBS_PKG   := libbpf jansson libmicrohttpd zlib
+CFLAGS     ?= -g -O2
+CFLAGS     += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+              -std=gnu11 -D_GNU_SOURCE -DWATTLET_VERSION='"$(VERSION)"' \
+              -I$(OUTPUT) -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
+DEPFLAGS    = -MMD -MP
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz) -lelf -lm -lpthread
+CLI_LDLIBS := $(shell $(PKG_CONFIG) --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s%s\n' "$(1)" "$(patsubst $(abspath $(OUTPUT))/%,%,$(2))" "$(if $(3), $(3))";
+MAKEFLAGS += --no-print-directory
+endif
+
+BPF_APPS   := wattlet
+# The daemon: every user/*.c; its main() lives in main.c so tests can link the rest.
+LIB_SRCS   := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+CLI_SRCS   := $(wildcard user/wattctl/*.c)
+CLI_OBJS   := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(CLI_SRCS))
+SKELS      := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+BPFT_SRCS  := $(wildcard tests/bpf/*.c)
+BPFT_BINS  := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all clean test unit fuzz fuzz-build bench
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/wattlet $(if $(CLI_SRCS),$(OUTPUT)/wattctl)
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/user/wattctl $(OUTPUT)/tests $(OUTPUT)/fuzz:
+	$(Q)mkdir -p $@
+
+# vmlinux.h comes from the running kernel's BTF: see README, "Building".
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/%.h $(OUTPUT)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $(@:.o=.tmp.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.o=.tmp.o)
+	$(Q)rm -f $(@:.o=.tmp.o)
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user $(OUTPUT)/user/wattctl
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(OUTPUT)/libwattlet.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUTPUT)/wattlet: $(OUTPUT)/user/main.o $(OUTPUT)/libwattlet.a
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/wattctl: $(CLI_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(CLI_LDLIBS) -o $@
+
+# Unit tests (cmocka) link the daemon's library; BPF tests too.
+$(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $(DEPFLAGS) $< $(OUTPUT)/libwattlet.a $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/bpf_%: tests/bpf/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $(DEPFLAGS) $< $(OUTPUT)/libwattlet.a $(LDLIBS) -o $@
+
+# libFuzzer targets: each parser built with its own sources, sanitized.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -I$(OUTPUT) \
+               $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)clang $(FUZZ_CFLAGS) $< $(shell sed -n 's|^// fuzz-sources: *||p' $<) $(LDLIBS) -o $@
+
+tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+fuzz-build: $(FUZZ_BINS)
+
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	$(Q)for f in $(FUZZ_BINS); do echo "  FUZZ     $$f ($(FUZZ_SECONDS)s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -1 || exit 1; done
+
+test: tests-build fuzz-build
+	$(Q)tests/run.sh
+
+bench: all
+	$(Q)tools/bench/run.sh
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/user/wattctl/*.d $(OUTPUT)/tests/*.d)

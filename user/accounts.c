@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Delta and total bookkeeping for processes and cgroups. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "accounts.h"
+
+static __u64 field_gain(__u64 now, __u64 *last)
+{
+	__u64 g = now >= *last ? now - *last : now;
+
+	*last = now;
+	return g;
+}
+
+void usage__gain(const struct wl_usage *now, struct wl_usage *last, struct wl_usage *gain)
+{
+	gain->cpu_ns = field_gain(now->cpu_ns, &last->cpu_ns);
+	gain->wakeups = field_gain(now->wakeups, &last->wakeups);
+	gain->vcsw = field_gain(now->vcsw, &last->vcsw);
+	gain->ivcsw = field_gain(now->ivcsw, &last->ivcsw);
+	for (int i = 0; i < WL_MAX_COUNTERS; i++)
+		gain->counters[i] = field_gain(now->counters[i], &last->counters[i]);
+}
+
+void figures__from_usage(struct figures *f, const struct wl_usage *u)
+{
+	memset(f, 0, sizeof(*f));
+	f->cpu_seconds = u->cpu_ns / 1e9;
+	f->wakeups = u->wakeups;
+	f->context_switches = u->vcsw + u->ivcsw;
+}
+
+static __u64 proc_key(__u32 tgid, __u64 start_ns)
+{
+	return (start_ns << 32) | tgid;
+}
+
+static void drop_marked(struct idmap *m, bool (*drop)(void *), void (*release)(void *),
+			cgroup_retire_fn retire, void *ctx)
+{
+	size_t pos = 0, n = 0;
+	__u64 key, *keys;
+	void *val;
+
+	keys = malloc((m->len + 1) * sizeof(*keys));
+	if (!keys)
+		return;
+	while (idmap__next(m, &pos, &key, &val))
+		if (drop(val))
+			keys[n++] = key;
+	for (size_t i = 0; i < n; i++) {
+		val = idmap__del(m, keys[i]);
+		if (retire)
+			retire(ctx, val);
+		release(val);
+	}
+	free(keys);
+}
+
+static bool proc_done(void *v)
+{
+	struct proc_account *p = v;
+
+	return p->exited;
+}
+
+static bool cgroup_done(void *v)
+{
+	struct cgroup_account *c = v;
+
+	return c->gone && c->gone_intervals > 1;
+}
+
+static void cgroup_release(void *v)
+{
+	struct cgroup_account *c = v;
+
+	if (c)
+		free(c->path);
+	free(c);
+}
+
+void accounts__begin(struct accounts *a, cgroup_retire_fn retire, void *ctx)
+{
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	drop_marked(&a->procs, proc_done, free, NULL, NULL);
+	drop_marked(&a->cgroups, cgroup_done, cgroup_release, retire, ctx);
+	while (idmap__next(&a->procs, &pos, &key, &val)) {
+		struct proc_account *p = val;
+
+		tally__begin(&p->tally);
+		memset(p->counters_delta, 0, sizeof(p->counters_delta));
+		p->seen = false;
+	}
+	pos = 0;
+	while (idmap__next(&a->cgroups, &pos, &key, &val)) {
+		struct cgroup_account *c = val;
+
+		tally__begin(&c->tally);
+		memset(c->counters_delta, 0, sizeof(c->counters_delta));
+		c->seen = false;
+		if (c->gone)
+			c->gone_intervals++;
+	}
+}
+
+int accounts__proc(struct accounts *a, __u32 tgid, const struct wl_proc *kv, bool exited)
+{
+	__u64 key = proc_key(tgid, kv->start_ns);
+	struct proc_account *p = idmap__get(&a->procs, key);
+	struct wl_usage gain;
+	struct figures f;
+
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p || idmap__put(&a->procs, key, p)) {
+			free(p);
+			return -ENOMEM;
+		}
+		p->pid = tgid;
+		p->start_ns = kv->start_ns;
+	}
+	if (p->exited)
+		return 0;	/* final figures already in */
+	usage__gain(&kv->usage, &p->last, &gain);
+	figures__from_usage(&f, &gain);
+	tally__add(&p->tally, &f);
+	for (int i = 0; i < WL_MAX_COUNTERS; i++) {
+		p->counters_delta[i] += gain.counters[i];
+		p->counters.counters[i] += gain.counters[i];
+	}
+	memcpy(p->comm, kv->comm, sizeof(p->comm));
+	p->comm[WL_COMM_LEN - 1] = '\0';
+	p->cgroup_id = kv->cgroup_id;
+	p->seen = true;
+	if (exited) {
+		p->exited = true;
+		a->exited_procs++;
+	}
+	return 0;
+}
+
+int accounts__cgroup(struct accounts *a, __u64 id, const struct wl_cgroup *kv)
+{
+	struct cgroup_account *c = idmap__get(&a->cgroups, id);
+	struct wl_usage gain;
+	struct figures f;
+
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || idmap__put(&a->cgroups, id, c)) {
+			free(c);
+			return -ENOMEM;
+		}
+		c->id = id;
+	}
+	usage__gain(&kv->usage, &c->last, &gain);
+	figures__from_usage(&f, &gain);
+	tally__add(&c->tally, &f);
+	for (int i = 0; i < WL_MAX_COUNTERS; i++)
+		c->counters_delta[i] += gain.counters[i];
+	c->exits = kv->exits;
+	c->seen = true;
+	return 0;
+}
+
+static bool proc_lost(void *v)
+{
+	struct proc_account *p = v;
+
+	return !p->seen && !p->exited;
+}
+
+static void count_lost(struct accounts *a)
+{
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&a->procs, &pos, &key, &val))
+		a->lost_procs += proc_lost(val);
+}
+
+void accounts__end(struct accounts *a)
+{
+	count_lost(a);
+	drop_marked(&a->procs, proc_lost, free, NULL, NULL);
+}
+
+void accounts__free(struct accounts *a)
+{
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&a->procs, &pos, &key, &val))
+		free(val);
+	pos = 0;
+	while (idmap__next(&a->cgroups, &pos, &key, &val))
+		cgroup_release(val);
+	idmap__free(&a->procs);
+	idmap__free(&a->cgroups);
+}

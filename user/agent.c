@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Set up every stage, then collect, attribute, publish and print each interval. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "agent.h"
+#include "collector.h"
+#include "loader.h"
+#include "output.h"
+#include "report.h"
+#include "snapshot.h"
+
+#define TABLE_ROWS 15
+
+static const double duration_bounds[AGENT_DURATION_BUCKETS - 1] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+};
+
+struct agent {
+	const struct options *opt;
+	struct loader *loader;
+	struct collector *collector;
+	struct collection_stats stats;
+	double started_wall;
+};
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void stats_observe(struct collection_stats *s, double seconds)
+{
+	s->count++;
+	s->sum_s += seconds;
+	for (int i = 0; i < AGENT_DURATION_BUCKETS; i++)
+		if (i == AGENT_DURATION_BUCKETS - 1 || seconds <= duration_bounds[i])
+			s->buckets[i]++;
+	s->last_timestamp = wall_s();
+}
+
+static json_t *stats_json(const struct collection_stats *s)
+{
+	json_t *buckets = json_array();
+
+	for (int i = 0; i < AGENT_DURATION_BUCKETS; i++) {
+		json_t *le = i < AGENT_DURATION_BUCKETS - 1 ? json_real(duration_bounds[i]) :
+							      json_string("+Inf");
+
+		json_array_append_new(buckets, json_pack("{s:o, s:I}", "le", le, "count",
+							 (json_int_t)s->buckets[i]));
+	}
+	return json_pack("{s:f, s:I, s:o}", "sum", s->sum_s, "count", (json_int_t)s->count,
+			 "buckets", buckets);
+}
+
+static json_t *agent_json(const struct agent *a)
+{
+	json_t *counters = json_array();
+
+	for (int i = 0; i < a->loader->nr_counters; i++)
+		json_array_append_new(counters, json_string(a->opt->counters[i]));
+	return json_pack("{s:s, s:s, s:o, s:f, s:I, s:f, s:o}", "version", WATTLET_VERSION,
+			 "attach", a->loader->raw_tp ? "raw_tp" : "tp_btf", "counters", counters,
+			 "start_time", a->started_wall, "collections_total",
+			 (json_int_t)a->stats.count, "last_collection_timestamp",
+			 a->stats.last_timestamp, "collection_duration_seconds",
+			 stats_json(&a->stats));
+}
+
+/* The one serializer: every output reads what this builds. */
+static json_t *build_document(const struct agent *a)
+{
+	const struct collector *c = a->collector;
+	struct report_ctx rc = { .opt = a->opt, .interval_s = c->interval_s };
+	json_t *doc;
+
+	doc = json_pack("{s:f, s:f, s:{s:s}}", "timestamp", wall_s(), "interval_seconds",
+			c->interval_s, "node", "name", a->opt->node_name);
+	if (!doc)
+		return NULL;
+	collector__to_json(c, doc, &rc, NULL, NULL);
+	json_object_set_new(doc, "agent", agent_json(a));
+	return doc;
+}
+
+static int emit(const struct agent *a, const json_t *doc)
+{
+	switch (a->opt->output) {
+	case OUTPUT_JSON:
+		return output__json_line(stdout, doc);
+	case OUTPUT_TABLE:
+		return output__table(stdout, doc, TABLE_ROWS);
+	default:
+		return 0;
+	}
+}
+
+static int interval(struct agent *a)
+{
+	double t0 = monotonic_s();
+	json_t *doc;
+	int err;
+
+	err = collector__collect(a->collector, NULL, NULL);
+	if (err) {
+		fprintf(stderr, "wattlet: collection failed: %s\n", strerror(-err));
+		return err;
+	}
+	stats_observe(&a->stats, monotonic_s() - t0);
+	doc = build_document(a);
+	if (!doc)
+		return -ENOMEM;
+	snapshot__publish(doc);
+	doc = snapshot__get();
+	err = emit(a, doc);
+	json_decref(doc);
+	return err ? -EIO : 0;
+}
+
+static void sleep_until(double deadline)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)deadline,
+		.tv_nsec = (long)((deadline - (time_t)deadline) * 1e9),
+	};
+
+	/* EINTR (a signal) returns early; the loop checks stop */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static int loop(struct agent *a, volatile sig_atomic_t *stop)
+{
+	const struct options *o = a->opt;
+	double start = monotonic_s(), next = start;
+	int err = 0;
+
+	while (!*stop && !err) {
+		next += o->interval_s;
+		if (o->duration_s > 0 && next > start + o->duration_s + 1e-6)
+			break;
+		sleep_until(next);
+		if (*stop)
+			break;
+		err = interval(a);
+		/* after a long stall, skip missed ticks rather than burst */
+		while (next + o->interval_s < monotonic_s())
+			next += o->interval_s;
+	}
+	return err;
+}
+
+int agent__run(const struct options *o, volatile sig_atomic_t *stop)
+{
+	struct agent a = { .opt = o, .started_wall = wall_s() };
+	int err;
+
+	err = loader__open(&a.loader, o);
+	if (err)
+		return err;
+	err = collector__new(&a.collector, a.loader, o);
+	if (err)
+		goto out_loader;
+	err = loop(&a, stop);
+
+	collector__free(a.collector);
+out_loader:
+	loader__destroy(a.loader);
+	snapshot__clear();
+	return err;
+}

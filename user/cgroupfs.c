@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cgroup v2 discovery. A cgroup's id is the inode number of its directory
+ * in cgroup2 (kernfs node id), the same number BPF reads from kn->id.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cgroupfs.h"
+
+#define MAX_DEPTH 32
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static int unescape(const char *s, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			c = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		}
+		if (o + 1 >= size)
+			return -ENAMETOOLONG;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Field n (0-based, space separated) of a line, or NULL. */
+static const char *field(const char *line, const char *end, int n, size_t *len)
+{
+	const char *p = line, *q;
+
+	for (int i = 0; i < n; i++) {
+		p = memchr(p, ' ', end - p);
+		if (!p)
+			return NULL;
+		p++;
+	}
+	q = memchr(p, ' ', end - p);
+	*len = (q ? q : end) - p;
+	return p;
+}
+
+static int parse_line(const char *line, const char *end, char *out, size_t size)
+{
+	const char *sep = NULL, *mnt, *fstype;
+	size_t mlen, flen;
+
+	for (const char *p = line; p + 3 <= end; p++) {
+		if (p[0] == ' ' && p[1] == '-' && p[2] == ' ') {
+			sep = p + 3;
+			break;
+		}
+	}
+	if (!sep)
+		return -ENOENT;
+	fstype = field(sep, end, 0, &flen);
+	mnt = field(line, sep, 4, &mlen);
+	if (!fstype || !mnt || flen != 7 || strncmp(fstype, "cgroup2", 7))
+		return -ENOENT;
+	return unescape(mnt, mlen, out, size);
+}
+
+int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size)
+{
+	const char *line = text, *end;
+
+	while (*line) {
+		int err;
+
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		err = parse_line(line, end, out, size);
+		if (err != -ENOENT)
+			return err;
+		line = *end ? end + 1 : end;
+	}
+	return -ENOENT;
+}
+
+static int read_file(const char *path, char **out)
+{
+	size_t cap = 16384, len = 0;
+	char *buf = malloc(cap);
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f || !buf) {
+		int err = f ? -ENOMEM : -errno;
+
+		free(buf);
+		if (f)
+			fclose(f);
+		return err;
+	}
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+	}
+	buf[len] = '\0';
+	fclose(f);
+	*out = buf;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int cgroupfs__open(struct cgroupfs *fs, const char *root)
+{
+	char *text = NULL;
+	int err;
+
+	memset(fs, 0, sizeof(*fs));
+	if (root && *root) {
+		snprintf(fs->root, sizeof(fs->root), "%s", root);
+	} else {
+		err = read_file("/proc/self/mountinfo", &text);
+		if (err)
+			return err;
+		err = cgroupfs__parse_mountinfo(text, fs->root, sizeof(fs->root));
+		free(text);
+		if (err)
+			return err;
+	}
+	return cgroupfs__refresh(fs);
+}
+
+static void clear(struct idmap *m)
+{
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(m, &pos, &key, &val))
+		free(val);
+	idmap__free(m);
+}
+
+static void walk(struct idmap *m, int dirfd, char *rel, size_t len, int depth)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if (fstat(dirfd, &st) == 0) {
+		char *p = strdup(len ? rel : "/");
+
+		if (p && idmap__put(m, st.st_ino, p))
+			free(p);
+	}
+	if (depth >= MAX_DEPTH)
+		goto out_close;
+	d = fdopendir(dirfd);
+	if (!d)
+		goto out_close;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		int fd;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || len + n + 2 > PATH_MAX)
+			continue;
+		fd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		rel[len] = '/';
+		memcpy(rel + len + 1, de->d_name, n + 1);
+		walk(m, fd, rel, len + n + 1, depth + 1);
+		rel[len] = '\0';
+	}
+	closedir(d);
+	return;
+out_close:
+	close(dirfd);
+}
+
+int cgroupfs__refresh(struct cgroupfs *fs)
+{
+	char rel[PATH_MAX] = "";
+	struct idmap fresh = { 0 };
+	int fd = open(fs->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	walk(&fresh, fd, rel, 0, 0);
+	clear(&fs->paths);
+	fs->paths = fresh;
+	fs->last_walk = now_s();
+	fs->walks++;
+	return 0;
+}
+
+const char *cgroupfs__path(const struct cgroupfs *fs, __u64 id)
+{
+	return idmap__get(&fs->paths, id);
+}
+
+void cgroupfs__close(struct cgroupfs *fs)
+{
+	if (fs)
+		clear(&fs->paths);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The cgroup v2 mount and the paths of cgroup ids below it. */
+#ifndef __WATTLET_CGROUPFS_H
+#define __WATTLET_CGROUPFS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include "idmap.h"
+
+struct cgroupfs {
+	char root[PATH_MAX];	/* where cgroup2 is mounted */
+	struct idmap paths;	/* cgroup id -> path relative to root ("/" for root) */
+	double last_walk;	/* monotonic seconds */
+	unsigned long walks;
+};
+
+/*
+ * Find the first cgroup2 mount in mountinfo text. Writes the unescaped
+ * mount point to out. Returns 0, -ENOENT if there is none, -ENAMETOOLONG.
+ */
+int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size);
+
+/* root NULL or "": from /proc/self/mountinfo. */
+int cgroupfs__open(struct cgroupfs *fs, const char *root);
+/* Walk the tree again; ids no longer found are dropped from the cache. */
+int cgroupfs__refresh(struct cgroupfs *fs);
+/* The path of id, or NULL if unknown (after at most one refresh a call to lookup). */
+const char *cgroupfs__path(const struct cgroupfs *fs, __u64 id);
+void cgroupfs__close(struct cgroupfs *fs);
+
+#endif /* __WATTLET_CGROUPFS_H */

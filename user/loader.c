@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* BPF lifecycle: preflight -> open -> configure -> load -> attach, one cleanup path. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <linux/perf_event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "wattlet.h"
+#include "wattlet.skel.h"
+
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+#define PROC_CAP_DEFAULT 32768
+
+static bool verbose;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void loader__set_verbose(bool v)
+{
+	verbose = v;
+	libbpf_set_print(print_libbpf);
+}
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1U << (cap % 32));
+}
+
+/* One line saying what is missing and how to fix it. */
+static int preflight(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	bool bpf, perfmon, admin;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		fprintf(stderr, "wattlet: cannot read capabilities: %s\n", strerror(errno));
+		return -errno;
+	}
+	admin = has_cap(data, CAP_SYS_ADMIN);
+	bpf = has_cap(data, CAP_BPF) || admin;
+	perfmon = has_cap(data, CAP_PERFMON) || admin;
+	if (!bpf || !perfmon) {
+		fprintf(stderr, "wattlet: missing %s%s%s: run as root, or grant them "
+			"(setcap cap_bpf,cap_perfmon+ep wattlet; in Kubernetes, securityContext "
+			"capabilities add: [BPF, PERFMON])\n",
+			bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
+			perfmon ? "" : "CAP_PERFMON");
+		return -EPERM;
+	}
+	if (access(VMLINUX_BTF, R_OK)) {
+		fprintf(stderr, "wattlet: no kernel BTF at %s (%s): the kernel needs "
+			"CONFIG_DEBUG_INFO_BTF=y (most distribution kernels since 5.8 have it)\n",
+			VMLINUX_BTF, strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* As libbpf-tools' probe_tp_btf(): does a tp_btf program load here? */
+static bool probe_tp_btf(const char *name)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd, id = libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP);
+
+	if (id <= 0)
+		return false;
+	opts.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+/*
+ * Distance from a CPU's runqueue to its kernel_cpustat: both are per-CPU
+ * variables, and vmlinux BTF gives their offsets in the per-CPU section.
+ * 0 if either is missing (per-CPU times then stay 0).
+ */
+static __s64 kcpustat_from_rq(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	__s64 rq = -1, kc = -1;
+	int id;
+
+	if (!btf)
+		return 0;
+	id = btf__find_by_name_kind(btf, ".data..percpu", BTF_KIND_DATASEC);
+	sec = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	vs = sec ? btf_var_secinfos(sec) : NULL;
+	for (int i = 0; vs && i < btf_vlen(sec); i++) {
+		const char *name = btf__name_by_offset(btf, btf__type_by_id(btf, vs[i].type)->name_off);
+
+		if (!strcmp(name, "runqueues"))
+			rq = vs[i].offset;
+		else if (!strcmp(name, "kernel_cpustat"))
+			kc = vs[i].offset;
+	}
+	btf__free(btf);
+	if (rq < 0 || kc < 0) {
+		fprintf(stderr, "wattlet: kernel BTF has no per-CPU offsets for runqueues and "
+			"kernel_cpustat; per-CPU times are unavailable\n");
+		return 0;
+	}
+	return kc - rq;
+}
+
+static __u32 default_max_processes(void)
+{
+	unsigned long pid_max = PROC_CAP_DEFAULT;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &pid_max) != 1)
+			pid_max = PROC_CAP_DEFAULT;
+		fclose(f);
+	}
+	return pid_max < PROC_CAP_DEFAULT ? pid_max : PROC_CAP_DEFAULT;
+}
+
+static int counter_attr(const char *name, struct perf_event_attr *a)
+{
+	static const struct {
+		const char *name;
+		__u32 type;
+		__u64 config;
+	} known[] = {
+		{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
+		{ "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS },
+		{ "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES },
+		{ "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK },
+		{ "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK },
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (!strcmp(name, known[i].name)) {
+			memset(a, 0, sizeof(*a));
+			a->size = sizeof(*a);
+			a->type = known[i].type;
+			a->config = known[i].config;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void close_counters(struct loader *l)
+{
+	for (int i = 0; l->counter_fds && i < l->nr_counters * l->nr_cpus; i++)
+		if (l->counter_fds[i] >= 0)
+			close(l->counter_fds[i]);
+	free(l->counter_fds);
+	l->counter_fds = NULL;
+}
+
+/*
+ * Open the counters on every CPU. A counter the machine cannot count (no
+ * PMU) is logged once and left out; the others keep their order.
+ */
+static int open_counters(struct loader *l, const struct options *o)
+{
+	l->counter_fds = malloc(sizeof(int) * OPT_MAX_COUNTERS * l->nr_cpus);
+	if (!l->counter_fds)
+		return -ENOMEM;
+	for (int c = 0; c < o->nr_counters; c++) {
+		int *fds = l->counter_fds + l->nr_counters * l->nr_cpus, cpu, err = 0;
+		struct perf_event_attr attr;
+
+		counter_attr(o->counters[c], &attr);
+		for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+			fds[cpu] = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+			if (fds[cpu] < 0 && errno != ENODEV) { /* ENODEV: CPU not present */
+				err = -errno;
+				break;
+			}
+		}
+		if (err) {
+			while (--cpu >= 0)
+				if (fds[cpu] >= 0)
+					close(fds[cpu]);
+			fprintf(stderr, "wattlet: perf counter '%s' not available (%s)%s; "
+				"continuing without it\n", o->counters[c], strerror(-err),
+				err == -ENOENT || err == -EOPNOTSUPP ? ": no hardware PMU" : "");
+			continue;
+		}
+		l->nr_counters++;
+	}
+	return 0;
+}
+
+static int fill_counter_maps(struct loader *l)
+{
+	struct bpf_map *maps[] = { l->skel->maps.counter0, l->skel->maps.counter1,
+				   l->skel->maps.counter2 };
+
+	for (int c = 0; c < l->nr_counters; c++) {
+		for (int cpu = 0; cpu < l->nr_cpus; cpu++) {
+			int fd = l->counter_fds[c * l->nr_cpus + cpu];
+			__u32 key = cpu;
+
+			if (fd >= 0 && bpf_map__update_elem(maps[c], &key, sizeof(key), &fd,
+							   sizeof(fd), BPF_ANY))
+				return -errno;
+		}
+	}
+	return 0;
+}
+
+static void choose_programs(struct wattlet_bpf *skel, bool raw, bool counters)
+{
+	bpf_program__set_autoload(skel->progs.wl_free, !raw);
+	bpf_program__set_autoload(skel->progs.wl_wakeup, !raw);
+	bpf_program__set_autoload(skel->progs.wl_wakeup_new, !raw);
+	bpf_program__set_autoload(skel->progs.wl_switch, !raw && counters);
+	bpf_program__set_autoload(skel->progs.wl_free_raw, raw);
+	bpf_program__set_autoload(skel->progs.wl_wakeup_raw, raw);
+	bpf_program__set_autoload(skel->progs.wl_wakeup_new_raw, raw);
+	bpf_program__set_autoload(skel->progs.wl_switch_raw, raw && counters);
+}
+
+static int configure(struct loader *l, const struct options *o)
+{
+	struct wattlet_bpf *skel = l->skel;
+	__u32 counter_slots = l->nr_cpus;
+	int err;
+
+	l->max_processes = o->max_processes ? o->max_processes : default_max_processes();
+	l->max_cgroups = o->max_cgroups;
+	skel->rodata->targ_task_storage = !l->raw_tp;
+	skel->rodata->targ_nr_cpus = l->nr_cpus;
+	skel->rodata->targ_nr_counters = l->nr_counters;
+	skel->rodata->targ_kcpustat_from_rq = kcpustat_from_rq();
+	choose_programs(skel, l->raw_tp, l->nr_counters > 0);
+
+	err = bpf_map__set_max_entries(skel->maps.procs, l->max_processes);
+	err = err ?: bpf_map__set_max_entries(skel->maps.cgroups, l->max_cgroups);
+	/* the raw twins keep thread state in a hash: one slot per possible tid */
+	err = err ?: bpf_map__set_max_entries(skel->maps.thread_hash,
+					      l->raw_tp ? default_max_processes() * 4 : 1);
+	err = err ?: bpf_map__set_max_entries(skel->maps.cpu_times, l->nr_cpus);
+	err = err ?: bpf_map__set_max_entries(skel->maps.cpu_rq, l->nr_cpus);
+	err = err ?: bpf_map__set_max_entries(skel->maps.counter0, counter_slots);
+	err = err ?: bpf_map__set_max_entries(skel->maps.counter1, counter_slots);
+	err = err ?: bpf_map__set_max_entries(skel->maps.counter2, counter_slots);
+	return err;
+}
+
+int loader__open(struct loader **out, const struct options *o)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_level = verbose ? 1 : 0);
+	struct loader *l;
+	int err;
+
+	err = preflight();
+	if (err)
+		return err;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->nr_cpus = libbpf_num_possible_cpus();
+	if (l->nr_cpus <= 0 || l->nr_cpus > 1024) {
+		fprintf(stderr, "wattlet: unsupported CPU count %d\n", l->nr_cpus);
+		err = -EINVAL;
+		goto out_destroy;
+	}
+	l->raw_tp = o->raw_tracepoints || !probe_tp_btf("sched_wakeup");
+	if (l->raw_tp && !o->raw_tracepoints)
+		fprintf(stderr, "wattlet: tp_btf programs do not load here; using raw tracepoints\n");
+
+	err = open_counters(l, o);
+	if (err)
+		goto out_destroy;
+	l->skel = wattlet_bpf__open_opts(&open_opts);
+	if (!l->skel) {
+		err = -errno;
+		fprintf(stderr, "wattlet: failed to open BPF object: %s\n", strerror(-err));
+		goto out_destroy;
+	}
+	err = configure(l, o);
+	if (err) {
+		fprintf(stderr, "wattlet: failed to size BPF maps: %s\n", strerror(-err));
+		goto out_destroy;
+	}
+	err = wattlet_bpf__load(l->skel);
+	if (err) {
+		fprintf(stderr, "wattlet: failed to load BPF programs: %s%s\n", strerror(-err),
+			verbose ? "" : " (run with -v for the verifier log)");
+		goto out_destroy;
+	}
+	err = fill_counter_maps(l);
+	if (err) {
+		fprintf(stderr, "wattlet: failed to install perf counters: %s\n", strerror(-err));
+		goto out_destroy;
+	}
+	err = wattlet_bpf__attach(l->skel);
+	if (err) {
+		fprintf(stderr, "wattlet: failed to attach BPF programs: %s\n", strerror(-err));
+		goto out_destroy;
+	}
+	*out = l;
+	return 0;
+
+out_destroy:
+	loader__destroy(l);
+	return err;
+}
+
+int loader__iterate(struct loader *l)
+{
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	fd = bpf_iter_create(bpf_link__fd(l->skel->links.wl_iter_task));
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+void loader__destroy(struct loader *l)
+{
+	if (!l)
+		return;
+	wattlet_bpf__destroy(l->skel);
+	close_counters(l);
+	free(l);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Loads and attaches the BPF programs: open -> configure -> load -> attach. */
+#ifndef __WATTLET_LOADER_H
+#define __WATTLET_LOADER_H
+
+#include <stdbool.h>
+#include "options.h"
+
+struct wattlet_bpf;
+
+struct loader {
+	struct wattlet_bpf *skel;
+	struct bpf_link *iter_link;
+	bool raw_tp;			/* the raw tracepoint twins are attached */
+	int nr_cpus;
+	int nr_counters;
+	int *counter_fds;		/* nr_counters * nr_cpus perf event fds */
+	__u32 max_processes;
+	__u32 max_cgroups;
+};
+
+/* Set up libbpf logging; verbose shows debug lines and the verifier log. */
+void loader__set_verbose(bool verbose);
+/* Check privileges and BTF, then load and attach. One clear message on failure. */
+int loader__open(struct loader **out, const struct options *o);
+/* Run the task iterator once: fold every task's gain into the maps. */
+int loader__iterate(struct loader *l);
+void loader__destroy(struct loader *l);
+
+#endif /* __WATTLET_LOADER_H */

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The daemon's command line. Bad usage is reported here, once, with the flag named. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "options.h"
+
+enum {
+	OPT_INTERVAL = 256,
+	OPT_DURATION,
+	OPT_OUTPUT,
+	OPT_RAW_TP,
+	OPT_MAX_PROCESSES,
+	OPT_MAX_CGROUPS,
+	OPT_COUNTERS,
+	OPT_METER,
+	OPT_SYSFS_ROOT,
+	OPT_MODEL_IDLE_W,
+	OPT_MODEL_MAX_W,
+	OPT_MODEL_W_PER_GIB,
+	OPT_IDLE_WATTS,
+	OPT_MAX_WATTS,
+	OPT_IDLE_ATTRIBUTION,
+	OPT_SHARE_BY,
+	OPT_PUE,
+	OPT_CARBON,
+	OPT_POD_LOG_DIR,
+	OPT_CONTAINER_LOG_DIR,
+	OPT_CGROUP_ROOT,
+	OPT_RETAIN,
+	OPT_NODE_NAME,
+	OPT_LISTEN,
+	OPT_PROCESS_METRICS,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "raw-tracepoints", no_argument, NULL, OPT_RAW_TP },
+	{ "max-processes", required_argument, NULL, OPT_MAX_PROCESSES },
+	{ "max-cgroups", required_argument, NULL, OPT_MAX_CGROUPS },
+	{ "counters", required_argument, NULL, OPT_COUNTERS },
+	{ "meter", required_argument, NULL, OPT_METER },
+	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
+	{ "model-idle-watts", required_argument, NULL, OPT_MODEL_IDLE_W },
+	{ "model-max-watts", required_argument, NULL, OPT_MODEL_MAX_W },
+	{ "model-watts-per-gib", required_argument, NULL, OPT_MODEL_W_PER_GIB },
+	{ "idle-watts", required_argument, NULL, OPT_IDLE_WATTS },
+	{ "max-watts", required_argument, NULL, OPT_MAX_WATTS },
+	{ "idle-attribution", required_argument, NULL, OPT_IDLE_ATTRIBUTION },
+	{ "share-by", required_argument, NULL, OPT_SHARE_BY },
+	{ "pue", required_argument, NULL, OPT_PUE },
+	{ "carbon-intensity", required_argument, NULL, OPT_CARBON },
+	{ "pod-log-dir", required_argument, NULL, OPT_POD_LOG_DIR },
+	{ "container-log-dir", required_argument, NULL, OPT_CONTAINER_LOG_DIR },
+	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+	{ "retain", required_argument, NULL, OPT_RETAIN },
+	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "process-metrics", required_argument, NULL, OPT_PROCESS_METRICS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{},
+};
+
+void options__usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+"Usage: %s [OPTIONS]\n"
+"Per-process, per-cgroup and per-pod CPU time and energy, from eBPF.\n"
+"\n"
+"Collection:\n"
+"  --interval SECONDS        collect every SECONDS (default 2)\n"
+"  --duration SECONDS        stop after SECONDS; 0 runs until signalled (default 0)\n"
+"  --output json|table|none  JSON Lines or a top-like table on stdout\n"
+"                            (default: table on a terminal, else none)\n"
+"  --max-processes N         per-process map size (default min(pid_max, 32768))\n"
+"  --max-cgroups N           per-cgroup map size (default 8192)\n"
+"  --counters LIST           perf counters read at context switch, up to 3:\n"
+"                            cycles,instructions,cache-misses,cpu-clock,task-clock\n"
+"  --raw-tracepoints         use raw tracepoints even where tp_btf loads\n"
+"  -v, --verbose             libbpf debug output and the verifier log\n"
+"\n"
+"Energy:\n"
+"  --meter auto|rapl|hwmon|model   node energy source (default auto)\n"
+"  --sysfs-root DIR          read powercap and hwmon below DIR (default /sys)\n"
+"  --model-idle-watts W      model: idle watts per vCPU (default 0.74)\n"
+"  --model-max-watts W       model: full-load watts per vCPU (default 3.5)\n"
+"  --model-watts-per-gib W   model: watts per GiB of memory (default 0.392)\n"
+"  --idle-watts W            node idle power; default: learned\n"
+"  --max-watts W             reject readings above W (default 10000)\n"
+"  --idle-attribution none|cpu     also split idle energy by CPU share (default none)\n"
+"  --share-by cpu|cycles     split active energy by CPU time or cycles (default cpu)\n"
+"  --pue X                   facility energy = IT energy x X (default 1.0)\n"
+"  --carbon-intensity G      gCO2e per kWh; enables carbon totals (default off)\n"
+"\n"
+"Kubernetes:\n"
+"  --pod-log-dir DIR         kubelet pod logs (default /var/log/pods)\n"
+"  --container-log-dir DIR   kubelet container log links (default /var/log/containers)\n"
+"  --cgroup-root DIR         cgroup v2 mount (default: from /proc/self/mountinfo)\n"
+"  --retain SECONDS          keep a terminated pod's totals (default 600)\n"
+"  --node-name NAME          node label (default $NODE_NAME, else the host name)\n"
+"\n"
+"Serving:\n"
+"  --listen ADDR:PORT        HTTP address for /metrics and /api (default 127.0.0.1:9188;\n"
+"                            'none' disables the server)\n"
+"  --process-metrics top:N   export per-process series for the top N (default off)\n"
+"\n"
+"  -h, --help                this help\n"
+"      --version             print the version\n",
+		prog);
+}
+
+static void defaults(struct options *o)
+{
+	const char *node = getenv("NODE_NAME");
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 2;
+	o->output = isatty(STDOUT_FILENO) ? OUTPUT_TABLE : OUTPUT_NONE;
+	o->max_cgroups = 8192;
+	strcpy(o->meter, "auto");
+	strcpy(o->sysfs_root, "/sys");
+	o->model_idle_w = 0.74;
+	o->model_max_w = 3.5;
+	o->model_w_per_gib = 0.392;
+	o->idle_watts = -1;
+	o->max_watts = 10000;
+	o->pue = 1.0;
+	o->carbon_intensity = -1;
+	strcpy(o->pod_log_dir, "/var/log/pods");
+	strcpy(o->container_log_dir, "/var/log/containers");
+	o->retain_s = 600;
+	strcpy(o->listen, "127.0.0.1:9188");
+	if (node && *node)
+		snprintf(o->node_name, sizeof(o->node_name), "%s", node);
+	else if (gethostname(o->node_name, sizeof(o->node_name) - 1))
+		strcpy(o->node_name, "unknown");
+}
+
+static int bad(const char *flag, const char *val, const char *want)
+{
+	fprintf(stderr, "wattlet: invalid value '%s' for --%s: %s\n", val, flag, want);
+	return -EINVAL;
+}
+
+static int parse_double(const char *flag, const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "want a number from %g to %g", min, max);
+		return bad(flag, s, want);
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *flag, const char *s, __u32 min, __u32 max, __u32 *out)
+{
+	double v;
+	int err = parse_double(flag, s, min, max, &v);
+
+	if (err)
+		return err;
+	if (v != (__u32)v)
+		return bad(flag, s, "want a whole number");
+	*out = (__u32)v;
+	return 0;
+}
+
+static int parse_choice(const char *flag, const char *s, const char *const *choices, int *out)
+{
+	for (int i = 0; choices[i]; i++) {
+		if (!strcmp(s, choices[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return bad(flag, s, "see --help for the choices");
+}
+
+static int parse_path(const char *flag, const char *s, char *dst, size_t size)
+{
+	if (!*s || strlen(s) >= size)
+		return bad(flag, s, "want a non-empty path");
+	strcpy(dst, s);
+	return 0;
+}
+
+static int parse_counters(struct options *o, const char *s)
+{
+	static const char *const known[] = { "cycles", "instructions", "cache-misses",
+					     "cpu-clock", "task-clock", NULL };
+	char buf[256], *tok, *save = NULL;
+	int idx;
+
+	if (strlen(s) >= sizeof(buf))
+		return bad("counters", s, "list too long");
+	strcpy(buf, s);
+	o->nr_counters = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_choice("counters", tok, known, &idx))
+			return -EINVAL;
+		if (o->nr_counters == OPT_MAX_COUNTERS)
+			return bad("counters", s, "at most 3 counters");
+		strcpy(o->counters[o->nr_counters++], tok);
+	}
+	return 0;
+}
+
+static int parse_process_metrics(struct options *o, const char *s)
+{
+	__u32 n;
+
+	if (strncmp(s, "top:", 4))
+		return bad("process-metrics", s, "want top:N");
+	if (parse_u32("process-metrics", s + 4, 1, 100000, &n))
+		return -EINVAL;
+	o->process_metrics_top = n;
+	return 0;
+}
+
+static int parse_one(struct options *o, int c, const char *arg)
+{
+	static const char *const outputs[] = { "none", "json", "table", NULL };
+	static const char *const meters[] = { "auto", "rapl", "hwmon", "model", NULL };
+	static const char *const idles[] = { "none", "cpu", NULL };
+	static const char *const shares[] = { "cpu", "cycles", NULL };
+	int idx = 0, err;
+
+	switch (c) {
+	case OPT_INTERVAL:
+		return parse_double("interval", arg, 0.05, 3600, &o->interval_s);
+	case OPT_DURATION:
+		return parse_double("duration", arg, 0, 1e9, &o->duration_s);
+	case OPT_OUTPUT:
+		err = parse_choice("output", arg, outputs, &idx);
+		o->output = idx;
+		return err;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	case OPT_RAW_TP:
+		o->raw_tracepoints = true;
+		return 0;
+	case OPT_MAX_PROCESSES:
+		return parse_u32("max-processes", arg, 1, 1 << 24, &o->max_processes);
+	case OPT_MAX_CGROUPS:
+		return parse_u32("max-cgroups", arg, 1, 1 << 22, &o->max_cgroups);
+	case OPT_COUNTERS:
+		return parse_counters(o, arg);
+	case OPT_METER:
+		err = parse_choice("meter", arg, meters, &idx);
+		if (!err)
+			strcpy(o->meter, meters[idx]);
+		return err;
+	case OPT_SYSFS_ROOT:
+		return parse_path("sysfs-root", arg, o->sysfs_root, sizeof(o->sysfs_root));
+	case OPT_MODEL_IDLE_W:
+		return parse_double("model-idle-watts", arg, 0, 1000, &o->model_idle_w);
+	case OPT_MODEL_MAX_W:
+		return parse_double("model-max-watts", arg, 0, 1000, &o->model_max_w);
+	case OPT_MODEL_W_PER_GIB:
+		return parse_double("model-watts-per-gib", arg, 0, 100, &o->model_w_per_gib);
+	case OPT_IDLE_WATTS:
+		return parse_double("idle-watts", arg, 0, 1e6, &o->idle_watts);
+	case OPT_MAX_WATTS:
+		return parse_double("max-watts", arg, 1, 1e7, &o->max_watts);
+	case OPT_IDLE_ATTRIBUTION:
+		err = parse_choice("idle-attribution", arg, idles, &idx);
+		o->idle_attribution = idx;
+		return err;
+	case OPT_SHARE_BY:
+		err = parse_choice("share-by", arg, shares, &idx);
+		o->share_by = idx;
+		return err;
+	case OPT_PUE:
+		o->pue_set = true;
+		return parse_double("pue", arg, 1.0, 10.0, &o->pue);
+	case OPT_CARBON:
+		return parse_double("carbon-intensity", arg, 0, 10000, &o->carbon_intensity);
+	case OPT_POD_LOG_DIR:
+		return parse_path("pod-log-dir", arg, o->pod_log_dir, sizeof(o->pod_log_dir));
+	case OPT_CONTAINER_LOG_DIR:
+		return parse_path("container-log-dir", arg, o->container_log_dir,
+				  sizeof(o->container_log_dir));
+	case OPT_CGROUP_ROOT:
+		return parse_path("cgroup-root", arg, o->cgroup_root, sizeof(o->cgroup_root));
+	case OPT_RETAIN:
+		return parse_double("retain", arg, 0, 1e7, &o->retain_s);
+	case OPT_NODE_NAME:
+		return parse_path("node-name", arg, o->node_name, sizeof(o->node_name));
+	case OPT_LISTEN:
+		if (!strcmp(arg, "none")) {
+			o->listen[0] = '\0';
+			return 0;
+		}
+		if (!strchr(arg, ':'))
+			return bad("listen", arg, "want ADDR:PORT or none");
+		return parse_path("listen", arg, o->listen, sizeof(o->listen));
+	case OPT_PROCESS_METRICS:
+		return parse_process_metrics(o, arg);
+	}
+	return -EINVAL;
+}
+
+int options__parse(struct options *o, int argc, char **argv)
+{
+	int c;
+
+	defaults(o);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vh", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			options__usage(stdout, argv[0]);
+			return 1;
+		}
+		if (c == OPT_VERSION) {
+			printf("wattlet %s\n", WATTLET_VERSION);
+			return 1;
+		}
+		if (c == '?' || c == ':') {
+			fprintf(stderr, "wattlet: unknown option or missing value: '%s'\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (parse_one(o, c, optarg))
+			return -EINVAL;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "wattlet: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->model_max_w < o->model_idle_w) {
+		fprintf(stderr, "wattlet: --model-max-watts must be at least --model-idle-watts\n");
+		return -EINVAL;
+	}
+	return 0;
+}
