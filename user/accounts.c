@@ -69,7 +69,7 @@ static bool cgroup_done(void *v)
 {
 	struct cgroup_account *c = v;
 
-	return c->gone && c->gone_intervals > 1;
+	return c->gone && c->gone_intervals >= 1;
 }
 
 static void cgroup_release(void *v)

@@ -53,8 +53,8 @@ void figures__from_usage(struct figures *f, const struct wl_usage *u);
 typedef void (*cgroup_retire_fn)(void *ctx, const struct cgroup_account *c);
 
 /*
- * Start an interval: drop processes reported as exited and cgroups gone for
- * more than one interval (retire sees each first; may be NULL), zero deltas.
+ * Start an interval: drop processes reported as exited and cgroups reported
+ * gone in an earlier interval (retire sees each first; may be NULL), zero deltas.
  */
 void accounts__begin(struct accounts *a, cgroup_retire_fn retire, void *ctx);
 /* Take in one process's cumulative figures from the kernel. */

@@ -53,22 +53,26 @@ static const char *field(const char *line, const char *end, int n, size_t *len)
 	return p;
 }
 
+/*
+ * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER"
+ * The mount point is field 4; at least six fields stand before the " - ".
+ */
 static int parse_line(const char *line, const char *end, char *out, size_t size)
 {
-	const char *sep = NULL, *mnt, *fstype;
+	const char *dash = NULL, *mnt, *fstype;
 	size_t mlen, flen;
 
 	for (const char *p = line; p + 3 <= end; p++) {
 		if (p[0] == ' ' && p[1] == '-' && p[2] == ' ') {
-			sep = p + 3;
+			dash = p;
 			break;
 		}
 	}
-	if (!sep)
+	if (!dash || !field(line, dash, 5, &mlen))
 		return -ENOENT;
-	fstype = field(sep, end, 0, &flen);
-	mnt = field(line, sep, 4, &mlen);
-	if (!fstype || !mnt || flen != 7 || strncmp(fstype, "cgroup2", 7))
+	fstype = field(dash + 3, end, 0, &flen);
+	mnt = field(line, dash, 4, &mlen);
+	if (!fstype || !mnt || !mlen || flen != 7 || strncmp(fstype, "cgroup2", 7))
 		return -ENOENT;
 	return unescape(mnt, mlen, out, size);
 }
