@@ -63,6 +63,7 @@ need_node_modules() {
 		(flock 9 && cd "$DEPLOY_TOOLS" && npm ci --no-audit --no-fund --loglevel=error \
 			9>&-) 9>/tmp/wattlet-deploy-npm.lock >&2 || return 1
 	fi
+	export NODE_PATH="$DEPLOY_TOOLS/node_modules"
 }
 
 # The base, rendered the way kubectl apply -k will.
