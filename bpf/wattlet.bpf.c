@@ -132,18 +132,20 @@ static void usage_add(struct wl_usage *dst, const struct wl_usage *d)
 
 static struct wl_thread *thread_get(struct task_struct *task, bool create)
 {
-	__u64 start = BPF_CORE_READ(task, start_time);
 	struct wl_thread *t, zero = {};
+	__u64 start;
 	__u32 tid;
 
+	/* the hot path (wakeups): one storage lookup, no probe reads */
 	if (targ_task_storage) {
 		t = bpf_task_storage_get(&thread_store, task, 0,
 					 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 		if (t && !t->start_ns)
-			t->start_ns = start;
+			t->start_ns = BPF_CORE_READ(task, start_time);
 		return t;
 	}
 
+	start = BPF_CORE_READ(task, start_time);
 	tid = BPF_CORE_READ(task, pid);
 	t = bpf_map_lookup_elem(&thread_hash, &tid);
 	if (t && t->start_ns == start)
