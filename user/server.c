@@ -1,0 +1,620 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libmicrohttpd in a small thread pool. Limits keep hostile or numerous
+ * clients from starving the agent: a connection cap, a per-IP cap, an idle
+ * timeout, and a per-connection memory limit that makes MHD refuse
+ * oversized request lines and headers. Server threads run at a lower
+ * priority than the collector. /metrics renders once per published
+ * document and format; later scrapes of the same document share the bytes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include "api.h"
+#include "prom.h"
+#include "server.h"
+#include "snapshot.h"
+
+#define SERVER_THREADS		2
+#define SERVER_MAX_CONNECTIONS	128
+#define SERVER_MAX_PER_IP	32
+#define SERVER_IDLE_TIMEOUT_S	10
+#define SERVER_CONN_MEMORY	(32 * 1024)	/* request line + headers must fit */
+#define SERVER_BACKLOG		128
+#define SERVER_NICE		5		/* below the collector */
+#define PRERENDER_POLL_MS	20
+
+/* Rendered bytes shared by the cache and the responses that send them. */
+struct blob {
+	atomic_int refs;
+	size_t len;
+	char *data;
+};
+
+/*
+ * A rendered body and the document it was rendered from. lock guards the
+ * two pointers and is held only to swap them; render_lock is held while
+ * rendering, so a request that finds it taken serves the previous
+ * document's body instead of waiting.
+ */
+struct cache {
+	pthread_mutex_t lock;
+	pthread_mutex_t render_lock;
+	json_t *doc;
+	struct blob *blob;
+	atomic_bool wanted;	/* requested once: pre-render every new document */
+};
+
+enum cache_id {
+	CACHE_TEXT,
+	CACHE_TEXT_GZ,
+	CACHE_OM,
+	CACHE_OM_GZ,
+	CACHE_PODS,		/* /api/v1/pods with no filter */
+	NR_CACHES,
+};
+
+struct server {
+	struct MHD_Daemon *mhd;
+	int port;
+	int process_top;
+	atomic_bool ready;
+	struct cache cache[NR_CACHES];
+	pthread_t prerender;
+	bool prerender_started;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	bool stopping;
+};
+static const char index_text[] =
+	"wattlet: per-process, per-pod CPU time and energy.\n"
+	"\n"
+	"GET /metrics                      Prometheus text 0.0.4, or OpenMetrics 1.0 by Accept; gzip by Accept-Encoding\n"
+	"GET /api/v1/node                  node totals and agent state\n"
+	"GET /api/v1/pods[?namespace=NS]   pods with their containers\n"
+	"GET /api/v1/pods/NS/NAME          one pod\n"
+	"GET /api/v1/namespaces            namespaces\n"
+	"GET /api/v1/containers[?namespace=NS&pod=NAME]\n"
+	"GET /api/v1/processes[?namespace=NS&pod=NAME&limit=N&sort=power|energy|cpu]\n"
+	"GET /healthz                      the process is alive\n"
+	"GET /readyz                       programs attached and one collection done\n"
+	"\n"
+	"Units are in field and metric names; see docs/api.md.\n";
+
+static struct blob *blob__new(char *data, size_t len)
+{
+	struct blob *b = malloc(sizeof(*b));
+
+	if (!b) {
+		free(data);
+		return NULL;
+	}
+	atomic_init(&b->refs, 1);
+	b->data = data;
+	b->len = len;
+	return b;
+}
+
+static struct blob *blob__get(struct blob *b)
+{
+	if (b)
+		atomic_fetch_add(&b->refs, 1);
+	return b;
+}
+
+static void blob__put(void *p)
+{
+	struct blob *b = p;
+
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
+		free(b->data);
+		free(b);
+	}
+}
+
+static struct blob *render__metrics(json_t *doc, enum prom_format fmt, int top)
+{
+	struct prom_opts po = { .format = fmt, .process_top = top };
+	char *text;
+	size_t len;
+
+	if (prom__render(doc, &po, &text, &len))
+		return NULL;
+	return blob__new(text, len);
+}
+
+static struct blob *render__gzip(const struct blob *plain)
+{
+	char *gz;
+	size_t len;
+
+	if (!plain || prom__gzip(plain->data, plain->len, &gz, &len))
+		return NULL;
+	return blob__new(gz, len);
+}
+
+static struct blob *render__pods(json_t *doc)
+{
+	struct api_request req = { .path = "/api/v1/pods" };
+	struct api_reply rep = {};
+	char *s;
+
+	api__handle(doc, &req, &rep);
+	s = rep.status == 200 && rep.body ? json_dumps(rep.body, JSON_COMPACT) : NULL;
+	json_decref(rep.body);
+	return s ? blob__new(s, strlen(s)) : NULL;
+}
+
+static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, bool allow_stale);
+
+static struct blob *cache__render(struct server *s, enum cache_id id, json_t *doc)
+{
+	struct blob *plain, *b;
+
+	switch (id) {
+	case CACHE_TEXT:
+		return render__metrics(doc, PROM_TEXT, s->process_top);
+	case CACHE_OM:
+		return render__metrics(doc, PROM_OPENMETRICS, s->process_top);
+	case CACHE_TEXT_GZ:
+	case CACHE_OM_GZ:
+		/* The plain body of this very document, never a stale one. */
+		plain = cache__get(s, id == CACHE_TEXT_GZ ? CACHE_TEXT : CACHE_OM, doc, false);
+		b = render__gzip(plain);
+		blob__put(plain);
+		return b;
+	case CACHE_PODS:
+		return render__pods(doc);
+	default:
+		return NULL;
+	}
+}
+
+/* The cached body if it is doc's; else *stale gets the older one (or NULL). */
+static struct blob *cache__peek(struct cache *c, json_t *doc, struct blob **stale)
+{
+	struct blob *b = NULL;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->doc == doc)
+		b = blob__get(c->blob);
+	else if (stale)
+		*stale = blob__get(c->blob);
+	pthread_mutex_unlock(&c->lock);
+	return b;
+}
+
+/*
+ * doc's body, rendered at most once per document. With allow_stale, a
+ * request that finds a render under way gets the previous body at once.
+ */
+static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, bool allow_stale)
+{
+	struct cache *c = &s->cache[id];
+	struct blob *b, *stale = NULL;
+
+	atomic_store(&c->wanted, true);
+	b = cache__peek(c, doc, allow_stale ? &stale : NULL);
+	if (b)
+		return b;
+	if (stale && pthread_mutex_trylock(&c->render_lock))
+		return stale;
+	if (!stale)
+		pthread_mutex_lock(&c->render_lock);
+	blob__put(stale);
+	b = cache__peek(c, doc, NULL);
+	if (!b) {
+		b = cache__render(s, id, doc);
+		if (b) {
+			pthread_mutex_lock(&c->lock);
+			blob__put(c->blob);
+			json_decref(c->doc);
+			c->blob = blob__get(b);
+			c->doc = json_incref(doc);
+			pthread_mutex_unlock(&c->lock);
+		}
+	}
+	pthread_mutex_unlock(&c->render_lock);
+	return b;
+}
+
+/* Render each body that clients ask for as soon as a document is published. */
+static void *prerender__run(void *arg)
+{
+	struct server *s = arg;
+	json_t *doc, *last = NULL;
+	struct timespec ts;
+	int id;
+
+	setpriority(PRIO_PROCESS, gettid(), SERVER_NICE);
+	pthread_mutex_lock(&s->stop_lock);
+	while (!s->stopping) {
+		pthread_mutex_unlock(&s->stop_lock);
+		doc = snapshot__get();
+		if (doc && doc != last) {
+			for (id = 0; id < NR_CACHES; id++)
+				if (atomic_load(&s->cache[id].wanted))
+					blob__put(cache__get(s, id, doc, false));
+		}
+		json_decref(last);
+		last = doc;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += PRERENDER_POLL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&s->stop_lock);
+		if (!s->stopping)
+			pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &ts);
+	}
+	pthread_mutex_unlock(&s->stop_lock);
+	json_decref(last);
+	return NULL;
+}
+
+static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status,
+			       struct MHD_Response *r, const char *type)
+{
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int status,
+				    const char *text)
+{
+	return respond(c, status,
+		       MHD_create_response_from_buffer(strlen(text), (void *)text,
+						       MHD_RESPMEM_PERSISTENT),
+		       "text/plain; charset=utf-8");
+}
+
+/* Send body (stolen) as JSON. */
+static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned int status, json_t *body)
+{
+	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+	json_decref(body);
+	if (!s)
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	return respond(c, status, MHD_create_response_from_buffer_with_free_callback(strlen(s), s, free),
+		       "application/json");
+}
+
+/* A response that sends a cached body and drops its reference when done (NULL on failure). */
+static struct MHD_Response *response__blob(struct blob *b)
+{
+	struct MHD_Response *r;
+
+	if (!b)
+		return NULL;
+	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, blob__put, b);
+	if (!r)
+		blob__put(b);
+	return r;
+}
+
+static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
+{
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *enc =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	enum prom_format fmt = prom__negotiate(accept);
+	bool gz = prom__accepts_gzip(enc);
+	struct MHD_Response *r;
+	struct blob *b;
+	json_t *doc;
+
+	doc = snapshot__get();
+	if (!doc)
+		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection yet\n");
+	b = cache__get(s, fmt == PROM_OPENMETRICS ? (gz ? CACHE_OM_GZ : CACHE_OM) :
+						      (gz ? CACHE_TEXT_GZ : CACHE_TEXT),
+		       doc, true);
+	json_decref(doc);
+	r = response__blob(b);
+	if (!r)
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering failed\n");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	return respond(c, MHD_HTTP_OK, r, prom__content_type(fmt));
+}
+
+static enum MHD_Result arg__collect(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct api_request *req = cls;
+
+	if (req->nr_args < API_MAX_ARGS)
+		req->args[req->nr_args] = (struct api_arg){ .key = key, .val = value };
+	req->nr_args++;
+	return MHD_YES;
+}
+
+/* A cached body as JSON (the unfiltered pod list: large and asked for often). */
+static enum MHD_Result respond_cached(struct server *s, struct MHD_Connection *c,
+				      enum cache_id id, json_t *doc)
+{
+	struct MHD_Response *r = response__blob(cache__get(s, id, doc, true));
+
+	json_decref(doc);
+	if (!r)
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering failed\n");
+	return respond(c, MHD_HTTP_OK, r, "application/json");
+}
+
+static enum MHD_Result serve_api(struct server *s, struct MHD_Connection *c, const char *url)
+{
+	struct api_request req = { .path = url };
+	struct api_reply rep = {};
+	json_t *doc;
+
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg__collect, &req);
+	doc = snapshot__get();
+	if (doc && !req.nr_args && !strcmp(url, "/api/v1/pods"))
+		return respond_cached(s, c, CACHE_PODS, doc);
+	api__handle(doc, &req, &rep);
+	json_decref(doc);
+	return respond_json(c, rep.status, rep.body);
+}
+
+static enum MHD_Result serve_readyz(struct server *s, struct MHD_Connection *c)
+{
+	json_t *doc = snapshot__get();
+	bool ready = atomic_load(&s->ready) && doc;
+
+	json_decref(doc);
+	if (ready)
+		return respond_json(c, MHD_HTTP_OK, json_pack("{s:s}", "status", "ready"));
+	return respond_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    json_pack("{s:s, s:s}", "status", "not ready", "reason",
+				      doc ? "programs not attached" : "no collection yet"));
+}
+
+static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c, const char *url,
+				      const char *method, const char *version,
+				      const char *upload_data, size_t *upload_data_size,
+				      void **req_cls)
+{
+	struct server *s = cls;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET))
+		return respond_json(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				    api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
+	if (!strcmp(url, "/metrics"))
+		return serve_metrics(s, c);
+	if (!strncmp(url, "/api/", 5))
+		return serve_api(s, c, url);
+	if (!strcmp(url, "/healthz"))
+		return respond_json(c, MHD_HTTP_OK, json_pack("{s:s}", "status", "ok"));
+	if (!strcmp(url, "/readyz"))
+		return serve_readyz(s, c);
+	if (!strcmp(url, "/"))
+		return respond_text(c, MHD_HTTP_OK, index_text);
+	return respond_json(c, MHD_HTTP_NOT_FOUND,
+			    api__error(MHD_HTTP_NOT_FOUND, "no such endpoint '%.64s'", url));
+}
+
+static __thread bool thread_niced;
+
+/* Called in the serving thread: lower its priority once, so scrapes yield to collection. */
+static void server__on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+				  enum MHD_ConnectionNotificationCode code)
+{
+	if (thread_niced)
+		return;
+	thread_niced = true;
+	setpriority(PRIO_PROCESS, gettid(), SERVER_NICE);
+}
+
+/* "ADDR:PORT", "[V6]:PORT" or ":PORT" (all IPv4 addresses) into host and port. */
+static int listen__split(const char *spec, char *host, size_t hsz, char *port, size_t psz)
+{
+	const char *colon, *h = spec, *hend;
+
+	if (*spec == '[') {
+		hend = strchr(spec, ']');
+		if (!hend || hend[1] != ':')
+			return -EINVAL;
+		h = spec + 1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon)
+			return -EINVAL;
+		hend = colon;
+	}
+	if ((size_t)(hend - h) >= hsz || strlen(colon + 1) >= psz || !colon[1])
+		return -EINVAL;
+	snprintf(host, hsz, "%.*s", (int)(hend - h), h);
+	snprintf(port, psz, "%s", colon + 1);
+	if (!*host)
+		snprintf(host, hsz, "0.0.0.0");
+	return 0;
+}
+
+/* A listening socket, bound here so a busy port or a bad address fails with its errno. */
+static int listen__open(const char *spec, int *family)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	char host[128], port[16];
+	int fd, one = 1, err;
+
+	if (listen__split(spec, host, sizeof(host), port, sizeof(port)))
+		return -EINVAL;
+	err = getaddrinfo(host, port, &hints, &ai);
+	if (err)
+		return err == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto out_free;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SERVER_BACKLOG)) {
+		err = -errno;
+		close(fd);
+		goto out_free;
+	}
+	*family = ai->ai_family;
+	err = fd;
+out_free:
+	freeaddrinfo(ai);
+	return err;
+}
+
+static int listen__port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static struct server *server__alloc(const struct options *o)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	int id;
+
+	if (!s)
+		return NULL;
+	s->process_top = o->process_metrics_top;
+	atomic_init(&s->ready, false);
+	pthread_mutex_init(&s->stop_lock, NULL);
+	pthread_cond_init(&s->stop_cond, NULL);
+	for (id = 0; id < NR_CACHES; id++) {
+		pthread_mutex_init(&s->cache[id].lock, NULL);
+		pthread_mutex_init(&s->cache[id].render_lock, NULL);
+		atomic_init(&s->cache[id].wanted, false);
+	}
+	/* Scrapers almost always want gzipped text: have it ready for the first one. */
+	atomic_store(&s->cache[CACHE_TEXT_GZ].wanted, true);
+	return s;
+}
+
+static void server__free(struct server *s)
+{
+	int id;
+
+	for (id = 0; id < NR_CACHES; id++) {
+		blob__put(s->cache[id].blob);
+		json_decref(s->cache[id].doc);
+		pthread_mutex_destroy(&s->cache[id].lock);
+		pthread_mutex_destroy(&s->cache[id].render_lock);
+	}
+	pthread_cond_destroy(&s->stop_cond);
+	pthread_mutex_destroy(&s->stop_lock);
+	free(s);
+}
+
+static void prerender__stop(struct server *s)
+{
+	if (!s->prerender_started)
+		return;
+	pthread_mutex_lock(&s->stop_lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->stop_cond);
+	pthread_mutex_unlock(&s->stop_lock);
+	pthread_join(s->prerender, NULL);
+	s->prerender_started = false;
+}
+
+int server__start(struct server **out, const struct options *o)
+{
+	unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
+	struct server *s;
+	int fd, family = AF_INET, err;
+
+	*out = NULL;
+	s = server__alloc(o);
+	if (!s)
+		return -ENOMEM;
+	fd = listen__open(o->listen, &family);
+	if (fd < 0) {
+		err = fd;
+		fprintf(stderr, "wattlet: cannot listen on '%s': %s\n", o->listen,
+			err == -EINVAL ? "want ADDR:PORT" : strerror(-err));
+		goto out_free;
+	}
+	s->port = listen__port(fd);
+	if (family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (o->verbose)
+		flags |= MHD_USE_ERROR_LOG;
+	s->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, server__handle, s,
+		MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)SERVER_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SERVER_MAX_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVER_IDLE_TIMEOUT_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONN_MEMORY,
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_NOTIFY_CONNECTION, server__on_connection, s,
+		MHD_OPTION_END);
+	if (!s->mhd) {
+		err = -EIO;
+		fprintf(stderr, "wattlet: cannot start the HTTP server on '%s'\n", o->listen);
+		close(fd);
+		goto out_free;
+	}
+	err = -pthread_create(&s->prerender, NULL, prerender__run, s);
+	if (err) {
+		fprintf(stderr, "wattlet: cannot start the HTTP renderer: %s\n", strerror(-err));
+		goto out_stop;
+	}
+	s->prerender_started = true;
+	*out = s;
+	return 0;
+out_stop:
+	MHD_stop_daemon(s->mhd);
+out_free:
+	server__free(s);
+	return err;
+}
+
+void server__set_ready(struct server *s, bool ready)
+{
+	if (s)
+		atomic_store(&s->ready, ready);
+}
+
+int server__port(const struct server *s)
+{
+	return s ? s->port : -1;
+}
+
+void server__stop(struct server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->mhd);
+	prerender__stop(s);
+	server__free(s);
+}
