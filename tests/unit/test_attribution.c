@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Attribution: idle/active split, cgroup and process shares, the
+ * unattributed bucket, retirement, and the conservation identity checked
+ * over randomly generated accounts.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "attribution.h"
+
+#define REL 1e-9
+
+struct fixture {
+	struct options o;
+	struct accounts acc;
+	struct attribution at;
+	struct wl_cgroup cg[64];	/* cumulative kernel values, by cgroup id */
+	struct wl_proc pr[256];		/* by pid */
+};
+
+static void opts(struct options *o, ...)
+{
+	char *argv[32] = { "wattlet" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, o);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	assert_int_equal(options__parse(o, argc, argv), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	opts(&f->o, NULL);
+	attribution__init(&f->at, &f->o);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	accounts__free(&f->acc);
+	free(f);
+	return 0;
+}
+
+static void reconfigure(struct fixture *f, ...)
+{
+	char *argv[32] = { "wattlet" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, f);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	assert_int_equal(options__parse(&f->o, argc, argv), 0);
+	attribution__init(&f->at, &f->o);
+}
+
+/* This interval, cgroup id ran cpu_s more (and cycles more). */
+static void cgroup_runs(struct fixture *f, __u64 id, double cpu_s, __u64 cycles)
+{
+	f->cg[id].usage.cpu_ns += (__u64)llround(cpu_s * 1e9);
+	f->cg[id].usage.counters[0] += cycles;
+	assert_int_equal(accounts__cgroup(&f->acc, id, &f->cg[id]), 0);
+}
+
+static void proc_runs(struct fixture *f, __u32 pid, __u64 cgroup, double cpu_s, __u64 cycles)
+{
+	f->pr[pid].start_ns = 1000 + pid;
+	f->pr[pid].cgroup_id = cgroup;
+	f->pr[pid].usage.cpu_ns += (__u64)llround(cpu_s * 1e9);
+	f->pr[pid].usage.counters[0] += cycles;
+	assert_int_equal(accounts__proc(&f->acc, pid, &f->pr[pid], false), 0);
+}
+
+static struct cgroup_account *cgroup(struct fixture *f, __u64 id)
+{
+	struct cgroup_account *c = idmap__get(&f->acc.cgroups, id);
+
+	assert_non_null(c);
+	return c;
+}
+
+static struct proc_account *proc(struct fixture *f, __u32 pid)
+{
+	struct proc_account *p = idmap__get(&f->acc.procs, ((__u64)(1000 + pid) << 32) | pid);
+
+	assert_non_null(p);
+	return p;
+}
+
+static struct meter_reading reading(double joules, double span_s, double idle_hint)
+{
+	struct meter_reading r = { .meter = "rapl", .valid = true, .joules = joules,
+				   .span_s = span_s, .idle_watts_hint = idle_hint,
+				   .nr_zones = 1 };
+
+	snprintf(r.zones[0].name, sizeof(r.zones[0].name), "package-0");
+	r.zones[0].joules = r.zones[0].joules_total = joules;
+	r.zones[0].watts = joules / span_s;
+	r.zones[0].in_node_total = true;
+	return r;
+}
+
+static double cgroup_delta_sum(struct fixture *f)
+{
+	double sum = 0;
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&f->acc.cgroups, &pos, &key, &val))
+		sum += ((struct cgroup_account *)val)->tally.delta.energy_joules;
+	return sum;
+}
+
+static double cgroup_total_sum(struct fixture *f)
+{
+	double sum = 0;
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&f->acc.cgroups, &pos, &key, &val))
+		sum += ((struct cgroup_account *)val)->tally.total.energy_joules;
+	return sum;
+}
+
+static void assert_rel(double got, double want)
+{
+	double scale = fmax(fabs(want), 1e-12);
+
+	if (fabs(got - want) / scale > REL)
+		fail_msg("got %.17g want %.17g (rel %.3g)", got, want, fabs(got - want) / scale);
+}
+
+/*
+ * 100 J over 2 s with 10 W idle: 80 J active. Node busy 2 s, cgroups ran
+ * 1.0 s and 0.5 s: 40 J and 20 J, 20 J unattributed. Processes split their
+ * cgroup's share by CPU; what they do not account for stays the cgroup's.
+ */
+static void attribution_apply__cpu_shares__cgroups_procs_unattributed(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(100, 2, 10);
+
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1.0, 0);
+	cgroup_runs(f, 2, 0.5, 0);
+	proc_runs(f, 10, 1, 0.6, 0);
+	proc_runs(f, 11, 1, 0.2, 0);
+	proc_runs(f, 20, 2, 0.5, 0);
+	proc_runs(f, 30, 99, 0.3, 0);	/* cgroup not tracked */
+	attribution__apply(&f->at, &r, 2.0, &f->acc, &f->o);
+
+	assert_rel(f->at.idle_joules, 20);
+	assert_rel(f->at.active_joules, 80);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 40);
+	assert_rel(cgroup(f, 2)->tally.delta.energy_joules, 20);
+	assert_rel(f->at.unattributed_joules, 20);
+	assert_rel(proc(f, 10)->tally.delta.energy_joules, 24);
+	assert_rel(proc(f, 11)->tally.delta.energy_joules, 8);
+	assert_rel(proc(f, 20)->tally.delta.energy_joules, 20);
+	assert_float_equal(proc(f, 30)->tally.delta.energy_joules, 0, 0);
+	assert_float_equal(cgroup(f, 1)->tally.total.idle_energy_joules, 0, 0);
+	assert_rel(f->at.power_watts, 50);
+}
+
+/* --idle-watts wins over the model's idle term; idle never exceeds the energy. */
+static void attribution_apply__idle_watts_flag__used_and_capped(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(100, 2, 10);
+
+	reconfigure(f, "--idle-watts", "30", NULL);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1.0, 0);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	assert_rel(f->at.idle_joules, 60);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 40);
+
+	reconfigure(f, "--idle-watts", "500", NULL);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1.0, 0);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	assert_rel(f->at.idle_joules, 100);
+	assert_float_equal(f->at.active_joules, 0, 0);
+	assert_float_equal(cgroup(f, 1)->tally.delta.energy_joules, 0, 0);
+}
+
+/* No --idle-watts and no model hint: idle is the 5th percentile of observed power. */
+static void attribution_apply__no_hint__idle_learned_low_percentile(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	for (int i = 100; i >= 1; i--) {	/* 100 W down to 1 W, one interval each */
+		r = reading(i, 1, -1);
+		accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+		attribution__apply(&f->at, &r, 0, &f->acc, &f->o);
+	}
+	r = reading(60, 1, -1);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1.0, 0);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	/* 101 samples 1..100 and 60: the 6th smallest (nearest rank of 5 %) is 6 W */
+	assert_rel(f->at.idle_watts, 6);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 54);
+}
+
+static void attribution_apply__idle_attribution_cpu__idle_split_too(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(100, 2, 10);
+
+	reconfigure(f, "--idle-attribution", "cpu", NULL);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1.5, 0);
+	proc_runs(f, 10, 1, 0.5, 0);
+	attribution__apply(&f->at, &r, 2.0, &f->acc, &f->o);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 60);
+	assert_rel(cgroup(f, 1)->tally.delta.idle_energy_joules, 15);
+	assert_rel(proc(f, 10)->tally.delta.idle_energy_joules, 5);
+	assert_rel(f->at.unattributed_joules, 20);
+}
+
+/* --share-by cycles: cycles split what the tracked cgroups get, CPU sets that part. */
+static void attribution_apply__share_by_cycles__split_by_cycles(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(100, 1, 0);
+
+	reconfigure(f, "--counters", "cycles", "--share-by", "cycles", NULL);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 0.5, 3000);
+	cgroup_runs(f, 2, 0.5, 1000);
+	proc_runs(f, 10, 1, 0.5, 1500);
+	attribution__apply(&f->at, &r, 2.0, &f->acc, &f->o);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 37.5);
+	assert_rel(cgroup(f, 2)->tally.delta.energy_joules, 12.5);
+	assert_rel(proc(f, 10)->tally.delta.energy_joules, 18.75);
+	assert_rel(f->at.unattributed_joules, 50);
+}
+
+/* Cycles asked for but not counted: falls back to CPU time. */
+static void attribution_apply__cycles_without_counter__cpu(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(100, 1, 0);
+
+	reconfigure(f, "--share-by", "cycles", NULL);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 0.75, 0);
+	cgroup_runs(f, 2, 0.25, 9000);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 75);
+}
+
+/* A rejected reading attributes nothing and changes no total. */
+static void attribution_apply__rejected_reading__nothing_moves(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(100, 1, 0);
+
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1, 0);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	r.valid = false;
+	r.joules = 0;
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1, 0);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	assert_rel(f->at.energy_joules_total, 100);
+	assert_float_equal(cgroup(f, 1)->tally.delta.energy_joules, 0, 0);
+	assert_rel(cgroup(f, 1)->tally.total.energy_joules, 100);
+	assert_rel(f->at.power_watts, 100);
+	attribution__apply(&f->at, NULL, 1.0, &f->acc, &f->o);
+	assert_rel(f->at.energy_joules_total, 100);
+}
+
+/* Cgroups ran more than the node says was busy: all of it is shared, none unattributed. */
+static void attribution_apply__cgroups_exceed_busy__no_negative(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(10, 1, 0);
+
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 0.9, 0);
+	cgroup_runs(f, 2, 0.3, 0);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 7.5);
+	assert_true(f->at.unattributed_joules >= 0);
+	assert_rel(cgroup_delta_sum(f) + f->at.unattributed_joules, 10);
+}
+
+static void check_json_number(json_t *node, const char *key, double want)
+{
+	json_t *v = json_object_get(node, key);
+
+	if (!v)
+		fail_msg("missing %s", key);
+	assert_true(json_is_number(v));
+	assert_rel(json_number_value(v), want);
+}
+
+static void attribution_to_json__pue_and_carbon__node_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(3.6e6, 1000, 0);
+	json_t *node = json_object(), *zones;
+
+	reconfigure(f, "--pue", "1.18", "--carbon-intensity", "400", NULL);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 500, 0);
+	attribution__apply(&f->at, &r, 1000, &f->acc, &f->o);
+	attribution__to_json(&f->at, NULL, &r, node, &f->o);
+	check_json_number(node, "energy_joules_total", 3.6e6);
+	check_json_number(node, "active_energy_joules_total", 3.6e6);
+	check_json_number(node, "idle_energy_joules_total", 0);
+	check_json_number(node, "unattributed_energy_joules_total", 1.8e6);
+	check_json_number(node, "power_watts", 3600);
+	check_json_number(node, "pue", 1.18);
+	check_json_number(node, "facility_energy_joules_total", 3.6e6 * 1.18);
+	check_json_number(node, "carbon_intensity_grams_per_kwh", 400);
+	check_json_number(node, "carbon_grams_total", 1.18 * 400);	/* 1 kWh IT */
+	check_json_number(node, "meter_errors_total", 0);
+	assert_string_equal(json_string_value(json_object_get(node, "meter")), "none");
+	zones = json_object_get(node, "zones");
+	assert_int_equal(json_array_size(zones), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(zones, 0), "meter")),
+			    "rapl");
+	json_decref(node);
+
+	reconfigure(f, NULL);
+	node = json_object();
+	attribution__to_json(&f->at, NULL, NULL, node, &f->o);
+	assert_null(json_object_get(node, "facility_energy_joules_total"));
+	assert_null(json_object_get(node, "carbon_grams_total"));
+	assert_null(json_object_get(node, "pue"));
+	json_decref(node);
+}
+
+/* ---- property: conservation over random accounts ---- */
+
+static double rnd(void)
+{
+	return rand() / (double)RAND_MAX;
+}
+
+/* Random activity: cgroups come and go, procs run in them, some busy time is nobody's. */
+static double random_interval(struct fixture *f, int nr_cgroups)
+{
+	double busy = 0, cpu;
+
+	for (__u64 id = 1; id <= (__u64)nr_cgroups; id++) {
+		if (rnd() < 0.3)
+			continue;	/* not read this interval */
+		cpu = rnd() < 0.1 ? 0 : rnd() * rnd() * 2;
+		cgroup_runs(f, id, cpu, (__u64)(rnd() * 1e6));
+		busy += cpu;
+		for (__u32 k = 0; k < 3; k++) {
+			if (rnd() < 0.5)
+				proc_runs(f, id * 3 + k, id, cpu * rnd() * 0.5, (__u64)(rnd() * 1e5));
+		}
+	}
+	return busy + (rnd() < 0.2 ? 0 : rnd());	/* nobody's: kernel threads, irq */
+}
+
+/* Mark some cgroups gone: the next accounts__begin retires and drops them. */
+static void churn(struct fixture *f)
+{
+	struct cgroup_account *c;
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&f->acc.cgroups, &pos, &key, &val)) {
+		c = val;
+		if (!c->gone && rnd() < 0.02)
+			c->gone = true;
+	}
+}
+
+static void check_procs_within_cgroups(struct fixture *f)
+{
+	struct proc_account *p;
+	struct cgroup_account *c;
+	double sum[64] = { 0 };
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&f->acc.procs, &pos, &key, &val)) {
+		p = val;
+		assert_true(p->tally.delta.energy_joules >= 0);
+		if (p->cgroup_id < 64)
+			sum[p->cgroup_id] += p->tally.delta.energy_joules;
+	}
+	for (__u64 id = 0; id < 64; id++) {
+		c = idmap__get(&f->acc.cgroups, id);
+		if (c)
+			assert_true(sum[id] <= c->tally.delta.energy_joules * (1 + REL) + 1e-12);
+	}
+}
+
+static void run_property(struct fixture *f, unsigned int seed, int rounds)
+{
+	struct meter_reading r;
+	double busy, joules;
+
+	srand(seed);
+	for (int i = 0; i < rounds; i++) {
+		churn(f);
+		accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+		busy = random_interval(f, 40);
+		joules = rnd() < 0.05 ? 0 : rnd() * 500;
+		r = reading(joules, 0.5 + rnd() * 3, rnd() < 0.5 ? -1 : rnd() * 50);
+		r.valid = rnd() > 0.05;
+		attribution__apply(&f->at, &r, busy, &f->acc, &f->o);
+		accounts__end(&f->acc);
+
+		assert_true(f->at.unattributed_joules >= 0 && f->at.idle_joules >= 0);
+		assert_rel(cgroup_delta_sum(f) + f->at.unattributed_joules, f->at.active_joules);
+		assert_rel(f->at.active_joules + f->at.idle_joules, f->at.energy_joules);
+		assert_rel(cgroup_total_sum(f) + f->at.retired_joules_total +
+				   f->at.unattributed_joules_total,
+			   f->at.active_joules_total);
+		assert_rel(f->at.active_joules_total + f->at.idle_joules_total,
+			   f->at.energy_joules_total);
+		check_procs_within_cgroups(f);
+	}
+	assert_true(f->at.retired_joules_total > 0);	/* churn did retire some */
+	assert_true(f->at.unattributed_joules_total > 0);
+}
+
+static void attribution_apply__random_accounts__conserves(void **state)
+{
+	run_property(*state, 20261123, 3000);
+}
+
+static void attribution_apply__random_accounts_cycles_idle_cpu__conserves(void **state)
+{
+	struct fixture *f = *state;
+
+	reconfigure(f, "--counters", "cycles", "--share-by", "cycles", "--idle-attribution",
+		    "cpu", NULL);
+	run_property(f, 42, 3000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(attribution_apply__cpu_shares__cgroups_procs_unattributed, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__idle_watts_flag__used_and_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__no_hint__idle_learned_low_percentile, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__idle_attribution_cpu__idle_split_too, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__share_by_cycles__split_by_cycles, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__cycles_without_counter__cpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__rejected_reading__nothing_moves, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__cgroups_exceed_busy__no_negative, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_to_json__pue_and_carbon__node_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__random_accounts__conserves, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__random_accounts_cycles_idle_cpu__conserves, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The hwmon meter against fake hwmon trees: counters in µJ, gauges in µW. */
+#include "meter_test.h"
+
+#define HW "class/hwmon"
+
+struct fixture {
+	struct fake_sysfs fs;
+	struct options o;
+	struct meter *m;
+};
+
+static void put(struct fixture *f, const char *chip_dir, const char *file, const char *fmt,
+		unsigned long long v)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), HW "/%s/%s", chip_dir, file);
+	if (fmt)
+		assert_int_equal(fake__write(&f->fs, rel, fmt, v), 0);
+}
+
+static void chip(struct fixture *f, const char *dir, const char *name)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), HW "/%s/name", dir);
+	assert_int_equal(fake__write(&f->fs, rel, "%s", name), 0);
+}
+
+static void label(struct fixture *f, const char *dir, const char *file, const char *text)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), HW "/%s/%s", dir, file);
+	assert_int_equal(fake__write(&f->fs, rel, "%s", text), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(fake__open(&f->fs), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	meter__close(f->m);
+	fake__close(&f->fs);
+	free(f);
+	return 0;
+}
+
+static void open_hwmon(struct fixture *f, const char *meter)
+{
+	opts_from(&f->o, "--meter", meter, "--sysfs-root", f->fs.root, NULL);
+	assert_int_equal(meter__open(&f->m, &f->o), 0);
+	assert_string_equal(meter__name(f->m), "hwmon");
+}
+
+static void read_ok(struct fixture *f, double interval, struct meter_reading *r)
+{
+	struct meter_input in = input_of(interval);
+
+	assert_int_equal(meter__read(f->m, &in, r), 0);
+	assert_true(r->valid);
+	assert_string_equal(r->meter, "hwmon");
+}
+
+static void read_rejected(struct fixture *f, double interval, struct meter_reading *r)
+{
+	struct meter_input in = input_of(interval);
+	unsigned long long errors = meter__errors(f->m);
+
+	assert_int_equal(meter__read(f->m, &in, r), 0);
+	assert_false(r->valid);
+	assert_float_equal(r->joules, 0, 0);
+	assert_int_equal(meter__errors(f->m), errors + 1);
+}
+
+/* An ACPI power meter gauge: integrated with the trapezoid rule. */
+static void hwmon_read__power_gauge__integrated_over_time(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon0", "power_meter");
+	put(f, "hwmon0", "power1_average", "%llu", 25000000);	/* 25 W */
+	put(f, "hwmon0", "power1_input", "%llu", 99000000);	/* same sensor, not used */
+	open_hwmon(f, "auto");
+	read_ok(f, 2.0, &r);
+	assert_int_equal(r.nr_zones, 1);
+	assert_string_equal(r.zones[0].name, "power_meter/power1");
+	assert_float_equal(r.joules, 50.0, J_EPS);
+	assert_float_equal(r.zones[0].watts, 25.0, J_EPS);
+
+	put(f, "hwmon0", "power1_average", "%llu", 35000000);	/* 25 -> 35 W over 2 s */
+	read_ok(f, 2.0, &r);
+	assert_float_equal(r.joules, 60.0, J_EPS);
+	assert_float_equal(r.zones[0].joules_total, 110.0, J_EPS);
+}
+
+/* A gauge with only powerN_input is used too. */
+static void hwmon_read__power_input_only__used(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon3", "amdgpu");
+	put(f, "hwmon3", "power1_input", "%llu", 10000000);
+	open_hwmon(f, "hwmon");
+	read_ok(f, 0.5, &r);
+	assert_float_equal(r.joules, 5.0, J_EPS);
+}
+
+/* amd_energy: socket counter in the total, per-core counters detail. */
+static void hwmon_read__energy_counters__socket_not_cores(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon1", "amd_energy");
+	put(f, "hwmon1", "energy1_input", "%llu", 1000000);
+	label(f, "hwmon1", "energy1_label", "Ecore000");
+	put(f, "hwmon1", "energy2_input", "%llu", 2000000);
+	label(f, "hwmon1", "energy2_label", "Ecore001");
+	put(f, "hwmon1", "energy17_input", "%llu", 5000000);
+	label(f, "hwmon1", "energy17_label", "Esocket0");
+	open_hwmon(f, "hwmon");
+	put(f, "hwmon1", "energy1_input", "%llu", 4000000);
+	put(f, "hwmon1", "energy2_input", "%llu", 5000000);
+	put(f, "hwmon1", "energy17_input", "%llu", 15000000);
+	read_ok(f, 1.0, &r);
+	assert_int_equal(r.nr_zones, 3);
+	assert_float_equal(r.joules, 10.0, J_EPS);
+	assert_false(zone_named(&r, "amd_energy/energy1")->in_node_total);
+	assert_float_equal(zone_named(&r, "amd_energy/energy2")->joules, 3.0, J_EPS);
+}
+
+/* A chip with a counter and a gauge: the counter counts, the gauge is detail. */
+static void hwmon_read__counter_and_gauge__counter_counts(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon2", "cpu_meter");
+	put(f, "hwmon2", "energy1_input", "%llu", 0);
+	put(f, "hwmon2", "power1_input", "%llu", 7000000);
+	chip(f, "hwmon4", "psu");
+	put(f, "hwmon4", "power1_input", "%llu", 3000000);
+	open_hwmon(f, "hwmon");
+	put(f, "hwmon2", "energy1_input", "%llu", 14000000);
+	read_ok(f, 2.0, &r);
+	assert_float_equal(r.joules, 14.0 + 6.0, J_EPS);
+	assert_false(zone_named(&r, "cpu_meter/power1")->in_node_total);
+	assert_float_equal(zone_named(&r, "cpu_meter/power1")->joules, 14.0, J_EPS);
+}
+
+/* With an ACPI power meter, the platform total is that alone. */
+static void hwmon_read__power_meter_present__platform_only(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon0", "power_meter");
+	put(f, "hwmon0", "power1_average", "%llu", 100000000);
+	chip(f, "hwmon1", "amdgpu");
+	put(f, "hwmon1", "power1_average", "%llu", 30000000);
+	open_hwmon(f, "hwmon");
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 100.0, J_EPS);
+}
+
+/* Two chips of one name get distinct zone names. */
+static void hwmon_read__same_chip_name__distinct_zones(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon0", "amdgpu");
+	put(f, "hwmon0", "power1_average", "%llu", 1000000);
+	chip(f, "hwmon1", "amdgpu");
+	put(f, "hwmon1", "power1_average", "%llu", 2000000);
+	open_hwmon(f, "hwmon");
+	read_ok(f, 1.0, &r);
+	assert_int_equal(r.nr_zones, 2);
+	assert_non_null(zone_named(&r, "amdgpu/power1"));
+	assert_non_null(zone_named(&r, "amdgpu.hwmon1/power1"));
+	assert_float_equal(r.joules, 3.0, J_EPS);
+}
+
+static void hwmon_read__counter_backwards__rejected_then_rebaselined(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+
+	chip(f, "hwmon0", "meter");
+	put(f, "hwmon0", "energy1_input", "%llu", 9000000);
+	open_hwmon(f, "hwmon");
+	put(f, "hwmon0", "energy1_input", "%llu", 1000000);
+	capture__begin(&c);
+	read_rejected(f, 1.0, &r);
+	assert_non_null(strstr(capture__end(&c), "backwards"));
+	put(f, "hwmon0", "energy1_input", "%llu", 3000000);
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 2.0, J_EPS);
+}
+
+/* A garbage gauge value: that interval rejected, the gauge averaged over the span after. */
+static void hwmon_read__garbage_gauge__rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+	char rel[64];
+
+	chip(f, "hwmon0", "power_meter");
+	put(f, "hwmon0", "power1_average", "%llu", 10000000);
+	open_hwmon(f, "hwmon");
+	snprintf(rel, sizeof(rel), HW "/hwmon0/power1_average");
+	assert_int_equal(fake__write(&f->fs, rel, "n/a"), 0);
+	capture__begin(&c);
+	read_rejected(f, 1.0, &r);
+	assert_non_null(strstr(capture__end(&c), "garbage"));
+	put(f, "hwmon0", "power1_average", "%llu", 20000000);
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.span_s, 2.0, J_EPS);
+	assert_float_equal(r.joules, 30.0, J_EPS);	/* (10 + 20) / 2 W over 2 s */
+}
+
+static void hwmon_read__sensor_appears__rejected_once(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+
+	chip(f, "hwmon0", "power_meter");
+	put(f, "hwmon0", "power1_average", "%llu", 10000000);
+	open_hwmon(f, "hwmon");
+	put(f, "hwmon0", "power2_average", "%llu", 5000000);
+	capture__begin(&c);
+	read_rejected(f, 1.0, &r);
+	assert_non_null(strstr(capture__end(&c), "zones changed"));
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 15.0, J_EPS);
+}
+
+static void hwmon_read__above_max_watts__rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+
+	chip(f, "hwmon0", "power_meter");
+	put(f, "hwmon0", "power1_average", "%llu", 20000000000000ULL);	/* 20 MW */
+	open_hwmon(f, "hwmon");
+	capture__begin(&c);
+	read_rejected(f, 1.0, &r);
+	capture__end(&c);
+	put(f, "hwmon0", "power1_average", "%llu", 100000000);
+	read_rejected(f, 1.0, &r);	/* trapezoid with the absurd value */
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 100.0, J_EPS);
+}
+
+static void hwmon_open__no_sensors__enoent(void **state)
+{
+	struct fixture *f = *state;
+	struct captured c;
+	int ret;
+
+	chip(f, "hwmon0", "k10temp");
+	put(f, "hwmon0", "temp1_input", "%llu", 40000);
+	opts_from(&f->o, "--meter", "hwmon", "--sysfs-root", f->fs.root, NULL);
+	capture__begin(&c);
+	ret = meter__open(&f->m, &f->o);
+	assert_non_null(strstr(capture__end(&c), "no energy or power sensors"));
+	assert_int_equal(ret, -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(hwmon_read__power_gauge__integrated_over_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_input_only__used, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__energy_counters__socket_not_cores, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__counter_and_gauge__counter_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_meter_present__platform_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__same_chip_name__distinct_zones, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__counter_backwards__rejected_then_rebaselined, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__garbage_gauge__rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__sensor_appears__rejected_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__above_max_watts__rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_open__no_sensors__enoent, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
