@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# The daemon's command line and lifecycle: usage errors exit 2, a missing
+# privilege exits 1 with one clear line, JSON Lines carry the contract's
+# fields, SIGTERM detaches and exits 0.
+set -u
+fail=0
+check() { # description, condition...
+	local what=$1
+	shift
+	if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fail=1; fi
+}
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root to load BPF programs"
+	exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$WATTLET" --bogus >"$tmp/out" 2>"$tmp/err"
+check "unknown flag exits 2" [ $? -eq 2 ]
+check "unknown flag names it and prints usage" grep -q -- "--bogus" "$tmp/err"
+check "usage printed" grep -q "^Usage:" "$tmp/err"
+for bad in "--interval 0" "--interval abc" "--max-processes -1" "--output xml" "--pue 0.5" \
+	"--counters cycles,bogus" "--duration" "--process-metrics 5"; do
+	# shellcheck disable=SC2086
+	"$WATTLET" $bad >/dev/null 2>"$tmp/err"
+	rc=$?
+	check "bad value '$bad' exits 2" [ $rc -eq 2 ]
+done
+"$WATTLET" --help >"$tmp/out"
+check "--help exits 0 and documents --interval" grep -q -- "--interval" "$tmp/out"
+
+# Not root: one line that says what is missing, exit 1.
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$WATTLET" --duration 1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "unprivileged exits 1 (got $rc)" [ $rc -eq 1 ]
+check "unprivileged message names CAP_BPF" grep -q "missing CAP_BPF" "$tmp/err"
+check "unprivileged error is one line" [ "$(wc -l <"$tmp/err")" -eq 1 ]
+
+# JSON Lines: 3 documents in 3 s with the contract's fields.
+"$WATTLET" --output json --interval 1 --duration 3 >"$tmp/out" 2>"$tmp/err"
+check "json run exits 0" [ $? -eq 0 ]
+python3 - "$tmp/out" <<'PY' || fail=1
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+ok = True
+def need(cond, what):
+    global ok
+    print(("ok   " if cond else "FAIL ") + what)
+    ok &= bool(cond)
+need(len(docs) == 3, f"3 documents in 3 s at --interval 1 (got {len(docs)})")
+for d in docs:
+    for k in ("timestamp", "interval_seconds", "node", "cgroups", "processes"):
+        need(k in d, f"document has {k}")
+    n = d["node"]
+    for k in ("cpu_busy_seconds_total", "cpu_idle_seconds_total", "processes", "loss"):
+        need(k in n, f"node has {k}")
+    for c in d["cgroups"]:
+        need(all(k in c for k in ("id", "path", "cpu_seconds_total", "wakeups_total",
+                                  "context_switches_total")), f"cgroup {c.get('id')} fields")
+        need(c["path"] is None or c["path"].startswith("/"), "cgroup path is rooted")
+    for p in d["processes"]:
+        need(all(k in p for k in ("pid", "comm", "cgroup_id", "cpu_seconds_total",
+                                  "wakeups_total")), f"process {p.get('pid')} fields")
+        break
+busy = [d["node"]["cpu_busy_seconds_total"] for d in docs]
+need(busy == sorted(busy), "node busy is monotonic")
+sys.exit(0 if ok else 1)
+PY
+
+# SIGTERM: detach and exit 0; its programs (found through its fds) are gone afterwards.
+"$WATTLET" --output none >/dev/null 2>"$tmp/err" &
+pid=$!
+sleep 1.5
+ids=$(grep -h '^prog_id:' /proc/$pid/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u)
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM exits 0 (got $rc)" [ $rc -eq 0 ]
+check "programs were loaded while running ($(echo $ids | wc -w))" [ "$(echo $ids | wc -w)" -ge 3 ]
+sleep 0.5
+left=0
+for id in $ids; do bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1)); done
+check "no program of that agent left after exit ($left)" [ $left -eq 0 ]
+exit $fail
