@@ -6,11 +6,15 @@
 #include <string.h>
 #include <time.h>
 #include "agent.h"
+#include "attribution.h"
 #include "collector.h"
 #include "loader.h"
+#include "meter.h"
 #include "output.h"
 #include "report.h"
+#include "server.h"
 #include "snapshot.h"
+#include "workloads.h"
 
 #define TABLE_ROWS 15
 
@@ -22,8 +26,14 @@ struct agent {
 	const struct options *opt;
 	struct loader *loader;
 	struct collector *collector;
+	struct meter *meter;
+	struct meter_reading reading;	/* the last interval's */
+	struct attribution attribution;
+	struct workloads *workloads;
+	struct server *server;
 	struct collection_stats stats;
 	double started_wall;
+	double mem_gib;
 };
 
 static double wall_s(void)
@@ -73,6 +83,12 @@ static json_t *agent_json(const struct agent *a)
 			 stats_json(&a->stats));
 }
 
+static void label_process(const void *ctx, __u64 cgroup_id, const char **ns, const char **pod,
+			  const char **container)
+{
+	workloads__label(ctx, cgroup_id, ns, pod, container);
+}
+
 /* The one serializer: every output reads what this builds. */
 static json_t *build_document(const struct agent *a)
 {
@@ -84,7 +100,10 @@ static json_t *build_document(const struct agent *a)
 			c->interval_s, "node", "name", a->opt->node_name);
 	if (!doc)
 		return NULL;
-	collector__to_json(c, doc, &rc, NULL, NULL);
+	collector__to_json(c, doc, &rc, label_process, a->workloads);
+	attribution__to_json(&a->attribution, a->meter, &a->reading,
+			     json_object_get(doc, "node"), a->opt);
+	workloads__to_json(a->workloads, doc, &rc);
 	json_object_set_new(doc, "agent", agent_json(a));
 	return doc;
 }
@@ -101,22 +120,44 @@ static int emit(const struct agent *a, const json_t *doc)
 	}
 }
 
+/* Energy for the interval just collected, split across its cgroups and processes. */
+static void attribute(struct agent *a)
+{
+	const struct node_cpu *cpu = &a->collector->cpu;
+	double all = cpu->busy_delta_s + cpu->idle_delta_s;
+	struct meter_input in = {
+		.interval_s = a->collector->interval_s,
+		.utilisation = all > 0 ? cpu->busy_delta_s / all : 0,
+		.nr_cpus = cpu->nr_cpus,
+		.mem_gib = a->mem_gib,
+	};
+
+	meter__read(a->meter, &in, &a->reading);
+	attribution__apply(&a->attribution, &a->reading, cpu->busy_delta_s,
+			   &a->collector->acc, a->opt);
+}
+
 static int interval(struct agent *a)
 {
 	double t0 = monotonic_s();
 	json_t *doc;
 	int err;
 
-	err = collector__collect(a->collector, NULL, NULL);
+	err = collector__collect(a->collector, attribution__retire_cb, &a->attribution);
 	if (err) {
 		fprintf(stderr, "wattlet: collection failed: %s\n", strerror(-err));
 		return err;
 	}
+	attribute(a);
+	err = workloads__update(a->workloads, &a->collector->acc, monotonic_s());
+	if (err)
+		return err;
 	stats_observe(&a->stats, monotonic_s() - t0);
 	doc = build_document(a);
 	if (!doc)
 		return -ENOMEM;
 	snapshot__publish(doc);
+	server__set_ready(a->server, true);
 	doc = snapshot__get();
 	err = emit(a, doc);
 	json_decref(doc);
@@ -155,14 +196,46 @@ static int loop(struct agent *a, volatile sig_atomic_t *stop)
 	return err;
 }
 
+static double mem_total_gib(void)
+{
+	unsigned long long kib = 0;
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %llu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib / (1024.0 * 1024.0);
+}
+
+/* Energy, names and serving: the stages after collection. */
+static int open_stages(struct agent *a)
+{
+	const struct options *o = a->opt;
+	int err;
+
+	a->mem_gib = mem_total_gib();
+	attribution__init(&a->attribution, o);
+	err = meter__open(&a->meter, o);
+	err = err ?: workloads__new(&a->workloads, o);
+	if (err || !o->listen[0])
+		return err;
+	return server__start(&a->server, o);
+}
+
 int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 {
 	struct agent a = { .opt = o, .started_wall = wall_s() };
 	int err;
 
+	err = open_stages(&a);
+	if (err)
+		goto out_stages;
 	err = loader__open(&a.loader, o);
 	if (err)
-		return err;
+		goto out_stages;
 	err = collector__new(&a.collector, a.loader, o);
 	if (err)
 		goto out_loader;
@@ -171,6 +244,10 @@ int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 	collector__free(a.collector);
 out_loader:
 	loader__destroy(a.loader);
+out_stages:
+	server__stop(a.server);
+	workloads__free(a.workloads);
+	meter__close(a.meter);
 	snapshot__clear();
 	return err;
 }
