@@ -12,6 +12,9 @@
 #include "wattlet.skel.h"
 
 #define BATCH 1024
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* kernel-internal: "operation not supported" */
+#endif
 #define CGROUP_WALK_PERIOD_S 10.0
 
 double monotonic_s(void)
@@ -23,6 +26,21 @@ double monotonic_s(void)
 }
 
 typedef int (*entry_fn)(struct collector *c, const void *key, const void *val);
+
+/* Kernels before 5.6 have no batch operations: one key at a time. */
+static int read_map_by_key(struct collector *c, int fd, size_t ksz, size_t vsz, entry_fn fn)
+{
+	char key[16], next[16], val[sizeof(struct wl_proc) + sizeof(struct wl_cgroup)];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		if (!bpf_map_lookup_elem(fd, key, val))
+			fn(c, key, val);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
 
 /* Read every entry of a hash map, in batches where the kernel has them. */
 static int read_map(struct collector *c, int fd, size_t ksz, size_t vsz, entry_fn fn)
@@ -41,6 +59,11 @@ static int read_map(struct collector *c, int fd, size_t ksz, size_t vsz, entry_f
 		__u32 count = BATCH;
 
 		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, &opts);
+		if (err && first && (errno == EINVAL || errno == ENOTSUPP || errno == EOPNOTSUPP)) {
+			free(keys);
+			free(vals);
+			return read_map_by_key(c, fd, ksz, vsz, fn);
+		}
 		if (err) {
 			err = -errno;
 			if (err != -ENOENT)
