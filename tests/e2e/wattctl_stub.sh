@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# wattctl against a stand-in agent (wattctl_stub.py) whose answers and CPU
+# rates the test chose: JSON equals the API's, tables match golden files with
+# numbers masked, CPU cores match the stub's rates, -n/-A filter, and the
+# error paths (unreachable, 500, invalid JSON, wrong shape, timeout, bad
+# flags) exit 1 or 2 with one line naming the URL. Needs no root.
+set -uo pipefail
+: "${WATTCTL:?set WATTCTL to the built wattctl}"
+. tests/e2e/wattctl_lib.bash
+GOLD=tests/golden/wattctl
+tmp=$(mktemp -d /tmp/wattctl-stub.XXXXXX)
+stub=
+cleanup() {
+	[ -n "$stub" ] && kill "$stub" 2>/dev/null && wait "$stub" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+python3 tests/e2e/wattctl_stub.py "$tmp/port" 0.5 &
+stub=$!
+wait_file "$tmp/port" 10 || { echo "stub did not start"; exit 1; }
+S=http://127.0.0.1:$(cat "$tmp/port")
+export WATTLET_SERVER=$S
+W() { "$WATTCTL" "$@"; }
+
+# --- -o json is the API's document ------------------------------------------------
+# The stub publishes every 0.5 s: retry until two API reads around ours agree.
+json_matches_api() { # what api-path wattctl-args...
+	local what=$1 path=$2 i
+	shift 2
+	for i in 1 2 3 4 5 6; do
+		curl -sf "$S$path" >"$tmp/api1" && W -o json "$@" >"$tmp/ours" &&
+			curl -sf "$S$path" >"$tmp/api2" || { fail "$what: request failed"; return; }
+		json_equal "$tmp/api1" "$tmp/api2" || continue
+		if json_equal "$tmp/ours" "$tmp/api1"; then ok "$what: -o json equals GET $path"; else
+			fail "$what: -o json differs from GET $path"; diff <(python3 -m json.tool "$tmp/api1") \
+				<(python3 -m json.tool "$tmp/ours") | head -20
+		fi
+		return
+	done
+	fail "$what: the API never held still"
+}
+json_matches_api "top pods -A" /api/v1/pods top pods -A
+json_matches_api "top pods -n shop" "/api/v1/pods?namespace=shop" top pods -n shop
+json_matches_api "top pods (namespace default)" "/api/v1/pods?namespace=default" top pods
+json_matches_api "top containers --pod" "/api/v1/containers?namespace=default&pod=web-0" \
+	top containers --pod default/web-0
+json_matches_api "top namespaces" /api/v1/namespaces top namespaces
+json_matches_api "top processes" "/api/v1/processes?limit=2&sort=cpu" top processes --limit 2 --sort cpu
+json_matches_api "node" /api/v1/node node
+json_matches_api "get pod" /api/v1/pods/shop/cart-7f9c get pod shop/cart-7f9c
+
+# --- tables: golden files with numbers masked ----------------------------------------
+table_golden() { # golden-name wattctl-args...
+	local name=$1
+	shift
+	if W "$@" >"$tmp/table" 2>"$tmp/err"; then
+		mask_numbers <"$tmp/table" >"$tmp/masked"
+		golden "$tmp/masked" "$GOLD/$name" "$*"
+	else
+		fail "$*: exit $?: $(cat "$tmp/err")"
+	fi
+}
+table_golden stub_top_pods_all.txt top pods -A
+table_golden stub_top_pods_default.txt top pods
+table_golden stub_top_pods_wide.txt -o wide top pods -n shop
+table_golden stub_top_containers.txt top containers
+table_golden stub_top_namespaces.txt top namespaces --sort energy
+table_golden stub_top_processes.txt top processes --pod default/web-0
+table_golden stub_node.txt node
+table_golden stub_get_pod.txt get pod default/web-0
+
+# --- CPU cores against the rates the stub was given ----------------------------------
+# name -> cores: web-0 0.75, cart-7f9c 1.25, dns-1 0.05, idle-0 0 (tests/e2e/wattctl_stub.py)
+W top pods -A >"$tmp/rates" 2>&1
+python3 - "$tmp/rates" <<'EOF' && ok "CPU(cores) within 2% of the stub's rates" || fail "CPU(cores) off: $(cat "$tmp/rates")"
+import sys
+want = {"web-0": 0.75, "cart-7f9c": 1.25, "dns-1": 0.05, "idle-0": 0.0}
+rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
+got = {r[1]: float(r[2]) for r in rows}
+bad = [(n, got.get(n), w) for n, w in want.items() if n not in got or abs(got[n] - w) > 0.02 * w + 1e-9]
+print("rates:", got, "bad:", bad)
+sys.exit(1 if bad or len(got) != len(want) else 0)
+EOF
+W get pod default/web-0 >"$tmp/pod"
+cores=$(awk '/^CPU\(cores\):/ {print $2}' "$tmp/pod")
+python3 -c "import sys; sys.exit(abs(float('$cores') - 0.75) > 0.75 * 0.03)" &&
+	ok "get pod CPU $cores within 3% of 0.75 (no timestamp: timed by polls)" || fail "get pod CPU $cores, want 0.75"
+
+# --- -n and -A filter ----------------------------------------------------------------
+names() { awk 'NR > 1 {print $1}' | sort | tr '\n' ' '; }
+got=$(W top pods -n default | names)
+[ "$got" = "idle-0 web-0 " ] && ok "-n default: $got" || fail "-n default gave '$got'"
+got=$(W top pods -A | names)
+[ "$got" = "default default kube-system shop " ] && ok "-A: every namespace" || fail "-A gave '$got'"
+got=$(W top pods -n nosuch)
+[ "$got" = "No pods found in namespace nosuch." ] && ok "-n nosuch: none" || fail "-n nosuch gave '$got'"
+got=$(W top containers -n shop | names)
+[ "$got" = "cart-7f9c " ] && ok "top containers -n shop" || fail "top containers -n shop gave '$got'"
+got=$(W top namespaces -n shop | names)
+[ "$got" = "shop " ] && ok "top namespaces -n shop" || fail "top namespaces -n shop gave '$got'"
+got=$(W top pods -A --sort cpu --limit 2 | awk 'NR > 1 {printf "%s ", $2}')
+[ "$got" = "cart-7f9c web-0 " ] && ok "--sort cpu --limit 2" || fail "--sort cpu --limit 2 gave '$got'"
+
+# --- no colours off a terminal; --watch -------------------------------------------
+W top pods -A >"$tmp/plain"
+grep -q $'\033' "$tmp/plain" && fail "escape codes in piped output" || ok "no escape codes when piped"
+timeout --preserve-status -s INT 2.4 "$WATTCTL" -o json --watch=0.5 top pods -A >"$tmp/watch"
+rc=$?
+n=$(wc -l <"$tmp/watch")
+[ "$rc" = 0 ] && [ "$n" -ge 3 ] && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/watch" &&
+	ok "--watch -o json: $n JSON lines, exit 0 on SIGINT" || fail "--watch -o json: exit $rc, $n lines"
+if command -v script >/dev/null; then
+	timeout -s INT 2.5 script -qfec "$WATTCTL --watch=0.5 top pods -A" /dev/null >"$tmp/tty" 2>/dev/null
+	homes=$(grep -o $'\033\\[H' "$tmp/tty" | wc -l)
+	[ "$homes" -ge 2 ] && ok "--watch on a terminal redraws in place ($homes cursor homes)" ||
+		fail "--watch on a terminal: $homes cursor homes"
+fi
+
+# --- error paths ---------------------------------------------------------------------
+dead=http://127.0.0.1:$(closed_port)
+expect_rc 1 "unreachable server" -- W -s "$dead" top pods
+one_line_with "$tmp/err" "unreachable: one line naming the URL" "$dead/api/v1/pods"
+expect_rc 1 "unreachable server, -o json" -- W -o json -s "$dead" node
+one_line_with "$tmp/out" "unreachable, -o json: {\"error\"} naming the URL" '{"error":' "$dead/api/v1/node"
+expect_rc 1 "HTTP 500" -- W -s "$S/status500" top pods -A
+one_line_with "$tmp/err" "500: one line with the URL and the server's error" "$S/status500/api/v1/pods" "HTTP 500" "collector is sad"
+expect_rc 1 "invalid JSON" -- W -s "$S/garbage" top namespaces
+one_line_with "$tmp/err" "invalid JSON: one line naming the URL" "$S/garbage/api/v1/namespaces" "invalid JSON"
+expect_rc 1 "JSON of the wrong shape" -- W -s "$S/noitems" -o json top pods -A
+one_line_with "$tmp/out" "wrong shape: {\"error\"} naming the URL" '{"error":' "$S/noitems/api/v1/pods"
+expect_rc 1 "404 for a pod that is not there" -- W get pod default/nosuch
+one_line_with "$tmp/err" "404: one line" "HTTP 404" "/api/v1/pods/default/nosuch"
+start=$(date +%s.%N)
+expect_rc 1 "--timeout 0.5 against a server that stalls" -- W --timeout 0.5 -s "$S/slow" node
+python3 -c "import sys; sys.exit($(date +%s.%N) - $start > 3)" && ok "timeout honoured" || fail "timeout took too long"
+
+# --- usage errors: exit 2 ----------------------------------------------------------------
+for args in "top pods --bogus" "top pods -n a -A" "top pods --sort heat" "top pods --limit 0" \
+	"-o yaml node" "node -n x" "top pods --pod a" "top gadgets" "get pod" "get pod a/b/c" \
+	"--watch=-1 node" "--prometheus ftp://x top pods" "--prometheus http://x top processes" \
+	"--window 5 --prometheus http://x top pods" "--server localhost node" "" "top pods extra"; do
+	# shellcheck disable=SC2086
+	expect_rc 2 "usage error: wattctl $args" -- W $args
+	[ -s "$tmp/err" ] || fail "usage error '$args' printed nothing on stderr"
+done
+expect_rc 2 "usage error in JSON mode" -- W -o json top pods --limit x
+one_line_with "$tmp/out" "usage error in JSON mode is {\"error\"}" '{"error":' "--limit x"
+expect_rc 0 "--help" -- W --help
+grep -q "wattctl top pods" "$tmp/out" && ok "--help lists commands" || fail "--help: $(cat "$tmp/out")"
+expect_rc 0 "top pods --help" -- W top pods --help
+grep -q "^Usage: wattctl top pods" "$tmp/out" && ok "per-command help" || fail "top pods --help: $(cat "$tmp/out")"
+expect_rc 0 "help top" -- W help top
+
+summary

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * wattctl: per-pod CPU, power and energy from the command line, like
+ * `kubectl top` with energy added. The command table, the options every
+ * command shares, per-command help, and the --watch loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "http.h"
+#include "output.h"
+#include "wattctl.h"
+
+#ifndef WATTLET_VERSION
+#define WATTLET_VERSION "unknown"
+#endif
+
+struct cmd {
+	const char *words[2];		/* "top", "pods"; NULL-padded */
+	const char *const *aliases;	/* other spellings of words[1] */
+	int (*run)(struct wattctl *c);
+	int (*run_prom)(struct wattctl *c); /* NULL: not available with --prometheus */
+	unsigned int opts;		/* OPTF_* it accepts */
+	const char *synopsis;
+	const char *help;
+};
+
+static const char *const pod_aliases[] = { "pod", "po", NULL };
+static const char *const container_aliases[] = { "container", NULL };
+static const char *const namespace_aliases[] = { "namespace", "ns", NULL };
+static const char *const process_aliases[] = { "process", "ps", NULL };
+
+static int cmd_get_pod_arg(struct wattctl *c);
+
+static const struct cmd commands[] = {
+	{ { "top", "pods" }, pod_aliases, cmd_top_pods, prom__top_pods,
+	  OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
+	  "top pods [-n NS | -A] [--sort power|energy|cpu] [--limit N]",
+	  "CPU (cores), power and energy of each pod, biggest first. Without -n or -A,\n"
+	  "the pods of namespace \"default\", as kubectl does. With --prometheus, every\n"
+	  "node's pods, with a NODE column.\n" },
+	{ { "top", "containers" }, container_aliases, cmd_top_containers, NULL,
+	  OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
+	  "top containers [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
+	  "CPU, power and energy of each container, of all namespaces unless -n.\n" },
+	{ { "top", "namespaces" }, namespace_aliases, cmd_top_namespaces, prom__top_namespaces,
+	  OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
+	  "top namespaces [-n NS] [--sort KEY] [--limit N]",
+	  "CPU, power and energy of each namespace. With --prometheus, per node.\n" },
+	{ { "top", "processes" }, process_aliases, cmd_top_processes, NULL,
+	  OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
+	  "top processes [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
+	  "CPU, power and energy of each process, with its namespace, pod and container.\n" },
+	{ { "node", NULL }, NULL, cmd_node, NULL, 0, "node",
+	  "The node: CPU utilisation, power, energy (active, idle, by zone), the meter,\n"
+	  "PUE and carbon when the agent is configured with them.\n" },
+	{ { "get", "pod" }, pod_aliases + 1, cmd_get_pod_arg, NULL, OPTF_NAMESPACE,
+	  "get pod NS/NAME", "One pod's figures, with its containers.\n" },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char *global_help =
+	"Global options:\n"
+	"  -o, --output table|wide|json  table (default), more columns, or the API's JSON document\n"
+	"  -w, --watch[=SECONDS]       repeat every SECONDS (default 2), redrawn in place on a terminal\n"
+	"  -s, --server URL            the agent (default $WATTLET_SERVER, else " WATTCTL_DEFAULT_SERVER ")\n"
+	"      --prometheus URL        ask Prometheus for every node instead (top pods, top namespaces)\n"
+	"      --window RANGE          PromQL range for CPU rates (default 1m)\n"
+	"      --timeout SECONDS       per request (default 10)\n"
+	"  -h, --help                  this help, or a command's with the command\n"
+	"  -V, --version\n"
+	"Sort keys: power (default), energy, cpu. Exit status: 0 ok, 1 error, 2 usage.\n";
+
+static void usage_all(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: wattctl [OPTIONS] COMMAND\n\nCommands:\n");
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  wattctl %s\n", commands[i].synopsis);
+	fprintf(f, "  wattctl help [COMMAND]\n\n%s", global_help);
+}
+
+static void usage_cmd(FILE *f, const struct cmd *cmd)
+{
+	fprintf(f, "Usage: wattctl %s [OPTIONS]\n\n%s\n%s", cmd->synopsis, cmd->help, global_help);
+}
+
+/* Usage errors: one line, a pointer to --help, exit 2. */
+static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_err(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p_err("%s", msg);
+	if (!output__json())
+		fprintf(stderr, "Try 'wattctl --help'.\n");
+	return EXIT_USAGE;
+}
+
+enum {
+	OPT_PROMETHEUS = 256,
+	OPT_SORT,
+	OPT_LIMIT,
+	OPT_POD,
+	OPT_WINDOW,
+	OPT_TIMEOUT,
+};
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "watch", optional_argument, NULL, 'w' },
+	{ "server", required_argument, NULL, 's' },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "namespace", required_argument, NULL, 'n' },
+	{ "all-namespaces", no_argument, NULL, 'A' },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "pod", required_argument, NULL, OPT_POD },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+struct args {
+	struct wattctl *c;
+	bool help;
+	bool version;
+	char bad[256];		/* the first usage error; reported once -o is known */
+	char pod_buf[512];
+};
+
+static void args__bad(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void args__bad(struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->bad[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->bad, sizeof(a->bad), fmt, ap);
+	va_end(ap);
+}
+
+static bool parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 86400)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A PromQL duration: digits and a unit, repeated ("1m", "1h30m"). */
+static bool valid_range(const char *s)
+{
+	const char *p = s;
+
+	if (!*p)
+		return false;
+	while (*p) {
+		if (!strchr("0123456789", *p))
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (!strncmp(p, "ms", 2))
+			p += 2;
+		else if (*p && strchr("smhdwy", *p))
+			p++;
+		else
+			return false;
+	}
+	return strlen(s) < 32;
+}
+
+static bool valid_url(const char *s)
+{
+	return (!strncmp(s, "http://", 7) && s[7]) || (!strncmp(s, "https://", 8) && s[8]);
+}
+
+/* Split "NS/NAME" into buf; both parts non-empty, one slash. */
+static bool split_pod(const char *s, char *buf, size_t len, const char **ns, const char **name)
+{
+	char *slash;
+
+	if (strlen(s) >= len)
+		return false;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash || slash == buf || !slash[1] || strchr(slash + 1, '/'))
+		return false;
+	*slash = '\0';
+	*ns = buf;
+	*name = slash + 1;
+	return true;
+}
+
+static void args__one(struct args *a, int opt, const char *arg)
+{
+	struct wattctl *c = a->c;
+	char *end;
+
+	switch (opt) {
+	case 'o':
+		if (!strcmp(arg, "table"))
+			c->format = OUT_TABLE;
+		else if (!strcmp(arg, "wide"))
+			c->format = OUT_WIDE;
+		else if (!strcmp(arg, "json"))
+			c->format = OUT_JSON;
+		else
+			args__bad(a, "-o %s: want table, wide or json", arg);
+		break;
+	case 'w':
+		c->watch = true;
+		if (arg && !parse_seconds(arg, &c->watch_s))
+			args__bad(a, "--watch=%s: want a number of seconds > 0", arg);
+		break;
+	case 's':
+		c->server = arg;
+		break;
+	case OPT_PROMETHEUS:
+		c->prometheus = arg;
+		break;
+	case 'n':
+		c->namespace = arg;
+		c->given |= OPTF_NAMESPACE;
+		if (!*arg)
+			args__bad(a, "-n: empty namespace");
+		break;
+	case 'A':
+		c->all_namespaces = true;
+		c->given |= OPTF_ALL;
+		break;
+	case OPT_SORT:
+		c->given |= OPTF_SORT;
+		if (!strcmp(arg, "power"))
+			c->sort = SORT_POWER;
+		else if (!strcmp(arg, "energy"))
+			c->sort = SORT_ENERGY;
+		else if (!strcmp(arg, "cpu"))
+			c->sort = SORT_CPU;
+		else
+			args__bad(a, "--sort %s: want power, energy or cpu", arg);
+		break;
+	case OPT_LIMIT:
+		c->given |= OPTF_LIMIT;
+		errno = 0;
+		c->limit = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || c->limit <= 0 || c->limit > 1000000)
+			args__bad(a, "--limit %s: want a whole number from 1", arg);
+		break;
+	case OPT_POD:
+		c->given |= OPTF_POD;
+		if (!split_pod(arg, a->pod_buf, sizeof(a->pod_buf), &c->pod_ns, &c->pod_name))
+			args__bad(a, "--pod %s: want NAMESPACE/NAME", arg);
+		break;
+	case OPT_WINDOW:
+		c->window = arg;
+		if (!valid_range(arg))
+			args__bad(a, "--window %s: want a PromQL duration such as 1m", arg);
+		break;
+	case OPT_TIMEOUT:
+		if (!parse_seconds(arg, &c->timeout_s))
+			args__bad(a, "--timeout %s: want a number of seconds > 0", arg);
+		break;
+	case 'h':
+		a->help = true;
+		break;
+	case 'V':
+		a->version = true;
+		break;
+	case ':':
+		args__bad(a, "%s: needs a value", arg);
+		break;
+	default:
+		args__bad(a, "unknown option %s", arg);
+		break;
+	}
+}
+
+static void args__parse(struct args *a, int argc, char **argv)
+{
+	char shortopt[3] = "-?";
+	const char *arg;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:w::s:n:AhV", long_opts, NULL)) != -1) {
+		arg = optarg;
+		if (opt == '?' || opt == ':') {
+			shortopt[1] = (char)optopt;
+			arg = optopt ? shortopt : argv[optind - 1];
+		}
+		args__one(a, opt, arg);
+	}
+}
+
+static bool word_is(const char *w, const char *name, const char *const *aliases)
+{
+	int i;
+
+	if (!strcmp(w, name))
+		return true;
+	for (i = 0; aliases && aliases[i]; i++)
+		if (!strcmp(w, aliases[i]))
+			return true;
+	return false;
+}
+
+/* The command named by words; *nargs gets how many words it used. NULL if none. */
+static const struct cmd *cmd__find(char **words, int nwords, int *nused)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS && nwords > 0; i++) {
+		const struct cmd *cmd = &commands[i];
+
+		if (strcmp(words[0], cmd->words[0]))
+			continue;
+		if (!cmd->words[1]) {
+			*nused = 1;
+			return cmd;
+		}
+		if (nwords > 1 && word_is(words[1], cmd->words[1], cmd->aliases)) {
+			*nused = 2;
+			return cmd;
+		}
+	}
+	return NULL;
+}
+
+/* Help for a group ("top") or a command ("top pods"); 0 if the words name something. */
+static int help__words(char **words, int nwords)
+{
+	const struct cmd *cmd;
+	bool any = false;
+	size_t i;
+	int used;
+
+	if (nwords == 0) {
+		usage_all(stdout);
+		return EXIT_OK;
+	}
+	cmd = cmd__find(words, nwords, &used);
+	if (cmd) {
+		usage_cmd(stdout, cmd);
+		return EXIT_OK;
+	}
+	for (i = 0; i < NR_COMMANDS; i++) {
+		if (strcmp(words[0], commands[i].words[0]))
+			continue;
+		printf("%s  wattctl %s\n", any ? "" : "Usage:\n", commands[i].synopsis);
+		any = true;
+	}
+	if (any) {
+		printf("\n'wattctl help %s COMMAND' tells more.\n", words[0]);
+		return EXIT_OK;
+	}
+	return usage_err("no command '%s'", words[0]);
+}
+
+static const char *opt_name(unsigned int f)
+{
+	switch (f) {
+	case OPTF_NAMESPACE:
+		return "-n";
+	case OPTF_ALL:
+		return "-A";
+	case OPTF_SORT:
+		return "--sort";
+	case OPTF_LIMIT:
+		return "--limit";
+	default:
+		return "--pod";
+	}
+}
+
+static int cmd__check(struct wattctl *c, const struct cmd *cmd)
+{
+	unsigned int extra = c->given & ~cmd->opts;
+
+	if (extra)
+		return usage_err("'%s%s%s' does not take %s", cmd->words[0], cmd->words[1] ? " " : "",
+				 cmd->words[1] ? cmd->words[1] : "", opt_name(extra & -extra));
+	if (c->namespace && c->all_namespaces)
+		return usage_err("-n and -A exclude each other");
+	if (c->prometheus && !cmd->run_prom)
+		return usage_err("'%s%s%s' is not available with --prometheus", cmd->words[0],
+				 cmd->words[1] ? " " : "", cmd->words[1] ? cmd->words[1] : "");
+	if (!c->prometheus && c->window)
+		return usage_err("--window only applies with --prometheus");
+	if (c->prometheus && !valid_url(c->prometheus))
+		return usage_err("--prometheus %s: want an http:// or https:// URL", c->prometheus);
+	if (!valid_url(c->server))
+		return usage_err("server %s: want an http:// or https:// URL", c->server);
+	return EXIT_OK;
+}
+
+/* get pod takes NS/NAME, or NAME with -n. */
+static char *get_pod_arg;
+
+static int cmd_get_pod_arg(struct wattctl *c)
+{
+	static char buf[512];
+	const char *ns, *name;
+
+	if (split_pod(get_pod_arg, buf, sizeof(buf), &ns, &name)) {
+		if (c->namespace && strcmp(c->namespace, ns))
+			return usage_err("get pod %s: conflicts with -n %s", get_pod_arg,
+					 c->namespace);
+		return cmd_get_pod(c, ns, name);
+	}
+	if (strchr(get_pod_arg, '/') || !*get_pod_arg)
+		return usage_err("get pod %s: want NAMESPACE/NAME", get_pod_arg);
+	return cmd_get_pod(c, c->namespace ? c->namespace : WATTCTL_DEFAULT_NAMESPACE,
+			   get_pod_arg);
+}
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	stopping = 1;
+}
+
+static void watch__sleep(double s)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	double slept;
+
+	for (slept = 0; slept < s && !stopping; slept += 0.05)
+		nanosleep(&ts, NULL);
+}
+
+/* Once, or every watch_s until interrupted; in watch mode an error waits for the next frame. */
+static int cmd__run(struct wattctl *c, const struct cmd *cmd)
+{
+	int (*run)(struct wattctl *) = c->prometheus ? cmd->run_prom : cmd->run;
+	int ret;
+
+	if (!c->watch)
+		return run(c);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stopping) {
+		output__frame_begin();
+		ret = run(c);
+		output__frame_end();
+		if (ret == EXIT_USAGE)
+			return ret;
+		watch__sleep(c->watch_s);
+	}
+	return EXIT_OK;
+}
+
+static void ctl__defaults(struct wattctl *c)
+{
+	const char *env = getenv("WATTLET_SERVER");
+
+	memset(c, 0, sizeof(*c));
+	c->server = env && *env ? env : WATTCTL_DEFAULT_SERVER;
+	c->watch_s = 2;
+	c->timeout_s = 10;
+	c->tty = isatty(STDOUT_FILENO);
+	c->color = c->tty && !getenv("NO_COLOR") &&
+		   !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
+}
+
+/* Resolve -n/-A into the one namespace to ask for (NULL: all). */
+static void ctl__namespace(struct wattctl *c, const struct cmd *cmd)
+{
+	if (c->all_namespaces)
+		c->namespace = NULL;
+	else if (!c->namespace && cmd->run == cmd_top_pods)
+		c->namespace = WATTCTL_DEFAULT_NAMESPACE;
+}
+
+/* Server URLs are joined with "/api/...": drop trailing slashes (argv is ours to edit). */
+static void trim_slash(const char *url)
+{
+	char *s = (char *)url;
+	size_t n = s ? strlen(s) : 0;
+
+	while (n > 8 && s[n - 1] == '/')
+		s[--n] = '\0';
+}
+
+static int wattctl__main(struct wattctl *c, struct args *a, char **words, int nwords)
+{
+	const struct cmd *cmd;
+	int used = 0, ret;
+
+	if (a->bad[0])
+		return usage_err("%s", a->bad);
+	if (a->version) {
+		printf("wattctl %s\n", WATTLET_VERSION);
+		return EXIT_OK;
+	}
+	if (nwords > 0 && !strcmp(words[0], "help"))
+		return help__words(words + 1, nwords - 1);
+	if (a->help)
+		return help__words(words, nwords);
+	if (nwords == 0)
+		return usage_err("no command given");
+	cmd = cmd__find(words, nwords, &used);
+	if (!cmd)
+		return usage_err("no command '%s%s%s'", words[0], nwords > 1 ? " " : "",
+				 nwords > 1 ? words[1] : "");
+	if (cmd->run == cmd_get_pod_arg) {
+		if (nwords != used + 1)
+			return usage_err("get pod: want one NAMESPACE/NAME");
+		get_pod_arg = words[used++];
+	}
+	if (nwords > used)
+		return usage_err("unexpected argument '%s'", words[used]);
+	ret = cmd__check(c, cmd);
+	if (ret)
+		return ret;
+	ctl__namespace(c, cmd);
+	c->http = http__new(c->timeout_s);
+	if (!c->http) {
+		p_err("cannot set up libcurl");
+		return EXIT_ERR;
+	}
+	ret = cmd__run(c, cmd);
+	http__free(c->http);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct wattctl c;
+	struct args a = { .c = &c };
+
+	ctl__defaults(&c);
+	args__parse(&a, argc, argv);
+	if (!c.window)
+		c.window = c.prometheus ? "1m" : NULL;
+	trim_slash(c.server);
+	trim_slash(c.prometheus);
+	output__init(c.format == OUT_JSON, c.tty, c.color);
+	return wattctl__main(&c, &a, argv + optind, argc - optind);
+}

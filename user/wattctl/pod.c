@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* wattctl get pod NS/NAME: one pod's figures, with its containers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http.h"
+#include "output.h"
+#include "sample.h"
+#include "units.h"
+#include "view.h"
+#include "wattctl.h"
+
+#define KV_WIDTH 14
+
+static const struct column container_cols[] = {
+	{ "NAME", "name", COL_STR, 0 },
+	{ "ID", "id", COL_ID, 0 },
+	{ "STATE", "state", COL_STR, 0 },
+	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 },
+	{ "POWER", "power_watts", COL_WATTS, 0 },
+	{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },
+	{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },
+	{ "WAKEUPS", "wakeups_total", COL_COUNT, COLF_WIDE },
+	{ "CTX-SWITCHES", "context_switches_total", COL_COUNT, COLF_WIDE },
+	{ NULL },
+};
+static const char *const container_ids[] = { "name", "id", NULL };
+static const struct view container_view = { "containers", container_cols, container_ids,
+					    "namespace" };
+
+/* The pod itself and each of its containers get a CPU rate. */
+static void pod__walk(json_t *doc, sample_visit_fn visit, void *arg, const void *ctx)
+{
+	json_t *cs = json_object_get(doc, "containers"), *ct;
+	char id[512], cid[480];
+	size_t i;
+
+	if (!json_is_object(doc))
+		return;
+	visit("pod", doc, arg);
+	json_array_foreach(cs, i, ct) {
+		snprintf(id, sizeof(id), "container/%s", view__id(&container_view, ct, cid, sizeof(cid)));
+		visit(id, ct, arg);
+	}
+}
+
+struct pod_ref {
+	const char *ns;
+	const char *name;
+};
+
+/* NS/NAME in a list answer: a running pod before a retained terminated one, as the API does. */
+static json_t *pod__pick(json_t *doc, const struct pod_ref *ref)
+{
+	json_t *items = json_object_get(doc, "items"), *p, *found = NULL;
+	size_t i;
+
+	json_array_foreach(items, i, p) {
+		json_t *ns = json_object_get(p, "namespace"), *name = json_object_get(p, "name");
+		json_t *state = json_object_get(p, "state");
+
+		if (!json_is_string(ns) || !json_is_string(name) ||
+		    strcmp(json_string_value(ns), ref->ns) || strcmp(json_string_value(name), ref->name))
+			continue;
+		if (!found || (json_is_string(state) && !strcmp(json_string_value(state), "running")))
+			found = p;
+	}
+	return found;
+}
+
+/* The list answer is dated, so its rates are exact: walk the one pod in it. */
+static void pod__walk_list(json_t *doc, sample_visit_fn visit, void *arg, const void *ctx)
+{
+	json_t *p = pod__pick(doc, ctx);
+
+	if (p)
+		pod__walk(p, visit, arg, NULL);
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *f = json_object_get(o, key);
+
+	return json_is_number(f) ? json_number_value(f) : NAN;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	json_t *f = json_object_get(o, key);
+
+	return json_is_string(f) ? json_string_value(f) : "<none>";
+}
+
+static void kv(const char *label, const char *value)
+{
+	printf("%s%-*s%s%s", output__bold(), KV_WIDTH, label, output__reset(), value);
+	output__eol();
+}
+
+static void pod__print(json_t *pod, const struct wattctl *c)
+{
+	json_t *cs = json_object_get(pod, "containers");
+	char b[UNITS_LEN];
+
+	kv("Namespace:", str(pod, "namespace"));
+	kv("Name:", str(pod, "name"));
+	kv("UID:", str(pod, "uid"));
+	kv("State:", str(pod, "state"));
+	kv("CPU(cores):", units__cores(b, sizeof(b), num(pod, VIEW_CORES_KEY)));
+	kv("Power:", units__watts(b, sizeof(b), num(pod, "power_watts")));
+	kv("Energy:", units__joules(b, sizeof(b), num(pod, "energy_joules_total")));
+	if (json_object_get(pod, "facility_energy_joules_total"))
+		kv("Facility:", units__joules(b, sizeof(b), num(pod, "facility_energy_joules_total")));
+	if (json_object_get(pod, "carbon_grams_total"))
+		kv("Carbon(CO2e):", units__grams(b, sizeof(b), num(pod, "carbon_grams_total")));
+	if (c->format == OUT_WIDE) {
+		kv("CPU time(s):", units__count(b, sizeof(b), num(pod, "cpu_seconds_total")));
+		kv("Wakeups:", units__count(b, sizeof(b), num(pod, "wakeups_total")));
+		kv("Ctx switches:", units__count(b, sizeof(b), num(pod, "context_switches_total")));
+	}
+	kv("Containers:", json_array_size(cs) ? "" : "<none>");
+	if (json_array_size(cs))
+		view__print(&container_view, cs, c);
+}
+
+static int pod__url(struct wattctl *c, const char *ns, const char *name, char *url, size_t len)
+{
+	char *ens = http__escape(c->http, ns), *ename = http__escape(c->http, name);
+	int n = -1;
+
+	if (ens && ename)
+		n = snprintf(url, len, "%s/api/v1/pods/%s/%s", c->server, ens, ename);
+	free(ens);
+	free(ename);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * The pod as the API's list of its namespace has it, with CPU rates: the
+ * list is dated ("timestamp"), the one-pod answer is not. *pod is NULL if
+ * the pod left the list meanwhile. 0 or -1 after printing the error.
+ */
+static int pod__sampled(struct wattctl *c, const struct pod_ref *ref, json_t **list, json_t **pod)
+{
+	struct sampler s = { c->http, pod__walk_list, ref, 10.0, 0.05 };
+	char url[2048], err[2304], *ens = http__escape(c->http, ref->ns);
+
+	*list = *pod = NULL;
+	if (!ens)
+		return -1;
+	snprintf(url, sizeof(url), "%s/api/v1/pods?namespace=%s", c->server, ens);
+	free(ens);
+	if (sample__get(&s, url, list, err, sizeof(err))) {
+		p_err("%s", err);
+		return -1;
+	}
+	*pod = pod__pick(*list, ref);
+	return 0;
+}
+
+int cmd_get_pod(struct wattctl *c, const char *ns, const char *name)
+{
+	struct pod_ref ref = { ns, name };
+	char url[2048], err[2304];
+	json_t *doc = NULL, *list = NULL, *pod;
+	int ret = EXIT_OK;
+
+	if (pod__url(c, ns, name, url, sizeof(url))) {
+		p_err("pod name too long");
+		return EXIT_USAGE;
+	}
+	if (http__get_json(c->http, url, &doc, err, sizeof(err))) {
+		p_err("%s", err);
+		return EXIT_ERR;
+	}
+	if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "name"))) {
+		p_err("GET %s: answer is not a pod object", url);
+		json_decref(doc);
+		return EXIT_ERR;
+	}
+	if (c->format == OUT_JSON) {
+		output__json_doc(doc, c->watch);
+	} else if (pod__sampled(c, &ref, &list, &pod)) {
+		ret = EXIT_ERR;
+	} else {
+		pod__print(pod ? pod : doc, c);
+	}
+	json_decref(list);
+	json_decref(doc);
+	return ret;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --prometheus: cluster-wide answers from every node's wattlet series, by
+ * PromQL over Prometheus's HTTP API (/api/v1/query). One instant vector per
+ * figure, joined on the labels, one row per node and workload.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http.h"
+#include "output.h"
+#include "view.h"
+#include "wattctl.h"
+
+#define PROM_QUERY_MAX 1024
+#define PROM_URL_MAX 4096
+
+struct prom_level {
+	const char *metric;	/* wattlet_<metric>_... */
+	const char *by;		/* PromQL grouping */
+	const char *const *labels; /* grouping labels -> item fields, NULL-ended */
+	const char *const *fields;
+	const struct view *view;
+};
+
+static const struct column prom_pod_cols[] = {
+	{ "NODE", "node", COL_STR, 0 },
+	{ "NAMESPACE", "namespace", COL_STR, COLF_ALLNS },
+	{ "NAME", "name", COL_STR, 0 },
+	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 },
+	{ "POWER", "power_watts", COL_WATTS, 0 },
+	{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },
+	{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },
+	{ NULL },
+};
+
+static const struct column prom_ns_cols[] = {
+	{ "NODE", "node", COL_STR, 0 },
+	{ "NAME", "name", COL_STR, 0 },
+	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 },
+	{ "POWER", "power_watts", COL_WATTS, 0 },
+	{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },
+	{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },
+	{ NULL },
+};
+
+static const char *const pod_ids[] = { "namespace", "name", "node", NULL };
+static const char *const ns_ids[] = { "name", "node", NULL };
+static const struct view prom_pod_view = { "pods", prom_pod_cols, pod_ids, "namespace" };
+static const struct view prom_ns_view = { "namespaces", prom_ns_cols, ns_ids, "name" };
+
+static const char *const pod_labels[] = { "node", "namespace", "pod", NULL };
+static const char *const pod_fields[] = { "node", "namespace", "name", NULL };
+static const char *const ns_labels[] = { "node", "namespace", NULL };
+static const char *const ns_fields[] = { "node", "name", NULL };
+
+static const struct prom_level pod_level = { "pod", "node, namespace, pod", pod_labels, pod_fields,
+					     &prom_pod_view };
+static const struct prom_level ns_level = { "namespace", "node, namespace", ns_labels, ns_fields,
+					    &prom_ns_view };
+
+/* One figure: the PromQL template over wattlet_<level>_<series> and the item field it fills. */
+struct prom_figure {
+	const char *series;
+	bool rate;
+	const char *field;
+};
+
+static const struct prom_figure figures[] = {
+	{ "cpu_seconds_total", true, VIEW_CORES_KEY },
+	{ "power_watts", false, "power_watts" },
+	{ "energy_joules_total", false, "energy_joules_total" },
+	{ "carbon_grams_total", false, "carbon_grams_total" },
+};
+
+/* A PromQL label matcher value: backslash and double quote escaped. */
+static void prom__quote(char *dst, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 2 < len; s++) {
+		if (*s == '\\' || *s == '"')
+			dst[o++] = '\\';
+		dst[o++] = *s == '\n' ? ' ' : *s;
+	}
+	dst[o] = '\0';
+}
+
+static void prom__query(const struct wattctl *c, const struct prom_level *lv,
+			const struct prom_figure *f, char *q, size_t len)
+{
+	char sel[600] = "", ns[512];
+
+	if (c->namespace) {
+		prom__quote(ns, sizeof(ns), c->namespace);
+		snprintf(sel, sizeof(sel), "{namespace=\"%s\"}", ns);
+	}
+	if (f->rate)
+		snprintf(q, len, "sum by (%s) (rate(wattlet_%s_%s%s[%s]))", lv->by, lv->metric,
+			 f->series, sel, c->window);
+	else
+		snprintf(q, len, "sum by (%s) (wattlet_%s_%s%s)", lv->by, lv->metric, f->series, sel);
+}
+
+/* GET /api/v1/query; the "result" array of a successful instant query. */
+static int prom__get(struct wattctl *c, const char *query, json_t **doc, json_t **result)
+{
+	char url[PROM_URL_MAX], err[PROM_URL_MAX + 256], *eq;
+	json_t *status, *data;
+
+	eq = http__escape(c->http, query);
+	if (!eq)
+		return -ENOMEM;
+	snprintf(url, sizeof(url), "%s/api/v1/query?query=%s", c->prometheus, eq);
+	free(eq);
+	if (http__get_json(c->http, url, doc, err, sizeof(err))) {
+		p_err("%s", err);
+		return -EIO;
+	}
+	status = json_object_get(*doc, "status");
+	data = json_object_get(*doc, "data");
+	*result = json_object_get(data, "result");
+	if (!json_is_string(status) || strcmp(json_string_value(status), "success") ||
+	    !json_is_array(*result)) {
+		json_t *e = json_object_get(*doc, "error");
+
+		p_err("GET %s/api/v1/query: Prometheus answered %s%s", c->prometheus,
+		      json_is_string(e) ? "an error: " : "no result vector",
+		      json_is_string(e) ? json_string_value(e) : "");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The item for one sample's labels, created on first sight. */
+static json_t *prom__item(json_t *rows, const struct prom_level *lv, json_t *metric)
+{
+	char key[1024] = "";
+	size_t off = 0;
+	json_t *item;
+	int i;
+
+	for (i = 0; lv->labels[i] && off < sizeof(key); i++) {
+		json_t *l = json_object_get(metric, lv->labels[i]);
+
+		off += snprintf(key + off, sizeof(key) - off, "%s\x1f",
+				json_is_string(l) ? json_string_value(l) : "");
+	}
+	item = json_object_get(rows, key);
+	if (item)
+		return item;
+	item = json_object();
+	for (i = 0; lv->labels[i]; i++) {
+		json_t *l = json_object_get(metric, lv->labels[i]);
+
+		json_object_set_new(item, lv->fields[i],
+				    json_string(json_is_string(l) ? json_string_value(l) : ""));
+	}
+	json_object_set_new(rows, key, item);
+	return item;
+}
+
+static int prom__figure(struct wattctl *c, const struct prom_level *lv,
+			const struct prom_figure *f, json_t *rows)
+{
+	char q[PROM_QUERY_MAX];
+	json_t *doc = NULL, *result, *s;
+	size_t i;
+	int err;
+
+	prom__query(c, lv, f, q, sizeof(q));
+	err = prom__get(c, q, &doc, &result);
+	if (err)
+		goto cleanup;
+	json_array_foreach(result, i, s) {
+		json_t *v = json_array_get(json_object_get(s, "value"), 1);
+
+		if (!json_is_string(v))
+			continue;
+		json_object_set_new(prom__item(rows, lv, json_object_get(s, "metric")), f->field,
+				    json_real(strtod(json_string_value(v), NULL)));
+	}
+cleanup:
+	json_decref(doc);
+	return err;
+}
+
+static int prom__top(struct wattctl *c, const struct prom_level *lv)
+{
+	json_t *rows = json_object(), *doc = NULL, *items = json_array(), *it;
+	const char *k;
+	size_t i;
+	int ret = EXIT_ERR;
+
+	for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
+		if (prom__figure(c, lv, &figures[i], rows))
+			goto cleanup;
+	json_object_foreach(rows, k, it)
+		json_array_append(items, it);
+	if (view__sort(lv->view, items, c->sort == SORT_NONE ? SORT_POWER : c->sort, c->limit))
+		goto cleanup;
+	if (c->format == OUT_JSON) {
+		doc = json_pack("{s:O}", "items", items);
+		output__json_doc(doc, c->watch);
+	} else {
+		view__print(lv->view, items, c);
+	}
+	ret = EXIT_OK;
+cleanup:
+	json_decref(doc);
+	json_decref(items);
+	json_decref(rows);
+	return ret;
+}
+
+int prom__top_pods(struct wattctl *c)
+{
+	return prom__top(c, &pod_level);
+}
+
+int prom__top_namespaces(struct wattctl *c)
+{
+	return prom__top(c, &ns_level);
+}

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Humanised units: three significant figures, the largest unit that keeps the value >= 1. */
+#include <math.h>
+#include <stdio.h>
+#include "units.h"
+
+#define JOULES_PER_KWH 3.6e6
+
+/* v with three significant figures (at most two decimals), then the unit. */
+static const char *units__fmt(char *buf, size_t len, double v, const char *unit)
+{
+	double a = fabs(v);
+
+	if (!isfinite(v))
+		snprintf(buf, len, "-");
+	else if (a == 0)
+		snprintf(buf, len, "0%s", unit);
+	else if (a < 9.995)
+		snprintf(buf, len, "%.2f%s", v, unit);
+	else if (a < 99.95)
+		snprintf(buf, len, "%.1f%s", v, unit);
+	else
+		snprintf(buf, len, "%.0f%s", v, unit);
+	return buf;
+}
+
+const char *units__watts(char *buf, size_t len, double watts)
+{
+	double a = fabs(watts);
+
+	if (a == 0)
+		return units__fmt(buf, len, 0, "W");
+	if (a < 0.9995)
+		return units__fmt(buf, len, watts * 1e3, "mW");
+	if (a < 999.5)
+		return units__fmt(buf, len, watts, "W");
+	return units__fmt(buf, len, watts / 1e3, "kW");
+}
+
+const char *units__joules(char *buf, size_t len, double joules)
+{
+	double a = fabs(joules);
+
+	if (a < 999.5)
+		return units__fmt(buf, len, joules, "J");
+	if (a < JOULES_PER_KWH)
+		return units__fmt(buf, len, joules / 1e3, "kJ");
+	return units__fmt(buf, len, joules / JOULES_PER_KWH, "kWh");
+}
+
+const char *units__grams(char *buf, size_t len, double grams)
+{
+	double a = fabs(grams);
+
+	if (a != 0 && a < 0.9995)
+		return units__fmt(buf, len, grams * 1e3, "mg");
+	if (a < 999.5)
+		return units__fmt(buf, len, grams, "g");
+	if (a < 999.5e3)
+		return units__fmt(buf, len, grams / 1e3, "kg");
+	return units__fmt(buf, len, grams / 1e6, "t");
+}
+
+/* Cores keep three decimals below one core: a millicore is the least kubectl shows. */
+const char *units__cores(char *buf, size_t len, double cores)
+{
+	if (!isfinite(cores))
+		snprintf(buf, len, "-");
+	else if (fabs(cores) < 0.9995)
+		snprintf(buf, len, "%.3f", cores);
+	else
+		snprintf(buf, len, "%.2f", cores);
+	return buf;
+}
+
+const char *units__count(char *buf, size_t len, double n)
+{
+	if (!isfinite(n))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.0f", n);
+	return buf;
+}
