@@ -14,7 +14,7 @@
 #define K8S_ID_LEN	64	/* a container id: 64 hex digits */
 
 enum k8s_kind {
-	K8S_KIND_NONE,		/* outside kubepods, or kubepods/QoS itself: a system workload */
+	K8S_KIND_NONE,		/* outside pods (kubepods, QoS levels too): a system workload */
 	K8S_KIND_UNKNOWN,	/* below kubepods but not a valid pod path: never guessed */
 	K8S_KIND_POD,		/* the pod cgroup, or a cgroup below it that is no container */
 	K8S_KIND_CONTAINER,	/* a container (the sandbox too), or a cgroup below one */

@@ -554,7 +554,9 @@ static int pod_cmp(const void *a, const void *b)
 
 static int sys_cmp(const void *a, const void *b)
 {
-	return strcmp(sys_of(*(struct node *const *)a)->name, sys_of(*(struct node *const *)b)->name);
+	const struct system *x = *(struct system *const *)a, *y = *(struct system *const *)b;
+
+	return strcmp(x->name, y->name);
 }
 
 static void ctr__emit(json_t *arr, const struct node *n, const struct report_ctx *ctx)
