@@ -77,6 +77,7 @@ pidA=$!
 spawn "$pauseA" 'exec sleep 1000'
 spawn "$ctrB" "$busy"
 spawn "$conmonB" 'while :; do i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done; sleep 0.05; done'
+pidConmon=$!
 spawn "$ctrC1" "$busy"
 spawn "$ctrC2" "$busy"
 pidsB=("${pids[2]}" "${pids[3]}")
@@ -128,9 +129,10 @@ for _ in $(seq 250); do	# the agent walks cgroupfs every 10 s
 done
 tail -n 1 "$tmp/out" >"$tmp/after.json"
 
-python3 - "$tmp" "$TOL" "$pidA" "$gone" <<PY
+python3 - "$tmp" "$TOL" "$pidA" "$gone" "$pidConmon" <<PY
 import json, sys
 tmp, tol, pid_a, gone = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+pid_conmon = int(sys.argv[5])
 ok = True
 def need(cond, what):
     global ok
@@ -160,17 +162,32 @@ for uid, (ns, name, ctrs) in names.items():
     need(p["state"] == "running", f"{ns}/{name} running")
 c_ids = {c["name"]: c["id"] for c in (pod(run, "$uC") or {"containers": []})["containers"]}
 need(c_ids == {"worker": "$idC1", "helper": "$idC2"}, f"job-x containers' ids {c_ids}")
+# Every figure: a pod is the sum of the cgroups below it, a namespace of its pods.
+figs = ("cpu_seconds_total", "wakeups_total", "context_switches_total", "energy_joules_total",
+        "power_watts")
+def sums_to(what, obj, parts):
+    for k in figs:
+        s = sum(p[k] for p in parts)
+        need(abs(obj[k] - s) <= 1e-6 * max(1, abs(s)), f"{what} {k} {obj[k]:.6f} = {s:.6f}")
+paths = {"$uA": "${podA#"$cg2"}", "$uB": "${podB#"$cg2"}", "$uC": "${podC#"$cg2"}"}
+for uid, path in paths.items():
+    p = pod(run, uid)
+    below = [c for c in run["cgroups"] if (c.get("path") or "").startswith(path)]
+    if p:
+        sums_to(f"pod {p['name']}: sum of its {len(below)} cgroups:", p, below)
+need(pod(run, "$uA") and pod(run, "$uA")["energy_joules_total"] > 0, "pods carry energy")
 nss = {n["name"]: n for n in run.get("namespaces", [])}
 if "shop" in nss and pod(run, "$uA") and pod(run, "$uB"):
-    s = pod(run, "$uA")["cpu_seconds_total"] + pod(run, "$uB")["cpu_seconds_total"]
-    need(abs(nss["shop"]["cpu_seconds_total"] - s) < 1e-6,
-         f"namespace shop {nss['shop']['cpu_seconds_total']:.6f} = sum of its pods {s:.6f}")
+    sums_to("namespace shop: sum of its pods:", nss["shop"], [pod(run, "$uA"), pod(run, "$uB")])
 else:
     need(False, "namespace shop reported")
 mid = json.load(open(f"{tmp}/mid.json"))
 proc = next((p for p in mid.get("processes", []) if p["pid"] == pid_a), None)
 need(proc is not None and (proc.get("namespace"), proc.get("pod"), proc.get("container"))
      == ("shop", "web-0", "nginx"), f"process {pid_a} labelled shop/web-0/nginx: {proc and {k: proc.get(k) for k in ('namespace', 'pod', 'container')}}")
+proc = next((p for p in mid.get("processes", []) if p["pid"] == pid_conmon), None)
+need(proc is not None and (proc.get("namespace"), proc.get("pod"), proc.get("container"))
+     == ("shop", "cart-1", None), f"conmon {pid_conmon} labelled shop/cart-1, no container")
 
 after = json.load(open(f"{tmp}/after.json"))
 b = pod(after, "$uB")
