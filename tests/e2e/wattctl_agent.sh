@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# wattctl against the real agent, with three pods built as kubelet-shaped
+# cgroup v2 hierarchies below a prefix and fake kubelet log dirs:
+#   shop/web-0   systemd driver, besteffort, containerd; nginx: a busy loop
+#   shop/cart-1  cgroupfs driver, burstable, CRI-O;       cart: wakes every 0.2 s
+#   batch/job-x  systemd driver, guaranteed, cri-dockerd; worker: wakes every 0.2 s
+# Checks: -o json equals the agent's API; tables match golden files with
+# numbers masked (rows sorted: the light pods' order depends on noise); -n
+# and -A filter; web-0's CPU(cores) against its cgroup's cpu.stat; and
+# --prometheus against a real Prometheus server scraping the agent.
+# Other tests may build pods on this machine at the same time: the agent
+# sees them too, as "unknown" (their log dirs are not ours); tables drop
+# those rows before comparing.
+set -uo pipefail
+: "${WATTLET:?set WATTLET to the built wattlet}" "${WATTCTL:?set WATTCTL to the built wattctl}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root for BPF and cgroups"
+	exit 77
+fi
+. tests/e2e/wattctl_lib.bash
+GOLD=tests/golden/wattctl
+TOL=0.15	# web-0's CPU rate vs cpu.stat: both windows are ~1 s of a busy loop on a shared VM
+PTOL=0.25	# the same through Prometheus: its rate() extrapolates over a 10 s window
+cg2=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
+	/proc/self/mountinfo | head -1)
+[ -n "$cg2" ] || { echo "SKIP: no cgroup2 mount"; exit 77; }
+
+tmp=$(mktemp -d /tmp/wattctl-agent.XXXXXX)
+top="$cg2/wattctl-e2e-$$"
+pids=()
+agent= prom= sampler=
+cleanup() {
+	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null && wait "$sampler" 2>/dev/null
+	[ -n "$prom" ] && kill "$prom" 2>/dev/null && wait "$prom" 2>/dev/null
+	[ -n "$agent" ] && kill "$agent" 2>/dev/null && wait "$agent" 2>/dev/null
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	[ -d "$top" ] && find "$top" -depth -type d -exec rmdir {} + 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Fixed names and ids: they appear in the golden files.
+uA=0a0a0a0a-1111-4111-8111-000000000001 uB=0b0b0b0b-2222-4222-8222-000000000002
+uC=0c0c0c0c-3333-4333-8333-000000000003
+idA=$(printf 'a%.0s' $(seq 64)) idB=$(printf 'b%.0s' $(seq 64)) idC=$(printf 'c%.0s' $(seq 64))
+ctrA="$top/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uA//-/_}.slice/cri-containerd-$idA.scope"
+ctrB="$top/kubepods/burstable/pod$uB/crio-$idB"
+ctrC="$top/kubepods.slice/kubepods-pod${uC//-/_}.slice/docker-$idC.scope"
+mkdir -p "$ctrA" "$ctrB" "$ctrC" || exit 1
+mkdir -p "$tmp/pods" "$tmp/containers"
+logs() { # ns pod uid container id
+	mkdir -p "$tmp/pods/$1_$2_$3/$4" && : >"$tmp/pods/$1_$2_$3/$4/0.log" &&
+		ln -s "$tmp/pods/$1_$2_$3/$4/0.log" "$tmp/containers/$2_$1_$4-$5.log"
+}
+logs shop web-0 "$uA" nginx "$idA"
+logs shop cart-1 "$uB" cart "$idB"
+logs batch job-x "$uC" worker "$idC"
+spawn() { # cgroup, shell code
+	sh -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "$2"' _ "$1" "$2" &
+	pids+=($!)
+}
+spawn "$ctrA" 'while :; do :; done'
+spawn "$ctrB" 'while :; do sleep 0.2; done'
+spawn "$ctrC" 'while :; do sleep 0.2; done'
+
+port=$(closed_port)
+S=http://127.0.0.1:$port
+"$WATTLET" --output none --interval 1 --listen "127.0.0.1:$port" --node-name wattctl-e2e \
+	--carbon-intensity 400 --pue 1.2 --pod-log-dir "$tmp/pods" --container-log-dir "$tmp/containers" \
+	>"$tmp/agent.log" 2>&1 &
+agent=$!
+npods() { curl -sf "$S/api/v1/pods" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["items"]))' 2>/dev/null; }
+for _ in $(seq 150); do [ "$(npods)" = 3 ] && break; sleep 0.1; done
+[ "$(npods)" = 3 ] || { echo "FAIL agent lists $(npods) pods after 15 s"; tail "$tmp/agent.log"; exit 1; }
+ok "agent serves the three pods"
+
+# Prometheus starts now so that samples gather while the rest runs.
+pport=$(closed_port)
+P=http://127.0.0.1:$pport
+cat >"$tmp/prometheus.yml" <<EOF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: wattlet
+    static_configs: [ { targets: ["127.0.0.1:$port"] } ]
+EOF
+prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/prom" \
+	--web.listen-address="127.0.0.1:$pport" >"$tmp/prom.log" 2>&1 &
+prom=$!
+# web-0's cgroup CPU time every 0.5 s: ground truth for rates over past windows.
+usage() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
+now() { date +%s.%N; }
+while :; do echo "$(now) $(usage "$ctrA")"; sleep 0.5; done >"$tmp/usage.log" &
+sampler=$!
+export WATTLET_SERVER=$S
+W() { "$WATTCTL" "$@"; }
+
+# --- -o json equals the API ------------------------------------------------------------
+json_matches_api() { # what api-path wattctl-args...
+	local what=$1 path=$2 i
+	shift 2
+	for i in 1 2 3 4 5 6; do
+		curl -sf "$S$path" >"$tmp/api1" && W -o json "$@" >"$tmp/ours" &&
+			curl -sf "$S$path" >"$tmp/api2" || { fail "$what: request failed"; return; }
+		json_equal "$tmp/api1" "$tmp/api2" || continue	# a snapshot was published meanwhile
+		if json_equal "$tmp/ours" "$tmp/api1"; then ok "$what: -o json equals GET $path"; else
+			fail "$what: -o json differs from GET $path"
+		fi
+		return
+	done
+	fail "$what: the API never held still"
+}
+json_matches_api "top pods -A" /api/v1/pods top pods -A
+json_matches_api "top pods -n shop" "/api/v1/pods?namespace=shop" top pods -n shop
+json_matches_api "top pods (default: none there)" "/api/v1/pods?namespace=default" top pods
+json_matches_api "top containers --pod" "/api/v1/containers?namespace=shop&pod=web-0" top containers --pod shop/web-0
+json_matches_api "top containers -n batch" "/api/v1/containers?namespace=batch" top containers -n batch
+json_matches_api "top namespaces" /api/v1/namespaces top namespaces
+json_matches_api "top processes" "/api/v1/processes?namespace=shop&pod=web-0&limit=5&sort=cpu" \
+	top processes --pod shop/web-0 --limit 5 --sort cpu
+json_matches_api "node" /api/v1/node node
+json_matches_api "get pod" /api/v1/pods/shop/web-0 get pod shop/web-0
+
+# --- tables against golden files: numbers and units masked, rows sorted -----------------
+export MASK_UNITS=1
+table_golden() { # golden-name sort-rows(0|1) wattctl-args...
+	local name=$1 sorted=$2
+	shift 2
+	if ! W "$@" >"$tmp/table" 2>"$tmp/err"; then fail "$*: $(cat "$tmp/err")"; return; fi
+	grep -vw unknown "$tmp/table" | mask_numbers >"$tmp/masked"
+	if [ "$sorted" = 1 ]; then { head -n 1 "$tmp/masked"; tail -n +2 "$tmp/masked" | LC_ALL=C sort; } >"$tmp/m2"; else
+		cp "$tmp/masked" "$tmp/m2"; fi
+	golden "$tmp/m2" "$GOLD/$name" "$*"
+}
+table_golden agent_top_pods_all.txt 1 top pods -A
+table_golden agent_top_pods_wide.txt 1 -o wide top pods -n shop
+table_golden agent_top_containers.txt 1 top containers
+table_golden agent_top_namespaces.txt 1 top namespaces
+table_golden agent_get_pod.txt 0 get pod shop/web-0
+table_golden agent_top_processes.txt 1 top processes --pod shop/web-0
+
+# --- -n and -A filter; the busy pod comes first -------------------------------------------
+col() { grep -vw unknown | awk -v c="$1" 'NR > 1 {printf "%s ", $c}'; }
+got=$(W top pods -A | col 2)
+[ "${got%% *}" = web-0 ] && ok "-A: busy web-0 first by power" || fail "-A order: $got"
+got=$(W top pods -A | col 2 | tr ' ' '\n' | sort | tr '\n' ' ')
+[ "$got" = " cart-1 job-x web-0 " ] || [ "$got" = "cart-1 job-x web-0 " ] && ok "-A: all three pods" || fail "-A gave '$got'"
+got=$(W top pods -n shop | col 1 | tr ' ' '\n' | sort | tr '\n' ' ')
+[ "$got" = " cart-1 web-0 " ] || [ "$got" = "cart-1 web-0 " ] && ok "-n shop: $got" || fail "-n shop gave '$got'"
+got=$(W top pods -n batch | col 1)
+[ "$got" = "job-x " ] && ok "-n batch: $got" || fail "-n batch gave '$got'"
+got=$(W top pods)
+[ "$got" = "No pods found in namespace default." ] && ok "no -n: namespace default, empty" || fail "top pods gave '$got'"
+got=$(W top namespaces -n batch | col 1)
+[ "$got" = "batch " ] && ok "top namespaces -n batch" || fail "top namespaces -n batch gave '$got'"
+got=$(W top containers -n shop | col 2 | tr ' ' '\n' | sort | tr '\n' ' ')
+[ "$got" = " cart nginx " ] || [ "$got" = "cart nginx " ] && ok "top containers -n shop: $got" || fail "top containers -n shop gave '$got'"
+
+# --- web-0's CPU(cores) against its cgroup's cpu.stat ----------------------------------------
+u0=$(usage "$ctrA") t0=$(now)
+sleep 1
+W top pods -n shop >"$tmp/rate"
+u1=$(usage "$ctrA") t1=$(now)
+cores=$(awk '$1 == "web-0" {print $2}' "$tmp/rate")
+python3 -c "
+import sys
+got, want = float('$cores'), ($u1 - $u0) / 1e6 / ($t1 - $t0)
+d = abs(got - want) / want
+print('web-0 %.3f cores, cpu.stat %.3f, off by %.1f%%' % (got, want, 100 * d))
+sys.exit(d > $TOL)" && ok "web-0 CPU(cores) $cores within $TOL of cpu.stat" || fail "web-0 CPU(cores) $cores vs cpu.stat"
+
+# --- --prometheus against a real Prometheus scraping the agent -----------------------------
+samples() {
+	curl -sf "$P/api/v1/query" --data-urlencode 'query=count_over_time(wattlet_pod_cpu_seconds_total{pod="web-0"}[1m])' |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)' 2>/dev/null
+}
+for _ in $(seq 40); do [ "$(samples)" -ge 12 ] 2>/dev/null && break; sleep 1; done
+if [ "$(samples)" -ge 12 ] 2>/dev/null; then
+	ok "Prometheus scraped the agent ($(samples) samples)"
+	WP() { "$WATTCTL" --prometheus "$P" --window 10s "$@"; }
+	WP top pods -A >"$tmp/prom_pods" 2>"$tmp/err" || fail "--prometheus top pods -A: $(cat "$tmp/err")"
+	head -n 1 "$tmp/prom_pods" | grep -q '^NODE  *NAMESPACE  *NAME  *CPU(cores)' && ok "--prometheus: NODE column" ||
+		fail "--prometheus header: $(head -n 1 "$tmp/prom_pods")"
+	got=$(grep -vw unknown "$tmp/prom_pods" | awk 'NR > 1 {print $1 "/" $2 "/" $3}' | sort | tr '\n' ' ')
+	[ "$got" = "wattctl-e2e/batch/job-x wattctl-e2e/shop/cart-1 wattctl-e2e/shop/web-0 " ] &&
+		ok "--prometheus top pods -A: node/namespace/pod of all three" || fail "--prometheus pods: '$got'"
+	grep -vw unknown "$tmp/prom_pods" | mask_numbers | { read -r h; echo "$h"; LC_ALL=C sort; } >"$tmp/masked"
+	golden "$tmp/masked" "$GOLD/agent_prom_top_pods_all.txt" "--prometheus top pods -A"
+	# Ground truth for the rate: cpu.stat over the 10 s window Prometheus looked at.
+	cores=$(awk '$3 == "web-0" {print $4}' "$tmp/prom_pods")
+	python3 -c "
+import sys
+t1, u1 = $(now), $(usage "$ctrA")
+t0, u0 = min((tuple(map(float, l.split())) for l in open('$tmp/usage.log') if len(l.split()) == 2),
+             key=lambda s: abs(s[0] - (t1 - 10)))
+got, want = float('$cores'), (u1 - u0) / 1e6 / (t1 - t0)
+d = abs(got - want) / want
+print('prometheus web-0 %.3f cores, cpu.stat average %.3f, off by %.1f%%' % (got, want, 100 * d))
+sys.exit(d > $PTOL)" && ok "--prometheus web-0 CPU $cores within $PTOL of cpu.stat" || fail "--prometheus web-0 CPU $cores vs cpu.stat"
+	got=$(WP top pods -n batch | awk 'NR > 1 {print $1 "/" $2}')
+	[ "$got" = wattctl-e2e/job-x ] && ok "--prometheus -n batch: $got" || fail "--prometheus -n batch gave '$got'"
+	WP top namespaces >"$tmp/prom_ns" 2>"$tmp/err"
+	got=$(grep -vw unknown "$tmp/prom_ns" | awk 'NR > 1 {print $1 "/" $2}' | sort | tr '\n' ' ')
+	[ "$got" = "wattctl-e2e/batch wattctl-e2e/shop " ] && ok "--prometheus top namespaces" || fail "--prometheus namespaces: '$got'"
+	WP -o json top namespaces >"$tmp/prom_ns.json"
+	curl -sf "$P/api/v1/query" --data-urlencode 'query=sum by (node, namespace) (wattlet_namespace_energy_joules_total)' >"$tmp/truth"
+	python3 - "$tmp/truth" "$tmp/prom_ns.json" <<'EOF' && ok "--prometheus namespace energy equals Prometheus's answer (within a scrape)" || fail "--prometheus namespace energy"
+import json, sys
+truth = {r["metric"]["namespace"]: float(r["value"][1]) for r in json.load(open(sys.argv[1]))["data"]["result"]
+         if r["metric"].get("node") == "wattctl-e2e"}
+ours = {i["name"]: i["energy_joules_total"] for i in json.load(open(sys.argv[2]))["items"]}
+print(truth, ours)
+# The two queries are a moment apart: a scrape may land between them.
+sys.exit(set(truth) != set(ours) or any(abs(truth[k] - ours[k]) > 0.05 * truth[k] + 1 for k in truth))
+EOF
+else
+	fail "Prometheus has $(samples) samples of the agent after 40 s: $(tail -3 "$tmp/prom.log")"
+fi
+
+summary
