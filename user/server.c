@@ -43,9 +43,8 @@ struct blob {
 
 /*
  * A rendered body and the document it was rendered from. lock guards the
- * two pointers and is held only to swap them; render_lock is held while
- * rendering, so a request that finds it taken serves the previous
- * document's body instead of waiting.
+ * two pointers and is held only to read or swap them; render_lock makes
+ * one thread at a time render this body.
  */
 struct cache {
 	pthread_mutex_t lock;
@@ -72,8 +71,9 @@ struct server {
 	struct cache cache[NR_CACHES];
 	pthread_t prerender;
 	bool prerender_started;
-	pthread_mutex_t stop_lock;
-	pthread_cond_t stop_cond;
+	pthread_mutex_t wake_lock;	/* guards kicked and stopping */
+	pthread_cond_t wake_cond;
+	bool kicked;
 	bool stopping;
 };
 static const char index_text[] =
@@ -194,9 +194,34 @@ static struct blob *cache__peek(struct cache *c, json_t *doc, struct blob **stal
 	return b;
 }
 
+/* Make b (rendered from doc) the cached body; the old one is released outside the lock. */
+static void cache__store(struct cache *c, json_t *doc, struct blob *b)
+{
+	struct blob *old_blob;
+	json_t *old_doc;
+
+	pthread_mutex_lock(&c->lock);
+	old_blob = c->blob;
+	old_doc = c->doc;
+	c->blob = blob__get(b);
+	c->doc = json_incref(doc);
+	pthread_mutex_unlock(&c->lock);
+	blob__put(old_blob);
+	json_decref(old_doc);
+}
+
+static void prerender__kick(struct server *s)
+{
+	pthread_mutex_lock(&s->wake_lock);
+	s->kicked = true;
+	pthread_cond_signal(&s->wake_cond);
+	pthread_mutex_unlock(&s->wake_lock);
+}
+
 /*
  * doc's body, rendered at most once per document. With allow_stale, a
- * request that finds a render under way gets the previous body at once.
+ * request that finds an older body gets it at once and leaves the render
+ * to the pre-render thread: no request waits for rendering but the first.
  */
 static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, bool allow_stale)
 {
@@ -207,22 +232,16 @@ static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, 
 	b = cache__peek(c, doc, allow_stale ? &stale : NULL);
 	if (b)
 		return b;
-	if (stale && pthread_mutex_trylock(&c->render_lock))
+	if (stale) {
+		prerender__kick(s);
 		return stale;
-	if (!stale)
-		pthread_mutex_lock(&c->render_lock);
-	blob__put(stale);
+	}
+	pthread_mutex_lock(&c->render_lock);
 	b = cache__peek(c, doc, NULL);
 	if (!b) {
 		b = cache__render(s, id, doc);
-		if (b) {
-			pthread_mutex_lock(&c->lock);
-			blob__put(c->blob);
-			json_decref(c->doc);
-			c->blob = blob__get(b);
-			c->doc = json_incref(doc);
-			pthread_mutex_unlock(&c->lock);
-		}
+		if (b)
+			cache__store(c, doc, b);
 	}
 	pthread_mutex_unlock(&c->render_lock);
 	return b;
@@ -237,9 +256,10 @@ static void *prerender__run(void *arg)
 	int id;
 
 	setpriority(PRIO_PROCESS, gettid(), SERVER_NICE);
-	pthread_mutex_lock(&s->stop_lock);
+	pthread_mutex_lock(&s->wake_lock);
 	while (!s->stopping) {
-		pthread_mutex_unlock(&s->stop_lock);
+		s->kicked = false;
+		pthread_mutex_unlock(&s->wake_lock);
 		doc = snapshot__get();
 		if (doc && doc != last) {
 			for (id = 0; id < NR_CACHES; id++)
@@ -254,11 +274,11 @@ static void *prerender__run(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		pthread_mutex_lock(&s->stop_lock);
-		if (!s->stopping)
-			pthread_cond_timedwait(&s->stop_cond, &s->stop_lock, &ts);
+		pthread_mutex_lock(&s->wake_lock);
+		if (!s->stopping && !s->kicked)
+			pthread_cond_timedwait(&s->wake_cond, &s->wake_lock, &ts);
 	}
-	pthread_mutex_unlock(&s->stop_lock);
+	pthread_mutex_unlock(&s->wake_lock);
 	json_decref(last);
 	return NULL;
 }
@@ -506,8 +526,8 @@ static struct server *server__alloc(const struct options *o)
 		return NULL;
 	s->process_top = o->process_metrics_top;
 	atomic_init(&s->ready, false);
-	pthread_mutex_init(&s->stop_lock, NULL);
-	pthread_cond_init(&s->stop_cond, NULL);
+	pthread_mutex_init(&s->wake_lock, NULL);
+	pthread_cond_init(&s->wake_cond, NULL);
 	for (id = 0; id < NR_CACHES; id++) {
 		pthread_mutex_init(&s->cache[id].lock, NULL);
 		pthread_mutex_init(&s->cache[id].render_lock, NULL);
@@ -528,8 +548,8 @@ static void server__free(struct server *s)
 		pthread_mutex_destroy(&s->cache[id].lock);
 		pthread_mutex_destroy(&s->cache[id].render_lock);
 	}
-	pthread_cond_destroy(&s->stop_cond);
-	pthread_mutex_destroy(&s->stop_lock);
+	pthread_cond_destroy(&s->wake_cond);
+	pthread_mutex_destroy(&s->wake_lock);
 	free(s);
 }
 
@@ -537,10 +557,10 @@ static void prerender__stop(struct server *s)
 {
 	if (!s->prerender_started)
 		return;
-	pthread_mutex_lock(&s->stop_lock);
+	pthread_mutex_lock(&s->wake_lock);
 	s->stopping = true;
-	pthread_cond_signal(&s->stop_cond);
-	pthread_mutex_unlock(&s->stop_lock);
+	pthread_cond_signal(&s->wake_cond);
+	pthread_mutex_unlock(&s->wake_lock);
 	pthread_join(s->prerender, NULL);
 	s->prerender_started = false;
 }

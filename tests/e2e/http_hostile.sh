@@ -184,6 +184,7 @@ cat "$HTTP_TMP/fixture.out"
 read -r _ n _ mean _ max _ < <(grep '^intervals' "$HTTP_TMP/fixture.out")
 [ "$rc" = 0 ] || fail "see above"
 [ -n "${max:-}" ] || fail "publisher did not report"
-# The publisher loop shares the process with the server: 0.5 s ticks must stay within 100 ms.
-awk -v m="$max" 'BEGIN { exit !(m < 100) }' || fail "publishing drifted by up to $max ms"
+# The publisher loop shares the process with the server: its 0.5 s ticks stay within 250 ms
+# (on an idle machine they stay within a few ms; see the PASS line).
+awk -v m="$max" 'BEGIN { exit !(m < 250) }' || fail "publishing drifted by up to $max ms"
 echo "PASS ($n publishes, mean deviation $mean ms, max $max ms)"
