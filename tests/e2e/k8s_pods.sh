@@ -88,7 +88,7 @@ sleep 0.2
 usage() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
 a0=$(usage "$podA") b0=$(usage "$podB") c0=$(usage "$podC")
 
-"$WATTLET" --output json --interval 1 --duration 55 --listen none \
+"$WATTLET" --output json --interval 1 --duration 90 --listen none \
 	--pod-log-dir "$tmp/pods" --container-log-dir "$tmp/containers" --retain 600 \
 	>"$tmp/out" 2>"$tmp/err" &
 agent=$!
@@ -119,13 +119,18 @@ tail -n 1 "$tmp/out" >"$tmp/running.json"
 for p in "${pidsB[@]}"; do kill -KILL "$p"; wait "$p" 2>/dev/null; done
 b2=$(usage "$podB")
 rmdir "$ctrB" "$conmonB" "$podB" || exit 1
+pod_state() { # uid: its state in the latest document
+	tail -n 1 "$tmp/out" | python3 -c 'import json, sys
+d = json.loads(sys.stdin.read() or "{}")
+print(next((p["state"] for p in d.get("pods", []) if p["uid"] == sys.argv[1]), "absent"))' "$1"
+}
 gone=0
-for _ in $(seq 250); do	# the agent walks cgroupfs every 10 s
-	if tail -n 1 "$tmp/out" | grep -q "\"uid\": *\"$uB\"[^}]*\"state\": *\"terminated\""; then
+for _ in $(seq 100); do	# the agent walks cgroupfs every 10 s
+	if [ "$(pod_state "$uB")" = terminated ]; then
 		gone=1
 		break
 	fi
-	sleep 0.1
+	sleep 0.25
 done
 tail -n 1 "$tmp/out" >"$tmp/after.json"
 
