@@ -40,7 +40,7 @@ static const char *const process_aliases[] = { "process", "ps", NULL };
 static int cmd_get_pod_arg(struct wattctl *c);
 
 static const struct cmd commands[] = {
-	{ { "top", "pods" }, pod_aliases, cmd_top_pods, prom__top_pods,
+	{ { "top", "pods" }, pod_aliases, cmd_top_pods, promql__top_pods,
 	  OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
 	  "top pods [-n NS | -A] [--sort power|energy|cpu] [--limit N]",
 	  "CPU (cores), power and energy of each pod, biggest first. Without -n or -A,\n"
@@ -50,7 +50,7 @@ static const struct cmd commands[] = {
 	  OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
 	  "top containers [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
 	  "CPU, power and energy of each container, of all namespaces unless -n.\n" },
-	{ { "top", "namespaces" }, namespace_aliases, cmd_top_namespaces, prom__top_namespaces,
+	{ { "top", "namespaces" }, namespace_aliases, cmd_top_namespaces, promql__top_namespaces,
 	  OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
 	  "top namespaces [-n NS] [--sort KEY] [--limit N]",
 	  "CPU, power and energy of each namespace. With --prometheus, per node.\n" },

@@ -70,7 +70,7 @@ int cmd_top_namespaces(struct wattctl *c);
 int cmd_top_processes(struct wattctl *c);
 int cmd_node(struct wattctl *c);
 int cmd_get_pod(struct wattctl *c, const char *ns, const char *name);
-int prom__top_pods(struct wattctl *c);
-int prom__top_namespaces(struct wattctl *c);
+int promql__top_pods(struct wattctl *c);
+int promql__top_namespaces(struct wattctl *c);
 
 #endif /* __WATTCTL_H */

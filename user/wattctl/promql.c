@@ -75,7 +75,7 @@ static const struct prom_figure figures[] = {
 };
 
 /* A PromQL label matcher value: backslash and double quote escaped. */
-static void prom__quote(char *dst, size_t len, const char *s)
+static void promql__quote(char *dst, size_t len, const char *s)
 {
 	size_t o = 0;
 
@@ -87,13 +87,13 @@ static void prom__quote(char *dst, size_t len, const char *s)
 	dst[o] = '\0';
 }
 
-static void prom__query(const struct wattctl *c, const struct prom_level *lv,
+static void promql__query(const struct wattctl *c, const struct prom_level *lv,
 			const struct prom_figure *f, char *q, size_t len)
 {
 	char sel[600] = "", ns[512];
 
 	if (c->namespace) {
-		prom__quote(ns, sizeof(ns), c->namespace);
+		promql__quote(ns, sizeof(ns), c->namespace);
 		snprintf(sel, sizeof(sel), "{namespace=\"%s\"}", ns);
 	}
 	if (f->rate)
@@ -104,7 +104,7 @@ static void prom__query(const struct wattctl *c, const struct prom_level *lv,
 }
 
 /* GET /api/v1/query; the "result" array of a successful instant query. */
-static int prom__get(struct wattctl *c, const char *query, json_t **doc, json_t **result)
+static int promql__get(struct wattctl *c, const char *query, json_t **doc, json_t **result)
 {
 	char url[PROM_URL_MAX], err[PROM_URL_MAX + 256], *eq;
 	json_t *status, *data;
@@ -134,7 +134,7 @@ static int prom__get(struct wattctl *c, const char *query, json_t **doc, json_t 
 }
 
 /* The item for one sample's labels, created on first sight. */
-static json_t *prom__item(json_t *rows, const struct prom_level *lv, json_t *metric)
+static json_t *promql__item(json_t *rows, const struct prom_level *lv, json_t *metric)
 {
 	char key[1024] = "";
 	size_t off = 0;
@@ -161,7 +161,7 @@ static json_t *prom__item(json_t *rows, const struct prom_level *lv, json_t *met
 	return item;
 }
 
-static int prom__figure(struct wattctl *c, const struct prom_level *lv,
+static int promql__figure(struct wattctl *c, const struct prom_level *lv,
 			const struct prom_figure *f, json_t *rows)
 {
 	char q[PROM_QUERY_MAX];
@@ -169,8 +169,8 @@ static int prom__figure(struct wattctl *c, const struct prom_level *lv,
 	size_t i;
 	int err;
 
-	prom__query(c, lv, f, q, sizeof(q));
-	err = prom__get(c, q, &doc, &result);
+	promql__query(c, lv, f, q, sizeof(q));
+	err = promql__get(c, q, &doc, &result);
 	if (err)
 		goto cleanup;
 	json_array_foreach(result, i, s) {
@@ -178,7 +178,7 @@ static int prom__figure(struct wattctl *c, const struct prom_level *lv,
 
 		if (!json_is_string(v))
 			continue;
-		json_object_set_new(prom__item(rows, lv, json_object_get(s, "metric")), f->field,
+		json_object_set_new(promql__item(rows, lv, json_object_get(s, "metric")), f->field,
 				    json_real(strtod(json_string_value(v), NULL)));
 	}
 cleanup:
@@ -186,7 +186,7 @@ cleanup:
 	return err;
 }
 
-static int prom__top(struct wattctl *c, const struct prom_level *lv)
+static int promql__top(struct wattctl *c, const struct prom_level *lv)
 {
 	json_t *rows = json_object(), *doc = NULL, *items = json_array(), *it;
 	const char *k;
@@ -194,7 +194,7 @@ static int prom__top(struct wattctl *c, const struct prom_level *lv)
 	int ret = EXIT_ERR;
 
 	for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
-		if (prom__figure(c, lv, &figures[i], rows))
+		if (promql__figure(c, lv, &figures[i], rows))
 			goto cleanup;
 	json_object_foreach(rows, k, it)
 		json_array_append(items, it);
@@ -214,12 +214,12 @@ cleanup:
 	return ret;
 }
 
-int prom__top_pods(struct wattctl *c)
+int promql__top_pods(struct wattctl *c)
 {
-	return prom__top(c, &pod_level);
+	return promql__top(c, &pod_level);
 }
 
-int prom__top_namespaces(struct wattctl *c)
+int promql__top_namespaces(struct wattctl *c)
 {
-	return prom__top(c, &ns_level);
+	return promql__top(c, &ns_level);
 }
