@@ -6,6 +6,10 @@
  * goes to an explicit unattributed bucket. Every interval and cumulatively:
  *   sum(cgroup active) + unattributed = node active
  *   sum(live cgroup totals) + retired + unattributed = active total
+ * Idle power is --idle-watts if given, else the model meter's idle term,
+ * else learned: the 5th percentile of the power of the last 720 accepted
+ * intervals (so at first nearly everything counts as idle, until the node
+ * has been seen at rest).
  */
 #ifndef __WATTLET_ATTRIBUTION_H
 #define __WATTLET_ATTRIBUTION_H

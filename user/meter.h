@@ -53,9 +53,11 @@ struct meter_reading {
 struct meter;
 
 /*
- * --meter auto tries rapl, hwmon, model in that order and logs its choice to
- * stderr. Returns 0 or -errno after one clear message (a named meter that
- * cannot be used, a file that cannot be read, naming the file).
+ * --meter auto tries rapl, hwmon, model in that order and logs its choice,
+ * with why the others were passed over, in one line on stderr at the first
+ * reading (so that it never comes before the daemon's privilege checks).
+ * Returns 0 or -errno after one clear message (a named meter that cannot be
+ * used, a file that cannot be read, naming the file).
  */
 int meter__open(struct meter **out, const struct options *o);
 /* One interval's reading. Returns 0; a rejected reading has valid false and 0 joules. */
