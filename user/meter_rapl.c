@@ -7,6 +7,8 @@
  * What the node total counts, so no joule is counted twice:
  * - psys covers the whole platform (packages, dram and more), so when any
  *   psys zone exists the node total is psys alone and the rest is detail;
+ *   unless psys stands still while a package counts (some CPUs list psys
+ *   but never count it): from then on it is detail, said once on stderr;
  * - otherwise every package-N plus every dram zone: a package includes its
  *   core and uncore subzones, but not dram;
  * - an intel-rapl-mmio package duplicates the MSR package of the same name
@@ -48,6 +50,7 @@ struct rapl {
 	struct rapl_zone zones[METER_MAX_ZONES];
 	bool have_baseline;
 	enum meter_fault_kind baseline_fault;
+	bool psys_dead;			/* psys seen standing still: not used */
 	double span_s;			/* time since the baseline */
 };
 
@@ -138,13 +141,13 @@ static bool duplicated_by_msr(const struct rapl_zone *z, const struct rapl_zone 
 	return false;
 }
 
-static void mark_node_total(struct rapl_zone *zones, int nr)
+static void mark_node_total(struct rapl_zone *zones, int nr, bool psys_dead)
 {
 	bool psys = false;
 	struct rapl_zone *z;
 
 	for (int i = 0; i < nr; i++)
-		psys |= zones[i].role == RAPL_PSYS;
+		psys |= zones[i].role == RAPL_PSYS && !psys_dead;
 	for (int i = 0; i < nr; i++) {
 		z = &zones[i];
 		if (psys)
@@ -157,7 +160,7 @@ static void mark_node_total(struct rapl_zone *zones, int nr)
 }
 
 /* List the zones below base, sorted so that a parent comes before its subzones. */
-static int enumerate(const char *base, struct rapl_zone *zones, int *nr,
+static int enumerate(const char *base, bool psys_dead, struct rapl_zone *zones, int *nr,
 		     struct meter_fault *fault)
 {
 	struct dirent **ents;
@@ -186,7 +189,7 @@ next:
 	}
 	free(ents);
 	if (!err)
-		mark_node_total(zones, *nr);
+		mark_node_total(zones, *nr, psys_dead);
 	return err;
 }
 
@@ -253,7 +256,7 @@ static int rapl_open(void **priv, const struct options *o, struct meter_fault *w
 		return -ENOMEM;
 	}
 	meter__path(r->base, sizeof(r->base), "%s/class/powercap", o->sysfs_root);
-	err = enumerate(r->base, r->zones, &r->nr, why);
+	err = enumerate(r->base, false, r->zones, &r->nr, why);
 	if (!err && !r->nr)
 		err = meter__fault(why, METER_MISSING, "no intel-rapl zones in %s", r->base);
 	if (!err)
@@ -310,6 +313,27 @@ static int backwards(const struct rapl *r, struct meter_fault *fault)
 	return 0;
 }
 
+/* A psys counter that did not move while a package's did is not counting. */
+static void check_psys(struct rapl *r)
+{
+	bool psys_still = false, package_moved = false;
+	const struct rapl_zone *z;
+
+	for (int i = 0; i < r->nr; i++) {
+		z = &r->zones[i];
+		if (z->role == RAPL_PSYS && z->in_total)
+			psys_still |= z->now == z->last;
+		if (z->role == RAPL_PACKAGE)
+			package_moved |= z->now != z->last;
+	}
+	if (!psys_still || !package_moved)
+		return;
+	r->psys_dead = true;
+	mark_node_total(r->zones, r->nr, true);
+	fprintf(stderr, "wattlet: meter rapl: psys in %s does not count; the node total is "
+		"packages and dram\n", r->base);
+}
+
 static int rapl_read(void *priv, const struct meter_input *in, struct meter_reading *out,
 		     struct meter_fault *fault)
 {
@@ -318,7 +342,7 @@ static int rapl_read(void *priv, const struct meter_input *in, struct meter_read
 	bool changed;
 	int nr, err;
 
-	err = enumerate(r->base, now, &nr, fault);
+	err = enumerate(r->base, r->psys_dead, now, &nr, fault);
 	if (err)
 		goto keep_baseline;
 	changed = !same_zones(now, nr, r->zones, r->nr);
@@ -338,6 +362,7 @@ static int rapl_read(void *priv, const struct meter_input *in, struct meter_read
 		rebaseline(r);
 		return err;
 	}
+	check_psys(r);
 	fill_zones(r, out, true);
 	out->span_s = r->span_s;
 	rebaseline(r);

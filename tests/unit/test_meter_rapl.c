@@ -184,6 +184,31 @@ static void rapl_read__laptop_psys__psys_only(void **state)
 	assert_float_equal(zone_named(&r, "mmio/package-0")->joules, 8.0, J_EPS);
 }
 
+/* A psys that lists but never counts: packages and dram make the total instead. */
+static void rapl_read__psys_stands_still__packages_and_dram(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+
+	zone(f, "intel-rapl:0", "package-0", 0);
+	zone(f, "intel-rapl:0:0", "dram", 0);
+	zone(f, "intel-rapl:1", "psys", 0);
+	open_rapl(f, "rapl");
+	set_uj(f, "intel-rapl:0", 8000000);
+	set_uj(f, "intel-rapl:0:0", 2000000);
+	capture__begin(&c);
+	read_ok(f, 1.0, &r);
+	assert_non_null(strstr(capture__end(&c), "psys"));
+	assert_float_equal(r.joules, 10.0, J_EPS);
+	assert_false(zone_named(&r, "psys")->in_node_total);
+	set_uj(f, "intel-rapl:0", 9000000);
+	set_uj(f, "intel-rapl:1", 5000000);	/* a late start changes nothing now */
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 1.0, J_EPS);
+	assert_int_equal(meter__errors(f->m), 0);
+}
+
 /* Without psys, an mmio package counts once: not at all next to its MSR twin. */
 static void rapl_read__mmio_beside_msr__counted_once(void **state)
 {
@@ -493,6 +518,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rapl_read__intel_two_socket_dram__packages_plus_dram, setup, teardown),
 		cmocka_unit_test_setup_teardown(rapl_read__amd_single_socket__package_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(rapl_read__laptop_psys__psys_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__psys_stands_still__packages_and_dram, setup, teardown),
 		cmocka_unit_test_setup_teardown(rapl_read__mmio_beside_msr__counted_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(rapl_read__mmio_only__counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(rapl_read__counter_wraps__gain_across_wrap, setup, teardown),
