@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "attribution.h"
 
@@ -354,6 +356,42 @@ static void attribution_to_json__pue_and_carbon__node_fields(void **state)
 	json_decref(node);
 }
 
+/* The meter's name and its rejected readings reach the node; a rejected interval moves nothing. */
+static void attribution_to_json__rejected_model_reading__meter_and_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_input in = { .interval_s = 1, .utilisation = 0.5, .nr_cpus = 2 };
+	struct meter_reading r;
+	struct meter *m;
+	json_t *node = json_object(), *zone;
+	int saved, null;
+
+	reconfigure(f, "--meter", "model", "--max-watts", "2", NULL);
+	assert_int_equal(meter__open(&m, &f->o), 0);
+	saved = dup(STDERR_FILENO);
+	null = open("/dev/null", O_WRONLY);
+	dup2(null, STDERR_FILENO);	/* the warning is the meter tests' business */
+	meter__read(m, &in, &r);	/* 2*(0.74 + 1.38) = 4.24 W > 2 W */
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(null);
+	assert_false(r.valid);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 1, 0);
+	attribution__apply(&f->at, &r, 1, &f->acc, &f->o);
+	attribution__to_json(&f->at, m, &r, node, &f->o);
+	assert_string_equal(json_string_value(json_object_get(node, "meter")), "model");
+	check_json_number(node, "meter_errors_total", 1);
+	check_json_number(node, "energy_joules_total", 0);
+	zone = json_array_get(json_object_get(node, "zones"), 0);
+	assert_string_equal(json_string_value(json_object_get(zone, "name")), "model");
+	check_json_number(zone, "watts", 0);
+	assert_float_equal(cgroup(f, 1)->tally.total.energy_joules, 0, 0);
+	json_decref(node);
+	meter__close(m);
+}
+
 /* ---- property: conservation over random accounts ---- */
 
 static double rnd(void)
@@ -473,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(attribution_apply__rejected_reading__nothing_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_apply__cgroups_exceed_busy__no_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_to_json__pue_and_carbon__node_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_to_json__rejected_model_reading__meter_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_apply__random_accounts__conserves, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_apply__random_accounts_cycles_idle_cpu__conserves, setup, teardown),
 	};
