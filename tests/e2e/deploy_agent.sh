@@ -53,6 +53,10 @@ inner() {
 	curl -s --max-time 5 -o "$T/metrics.prom" "http://127.0.0.1:$PORT/metrics"
 	cgroup_cpu_seconds "$POD_CG" >"$T/truth_cpu"
 	footprint "$apid" "$w0" >"$T/usage"
+	# kubectl exec DS -- wattctl node: the CLI from the image, in the pod's namespaces.
+	python3 "$TOOLS/contain.py" "$ROOT" "$CAPS" "${m[@]}" -- /usr/bin/wattctl -o json node \
+		>"$T/wattctl.json" 2>&1
+	echo "wattctl exit $?" >>"$T/results"
 	kill -TERM "$apid"
 	wait "$apid"
 	echo "agent exit $?" >>"$T/results"
@@ -164,7 +168,7 @@ evaluate() {
 		finish
 		exit 1
 	fi
-	check "promtool check metrics accepts the scrape" promtool check metrics <"$T/metrics.prom"
+	check "promtool check metrics reports nothing on the scrape" promtool_clean "$T/metrics.prom"
 	check "every series has node=\"$NODE\" (NODE_NAME from the downward API)" \
 		awk -v want="node=\"$NODE\"" '!/^#/ && NF && index($0, want) == 0 { print "no node label: " $0; bad = 1 } END { exit bad }' "$T/metrics.prom"
 	measure "pod CPU within 2% of its cgroup's cpu.stat" close \
@@ -178,6 +182,10 @@ evaluate() {
 		"$(cat "$T/truth_cpu")" 0.02 0.02
 	measure "node energy from the remapped powercap = the $ENERGY_J J written" close \
 		"$(node_energy)" "$ENERGY_J" 0.000001 0.000001
+	check "wattctl node from the image names node $NODE" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["node"]["name"] == sys.argv[2], d["node"]["name"]' "$T/wattctl.json" "$NODE"
 	check "the agent stopped cleanly on SIGTERM" grep -qx "agent exit 0" "$T/results"
 	for cap in ${CAPS//,/ }; do
 		check "without CAP_$cap the agent refuses to run, naming it" \
@@ -200,6 +208,11 @@ evaluate() {
 		tail -20 "$T/agent.log"
 	fi
 	finish
+}
+
+promtool_clean() {
+	local out
+	out=$(promtool check metrics <"$1" 2>&1) && [ -z "$out" ] || { echo "$out"; return 1; }
 }
 
 # Active + idle energy of the node zone, summed over modes.
