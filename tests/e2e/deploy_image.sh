@@ -62,12 +62,11 @@ help_runs() {
 
 # Two seconds of collection from the image: one document with the node's CPUs and some CPU time.
 agent_collects() {
-	local out
-	out=$(in_container /usr/bin/wattlet --duration 2 --interval 1 --output json --listen none 2>"$tmp/err") ||
-		{ echo "exit $?"; cat "$tmp/err"; return 1; }
-	python3 - "$out" <<-'PY'
+	in_container /usr/bin/wattlet --duration 2 --interval 1 --output json --listen none \
+		>"$tmp/docs" 2>"$tmp/err" || { echo "exit $?"; cat "$tmp/err"; return 1; }
+	python3 - "$tmp/docs" <<-'PY'
 	import json, os, sys
-	docs = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+	docs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 	assert docs, "no JSON document"
 	node = docs[-1]["node"]
 	assert node["cpus"] == os.cpu_count(), f"cpus {node['cpus']} != {os.cpu_count()}"
