@@ -137,6 +137,7 @@ int accounts__proc(struct accounts *a, __u32 tgid, const struct wl_proc *kv, boo
 	p->comm[WL_COMM_LEN - 1] = '\0';
 	p->cgroup_id = kv->cgroup_id;
 	p->seen = true;
+	p->missed = 0;
 	if (exited) {
 		p->exited = true;
 		a->exited_procs++;
@@ -172,7 +173,7 @@ static bool proc_lost(void *v)
 {
 	struct proc_account *p = v;
 
-	return !p->seen && !p->exited;
+	return p->missed >= 2;
 }
 
 static void count_lost(struct accounts *a)
@@ -181,8 +182,13 @@ static void count_lost(struct accounts *a)
 	__u64 key;
 	void *val;
 
-	while (idmap__next(&a->procs, &pos, &key, &val))
-		a->lost_procs += proc_lost(val);
+	while (idmap__next(&a->procs, &pos, &key, &val)) {
+		struct proc_account *p = val;
+
+		if (!p->seen && !p->exited)
+			p->missed++;
+		a->lost_procs += proc_lost(p);
+	}
 }
 
 void accounts__end(struct accounts *a)

@@ -24,6 +24,7 @@ struct proc_account {
 	__u64 counters_delta[WL_MAX_COUNTERS];
 	bool exited;			/* final figures in; reported once more */
 	bool seen;			/* read in this interval */
+	int missed;			/* intervals in a row not read */
 };
 
 struct cgroup_account {
@@ -61,7 +62,11 @@ void accounts__begin(struct accounts *a, cgroup_retire_fn retire, void *ctx);
 int accounts__proc(struct accounts *a, __u32 tgid, const struct wl_proc *kv, bool exited);
 /* Take in one cgroup's cumulative figures from the kernel. */
 int accounts__cgroup(struct accounts *a, __u64 id, const struct wl_cgroup *kv);
-/* Processes not read this interval, and not reported exited, are lost. */
+/*
+ * Processes not read for two intervals in a row, and not reported exited,
+ * are lost. One interval of grace: an exit record can be held up behind a
+ * ring buffer record still being written.
+ */
 void accounts__end(struct accounts *a);
 void accounts__free(struct accounts *a);
 

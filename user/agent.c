@@ -230,24 +230,24 @@ int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 	struct agent a = { .opt = o, .started_wall = wall_s() };
 	int err;
 
-	err = open_stages(&a);
-	if (err)
-		goto out_stages;
+	/* privileges and BTF first: their message is the one a user needs */
 	err = loader__open(&a.loader, o);
+	if (err)
+		return err;
+	err = open_stages(&a);
 	if (err)
 		goto out_stages;
 	err = collector__new(&a.collector, a.loader, o);
 	if (err)
-		goto out_loader;
+		goto out_stages;
 	err = loop(&a, stop);
 
 	collector__free(a.collector);
-out_loader:
-	loader__destroy(a.loader);
 out_stages:
 	server__stop(a.server);
 	workloads__free(a.workloads);
 	meter__close(a.meter);
+	loader__destroy(a.loader);
 	snapshot__clear();
 	return err;
 }

@@ -112,9 +112,32 @@ static void proc__vanished_without_record__counted_lost(void **state)
 	accounts__proc(&a, 100, &p, false);
 	accounts__end(&a);
 	accounts__begin(&a, NULL, NULL);
-	accounts__end(&a);	/* not read this time, no exit record */
+	accounts__end(&a);	/* not read this time, no exit record: grace */
+	assert_int_equal(a.lost_procs, 0);
+	accounts__begin(&a, NULL, NULL);
+	accounts__end(&a);	/* nor the next time: lost */
 	assert_int_equal(a.lost_procs, 1);
 	assert_int_equal(a.procs.len, 0);
+	accounts__free(&a);
+}
+
+static void proc__exit_record_one_interval_late__no_double_count(void **state)
+{
+	struct accounts a = { 0 };
+	struct wl_proc p = proc(1000000000ULL, 0, 42);
+
+	accounts__begin(&a, NULL, NULL);
+	accounts__proc(&a, 100, &p, false);
+	accounts__end(&a);
+	accounts__begin(&a, NULL, NULL);
+	accounts__end(&a);	/* entry gone, record held up */
+	accounts__begin(&a, NULL, NULL);
+	p.usage.cpu_ns = 1500000000ULL;
+	accounts__proc(&a, 100, &p, true);
+	accounts__end(&a);
+	assert_float_equal(only_proc(&a)->tally.total.cpu_seconds, 1.5, 1e-12);
+	assert_float_equal(only_proc(&a)->tally.delta.cpu_seconds, 0.5, 1e-12);
+	assert_int_equal(a.lost_procs, 0);
 	accounts__free(&a);
 }
 
@@ -169,6 +192,7 @@ int main(void)
 		cmocka_unit_test(proc__exit_record__reported_once_then_dropped),
 		cmocka_unit_test(proc__reused_tgid__separate_process),
 		cmocka_unit_test(proc__vanished_without_record__counted_lost),
+		cmocka_unit_test(proc__exit_record_one_interval_late__no_double_count),
 		cmocka_unit_test(cgroup__gone__retired_after_one_more_interval),
 		cmocka_unit_test(cgroup__kernel_entry_recreated__total_monotonic),
 	};
