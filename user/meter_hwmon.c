@@ -10,8 +10,8 @@
  * - otherwise, per chip, its energy counters if it has any (its power gauges
  *   are then detail), else its power gauges, one per index (average
  *   preferred over input);
- * - per-core counters labelled "Ecore..." (amd_energy) are detail: the
- *   socket counter of the same chip includes them.
+ * - per-core counters labelled "Ecore..." (amd_energy) are detail when the
+ *   chip has a socket counter, which includes them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +28,8 @@ enum sensor_kind {
 struct sensor {
 	char path[PATH_MAX];		/* the value file */
 	char name[64];			/* <chip>/energyN, <chip>/powerN */
-	char chip[32];
+	char chip[32];			/* the chip's name file */
+	char unit[48];			/* the chip, unique: <chip> or <chip>.hwmonN */
 	enum sensor_kind kind;
 	bool per_core;			/* label Ecore...: in a socket counter */
 	bool in_total;
@@ -94,6 +95,7 @@ static void add_sensor(struct sensor *out, int *nr, const char *dir, const char 
 	memset(s, 0, sizeof(*s));
 	meter__path(s->path, sizeof(s->path), "%s/%s", dir, file);
 	meter__path(s->chip, sizeof(s->chip), "%s", chip);
+	meter__path(s->unit, sizeof(s->unit), "%s", prefix);
 	meter__path(s->name, sizeof(s->name), "%s/%s%d", prefix,
 		 kind == SENSOR_ENERGY ? "energy" : "power", idx);
 	s->kind = kind;
@@ -149,10 +151,12 @@ static void scan_chip(struct hwmon *h, struct sensor *out, int *nr, const char *
 	free(ents);
 }
 
-static bool chip_has_energy(const struct sensor *s, int nr, const char *chip)
+/* Whether a chip has an energy counter (one that is not per core, if socket). */
+static bool unit_has_energy(const struct sensor *s, int nr, const char *unit, bool socket)
 {
 	for (int i = 0; i < nr; i++)
-		if (s[i].kind == SENSOR_ENERGY && !strcmp(s[i].chip, chip))
+		if (s[i].kind == SENSOR_ENERGY && !strcmp(s[i].unit, unit) &&
+		    !(socket && s[i].per_core))
 			return true;
 	return false;
 }
@@ -166,12 +170,11 @@ static void mark_node_total(struct sensor *s, int nr)
 	for (int i = 0; i < nr; i++) {
 		if (platform)
 			s[i].in_total = !strcmp(s[i].chip, "power_meter");
-		else if (chip_has_energy(s, nr, s[i].chip))
-			s[i].in_total = s[i].kind == SENSOR_ENERGY;
+		else if (unit_has_energy(s, nr, s[i].unit, false))
+			s[i].in_total = s[i].kind == SENSOR_ENERGY &&
+					!(s[i].per_core && unit_has_energy(s, nr, s[i].unit, true));
 		else
 			s[i].in_total = true;
-		if (s[i].per_core)
-			s[i].in_total = false;
 	}
 }
 

@@ -142,6 +142,41 @@ static void hwmon_read__energy_counters__socket_not_cores(void **state)
 	assert_float_equal(zone_named(&r, "amd_energy/energy2")->joules, 3.0, J_EPS);
 }
 
+/* Per-core counters and no socket counter: the cores are all there is. */
+static void hwmon_read__core_counters_only__summed(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon1", "amd_energy");
+	put(f, "hwmon1", "energy1_input", "%llu", 0);
+	label(f, "hwmon1", "energy1_label", "Ecore000");
+	put(f, "hwmon1", "energy2_input", "%llu", 0);
+	label(f, "hwmon1", "energy2_label", "Ecore001");
+	open_hwmon(f, "hwmon");
+	put(f, "hwmon1", "energy1_input", "%llu", 3000000);
+	put(f, "hwmon1", "energy2_input", "%llu", 4000000);
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 7.0, J_EPS);
+}
+
+/* Two chips of one name are two chips: one's counter does not demote the other's gauge. */
+static void hwmon_read__same_name_counter_and_gauge__both_count(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+
+	chip(f, "hwmon0", "acme");
+	put(f, "hwmon0", "energy1_input", "%llu", 0);
+	chip(f, "hwmon1", "acme");
+	put(f, "hwmon1", "power1_input", "%llu", 2000000);
+	open_hwmon(f, "hwmon");
+	put(f, "hwmon0", "energy1_input", "%llu", 5000000);
+	read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 7.0, J_EPS);
+	assert_true(zone_named(&r, "acme.hwmon1/power1")->in_node_total);
+}
+
 /* A chip with a counter and a gauge: the counter counts, the gauge is detail. */
 static void hwmon_read__counter_and_gauge__counter_counts(void **state)
 {
@@ -290,6 +325,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hwmon_read__power_gauge__integrated_over_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__power_input_only__used, setup, teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__energy_counters__socket_not_cores, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__core_counters_only__summed, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__same_name_counter_and_gauge__both_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__counter_and_gauge__counter_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__power_meter_present__platform_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__same_chip_name__distinct_zones, setup, teardown),
