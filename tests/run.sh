@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 OUT=${OUTPUT:-build}
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 LOGS=$OUT/test-logs
-export WATTLET=$PWD/$OUT/wattlet WATTCTL=$PWD/$OUT/wattctl
+case $OUT in /*) abs=$OUT ;; *) abs=$PWD/$OUT ;; esac
+export WATTLET=$abs/wattlet WATTCTL=$abs/wattctl
 mkdir -p "$LOGS"
 passed=0 failed=0 skipped=0
 

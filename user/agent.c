@@ -234,16 +234,17 @@ int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 	err = loader__open(&a.loader, o);
 	if (err)
 		return err;
-	err = open_stages(&a);
+	err = collector__new(&a.collector, a.loader, o);
 	if (err)
 		goto out_stages;
-	err = collector__new(&a.collector, a.loader, o);
+	/* the meter's baseline right after the collector's, so intervals match */
+	err = open_stages(&a);
 	if (err)
 		goto out_stages;
 	err = loop(&a, stop);
 
-	collector__free(a.collector);
 out_stages:
+	collector__free(a.collector);
 	server__stop(a.server);
 	workloads__free(a.workloads);
 	meter__close(a.meter);
