@@ -33,6 +33,7 @@
 #define SERVER_BACKLOG		128
 #define SERVER_NICE		5		/* below the collector */
 #define PRERENDER_POLL_MS	20
+#define GZIP_MIN_BYTES		1024		/* smaller JSON bodies go plain */
 
 /* Rendered bytes shared by the cache and the responses that send them. */
 struct blob {
@@ -54,12 +55,14 @@ struct cache {
 	atomic_bool wanted;	/* requested once: pre-render every new document */
 };
 
+/* Each gzip body directly follows its plain one: plain + 1 == gzip. */
 enum cache_id {
 	CACHE_TEXT,
 	CACHE_TEXT_GZ,
 	CACHE_OM,
 	CACHE_OM_GZ,
 	CACHE_PODS,		/* /api/v1/pods with no filter */
+	CACHE_PODS_GZ,
 	NR_CACHES,
 };
 
@@ -168,8 +171,9 @@ static struct blob *cache__render(struct server *s, enum cache_id id, json_t *do
 		return render__metrics(doc, PROM_OPENMETRICS, s->process_top);
 	case CACHE_TEXT_GZ:
 	case CACHE_OM_GZ:
+	case CACHE_PODS_GZ:
 		/* The plain body of this very document, never a stale one. */
-		plain = cache__get(s, id == CACHE_TEXT_GZ ? CACHE_TEXT : CACHE_OM, doc, false);
+		plain = cache__get(s, id - 1, doc, false);
 		b = render__gzip(plain);
 		blob__put(plain);
 		return b;
@@ -309,6 +313,30 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int statu
 		       "text/plain; charset=utf-8");
 }
 
+static bool wants_gzip(struct MHD_Connection *c)
+{
+	return prom__accepts_gzip(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+}
+
+/* A response for a malloc'd body (taken), gzipped when it is large and the client allows. */
+static struct MHD_Response *response__buffer(struct MHD_Connection *c, char *body, size_t len)
+{
+	struct MHD_Response *r;
+	char *gz;
+	size_t gzlen;
+
+	if (len < GZIP_MIN_BYTES || !wants_gzip(c) || prom__gzip(body, len, &gz, &gzlen))
+		return MHD_create_response_from_buffer_with_free_callback(len, body, free);
+	free(body);
+	r = MHD_create_response_from_buffer_with_free_callback(gzlen, gz, free);
+	if (r) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	}
+	return r;
+}
+
 /* Send body (stolen) as JSON. */
 static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned int status, json_t *body)
 {
@@ -317,8 +345,7 @@ static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned int statu
 	json_decref(body);
 	if (!s)
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	return respond(c, status, MHD_create_response_from_buffer_with_free_callback(strlen(s), s, free),
-		       "application/json");
+	return respond(c, status, response__buffer(c, s, strlen(s)), "application/json");
 }
 
 /* A response that sends a cached body and drops its reference when done (NULL on failure). */
@@ -337,10 +364,8 @@ static struct MHD_Response *response__blob(struct blob *b)
 static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	const char *enc =
-		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	enum prom_format fmt = prom__negotiate(accept);
-	bool gz = prom__accepts_gzip(enc);
+	bool gz = wants_gzip(c);
 	struct MHD_Response *r;
 	struct blob *b;
 	json_t *doc;
@@ -348,9 +373,7 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
 	doc = snapshot__get();
 	if (!doc)
 		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection yet\n");
-	b = cache__get(s, fmt == PROM_OPENMETRICS ? (gz ? CACHE_OM_GZ : CACHE_OM) :
-						      (gz ? CACHE_TEXT_GZ : CACHE_TEXT),
-		       doc, true);
+	b = cache__get(s, (fmt == PROM_OPENMETRICS ? CACHE_OM : CACHE_TEXT) + gz, doc, true);
 	json_decref(doc);
 	r = response__blob(b);
 	if (!r)
@@ -372,15 +395,19 @@ static enum MHD_Result arg__collect(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* A cached body as JSON (the unfiltered pod list: large and asked for often). */
+/* A cached body as JSON (the unfiltered pod list: large and asked for often); id is the plain one. */
 static enum MHD_Result respond_cached(struct server *s, struct MHD_Connection *c,
 				      enum cache_id id, json_t *doc)
 {
-	struct MHD_Response *r = response__blob(cache__get(s, id, doc, true));
+	bool gz = wants_gzip(c);
+	struct MHD_Response *r = response__blob(cache__get(s, id + gz, doc, true));
 
 	json_decref(doc);
 	if (!r)
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering failed\n");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	return respond(c, MHD_HTTP_OK, r, "application/json");
 }
 

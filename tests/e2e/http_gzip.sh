@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # gzip round trip: /metrics with Accept-Encoding: gzip is a gzip stream
 # (checked by gzip(1), not by zlib as the server uses it) whose content is
-# byte for byte the plain body, in both formats; no gzip when not accepted.
+# byte for byte the plain body, in both formats and for the JSON API; no
+# gzip when not accepted.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/e2e/http_lib.bash
@@ -38,6 +39,14 @@ cmp -s "$HTTP_TMP/refused" "$HTTP_TMP/plain" || fail "gzip;q=0 body differs from
 
 # curl's own decoder agrees too.
 curl -sf --compressed "$URL" | cmp - "$HTTP_TMP/plain" || fail "curl --compressed differs"
+
+# The JSON API too: the cached pod list and a filtered one.
+for u in /api/v1/pods '/api/v1/pods?namespace=ns-3'; do
+	curl -sf -o "$HTTP_TMP/api" "http://127.0.0.1:$PORT$u" || fail "GET $u"
+	curl -sf -D "$HTTP_TMP/api_gz.h" -o "$HTTP_TMP/api_gz" -H 'Accept-Encoding: gzip' "http://127.0.0.1:$PORT$u" || fail "GET $u gzip"
+	grep -qi '^content-encoding: gzip' "$HTTP_TMP/api_gz.h" || fail "$u: not gzipped"
+	gzip -dc "$HTTP_TMP/api_gz" | cmp - "$HTTP_TMP/api" || fail "$u: gunzipped body differs"
+done
 
 p=$(stat -c %s "$HTTP_TMP/plain") g=$(stat -c %s "$HTTP_TMP/plain_gz")
 echo "text: $p bytes plain, $g gzip ($((100 * g / p))%)"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """HTTP benchmark against a running server (tools/bench/http-fixture or wattlet).
 
-  http-bench.py PORT PID [--seconds S]
+  http-bench.py PORT PID [--seconds S] [--cpu-only]
 
 1. Sizes of /metrics (text, OpenMetrics; plain and gzip) and /api/v1/pods.
 2. Latency: keep-alive clients request /metrics (gzip, as Prometheus does),
@@ -11,7 +11,8 @@
 3. CPU of the server under one gzip OpenMetrics scrape a second, from
    /proc/PID/task/*/stat: the serving threads (every thread but the main
    one, which publishes) and the whole process.
-Prints a Markdown table.
+With --cpu-only (for the real agent): only 3, after the same time unscraped.
+Prints Markdown.
 """
 import http.client, multiprocessing, os, sys, time
 
@@ -88,20 +89,33 @@ def cpu_ticks():
     return serving, total
 
 
-def cpu_under_scrape(seconds):
+def cpu_under_scrape(seconds, scrape=True):
     c = http.client.HTTPConnection("127.0.0.1", PORT)
     s0, t0, w0 = *cpu_ticks(), time.monotonic()
     n = 0
     while time.monotonic() - w0 < seconds:
-        fetch(c, "/metrics", {"Accept": OM, "Accept-Encoding": "gzip"})
-        n += 1
+        if scrape:
+            fetch(c, "/metrics", {"Accept": OM, "Accept-Encoding": "gzip"})
+            n += 1
         time.sleep(1)
     s1, t1, w1 = *cpu_ticks(), time.monotonic()
     wall = w1 - w0
     return 100.0 * (s1 - s0) / TICK / wall, 100.0 * (t1 - t0) / TICK / wall, n, wall
 
 
+def cpu_only():
+    _, idle, _, wall = cpu_under_scrape(SECONDS, scrape=False)
+    _, busy, n, wall2 = cpu_under_scrape(SECONDS)
+    size = fetch(http.client.HTTPConnection("127.0.0.1", PORT), "/metrics", {})[1]
+    print("| real agent, %d-byte /metrics | CPU, %% of one CPU |\n| --- | ---: |" % size)
+    print("| not scraped (%.0f s) | %.2f |" % (wall, idle))
+    print("| scraped every second, gzip OpenMetrics (%d scrapes in %.0f s) | %.2f |" % (n, wall2, busy))
+    return 0
+
+
 def main():
+    if "--cpu-only" in sys.argv:
+        return cpu_only()
     sz = sizes()
     print("| body | bytes |\n| --- | ---: |")
     for k, v in sz.items():
