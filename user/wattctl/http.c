@@ -12,6 +12,7 @@
 
 struct http {
 	CURL *curl;
+	struct curl_slist *headers;
 	char *buf;
 	size_t len;
 	size_t cap;
@@ -66,6 +67,8 @@ struct http *http__new(double timeout_s)
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "wattctl");
+	h->headers = curl_slist_append(NULL, "Accept: application/json");
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	return h;
 }
@@ -75,6 +78,7 @@ void http__free(struct http *h)
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
+	curl_slist_free_all(h->headers);
 	free(h->buf);
 	free(h);
 	curl_global_cleanup();

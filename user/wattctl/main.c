@@ -416,23 +416,21 @@ static int cmd__check(struct wattctl *c, const struct cmd *cmd)
 }
 
 /* get pod takes NS/NAME, or NAME with -n. */
-static char *get_pod_arg;
-
 static int cmd_get_pod_arg(struct wattctl *c)
 {
-	static char buf[512];
-	const char *ns, *name;
+	const char *arg = c->arg, *ns, *name;
+	char buf[512];
 
-	if (split_pod(get_pod_arg, buf, sizeof(buf), &ns, &name)) {
+	if (split_pod(arg, buf, sizeof(buf), &ns, &name)) {
 		if (c->namespace && strcmp(c->namespace, ns))
-			return usage_err("get pod %s: conflicts with -n %s", get_pod_arg,
+			return usage_err("get pod %s: conflicts with -n %s", arg,
 					 c->namespace);
 		return cmd_get_pod(c, ns, name);
 	}
-	if (strchr(get_pod_arg, '/') || !*get_pod_arg)
-		return usage_err("get pod %s: want NAMESPACE/NAME", get_pod_arg);
+	if (strchr(arg, '/') || !*arg)
+		return usage_err("get pod %s: want NAMESPACE/NAME", arg);
 	return cmd_get_pod(c, c->namespace ? c->namespace : WATTCTL_DEFAULT_NAMESPACE,
-			   get_pod_arg);
+			   arg);
 }
 
 static volatile sig_atomic_t stopping;
@@ -528,7 +526,7 @@ static int wattctl__main(struct wattctl *c, struct args *a, char **words, int nw
 	if (cmd->run == cmd_get_pod_arg) {
 		if (nwords != used + 1)
 			return usage_err("get pod: want one NAMESPACE/NAME");
-		get_pod_arg = words[used++];
+		c->arg = words[used++];
 	}
 	if (nwords > used)
 		return usage_err("unexpected argument '%s'", words[used]);
@@ -542,6 +540,7 @@ static int wattctl__main(struct wattctl *c, struct args *a, char **words, int nw
 		return EXIT_ERR;
 	}
 	ret = cmd__run(c, cmd);
+	json_decref(c->prev);
 	http__free(c->http);
 	return ret;
 }

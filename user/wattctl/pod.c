@@ -143,7 +143,8 @@ static int pod__url(struct wattctl *c, const char *ns, const char *name, char *u
  */
 static int pod__sampled(struct wattctl *c, const struct pod_ref *ref, json_t **list, json_t **pod)
 {
-	struct sampler s = { c->http, pod__walk_list, ref, 10.0, 0.05 };
+	struct sampler s = { c->http, pod__walk_list, ref, 10.0, 0.05,
+			     c->watch ? &c->prev : NULL };
 	char url[2048], err[2304], *ens = http__escape(c->http, ref->ns);
 
 	*list = *pod = NULL;

@@ -170,22 +170,14 @@ static void sample__zero(const char *id, json_t *obj, void *arg)
 	json_object_set_new(obj, VIEW_CORES_KEY, json_real(0));
 }
 
-int sample__get(const struct sampler *s, const char *url, json_t **doc, char *err, size_t errlen)
+/* The two-reading rate: wait for the next snapshot(s) after first. */
+static int sample__fresh(const struct sampler *s, const char *url, json_t *first, json_t **doc,
+			 char *err, size_t errlen)
 {
-	struct sample_probe pr = { 0 };
-	json_t *first = NULL, *a = NULL, *b = NULL;
+	json_t *a = NULL, *b = NULL;
 	double ta = 0, tb = 0, dt;
 	int ret;
 
-	*doc = NULL;
-	ret = http__get_json(s->http, url, &first, err, errlen);
-	if (ret)
-		return ret;
-	s->walk(first, sample__probe, &pr, s->ctx);
-	if (!pr.any || pr.has_cores) {
-		*doc = first;
-		return 0;
-	}
 	if (isfinite(sample__stamp(first))) {
 		/* The agent dates its answers: any two distinct snapshots do. */
 		a = json_incref(first);
@@ -201,15 +193,43 @@ int sample__get(const struct sampler *s, const char *url, json_t **doc, char *er
 		     ? sample__stamp(b) - sample__stamp(a)
 		     : tb - ta;
 	sample__rate(s, a, b, dt);
-	*doc = b;
-	b = NULL;
+	*doc = json_incref(b);
 out:
 	if (!ret && !*doc) {
 		s->walk(first, sample__zero, NULL, s->ctx);
 		*doc = json_incref(first);
 	}
-	json_decref(first);
 	json_decref(a);
 	json_decref(b);
+	return ret;
+}
+
+int sample__get(const struct sampler *s, const char *url, json_t **doc, char *err, size_t errlen)
+{
+	struct sample_probe pr = { 0 };
+	json_t *first = NULL, *prev = s->prev ? *s->prev : NULL;
+	int ret;
+
+	*doc = NULL;
+	ret = http__get_json(s->http, url, &first, err, errlen);
+	if (ret)
+		return ret;
+	s->walk(first, sample__probe, &pr, s->ctx);
+	if (!pr.any || pr.has_cores) {
+		*doc = first;
+		return 0;
+	}
+	if (prev && sample__stamp(first) > sample__stamp(prev)) {
+		sample__rate(s, prev, first, sample__stamp(first) - sample__stamp(prev));
+		*doc = json_incref(first);
+	} else {
+		ret = sample__fresh(s, url, first, doc, err, errlen);
+	}
+	json_decref(first);
+	if (!ret && s->prev) {
+		/* A copy: the caller filters and cuts *doc. */
+		json_decref(*s->prev);
+		*s->prev = json_deep_copy(*doc);
+	}
 	return ret;
 }

@@ -21,11 +21,14 @@ struct sampler {
 	const void *ctx;	/* passed to walk */
 	double max_wait_s;	/* give up waiting for a new snapshot after this */
 	double poll_s;
+	json_t **prev;		/* --watch: the last answer, kept here; NULL: none */
 };
 
 /*
  * GET url into *doc with "cpu_cores" on every walked object. 0 or a
- * negative errno with the message in err.
+ * negative errno with the message in err. With prev, a dated answer older
+ * than this one serves as the first reading, so --watch frames need not
+ * wait for a second snapshot: their rate covers the time between frames.
  */
 int sample__get(const struct sampler *s, const char *url, json_t **doc, char *err, size_t errlen);
 

@@ -181,7 +181,8 @@ cleanup:
 
 static int list__table(struct wattctl *c, const struct list_cmd *lc)
 {
-	struct sampler s = { c->http, list__walk, lc->view, 10.0, 0.05 };
+	struct sampler s = { c->http, list__walk, lc->view, 10.0, 0.05,
+			     c->watch ? &c->prev : NULL };
 	char url[URL_MAX], err[URL_MAX + 256];
 	json_t *doc = NULL, *items;
 	long limit = c->limit;

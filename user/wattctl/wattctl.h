@@ -59,6 +59,8 @@ struct wattctl {
 	const char *pod_name;
 	enum sort_key sort;
 	long limit;			/* 0: all */
+	const char *arg;		/* get pod's NS/NAME */
+	json_t *prev;			/* --watch: the last frame's sampled answer */
 	bool tty;			/* stdout is a terminal */
 	bool color;			/* tty and not $NO_COLOR */
 };
