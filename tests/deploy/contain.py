@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Exec a command the way a container runtime would for the wattlet DaemonSet: chroot into
 the image root, keep only the capabilities the pod spec adds (capabilities.drop: [ALL]),
-set no_new_privs (allowPrivilegeEscalation: false) and replace the environment.
+set no_new_privs (allowPrivilegeEscalation: false) and replace the environment. The command
+is killed when the script that started it dies.
 
   contain.py ROOT CAPS NAME=VALUE... -- COMMAND [ARG...]     CAPS: BPF,PERFMON or ""
 
@@ -19,8 +20,10 @@ CAPS = ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", 
         "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
         "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
         "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE"]
+PR_SET_PDEATHSIG = 1
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
+SIGKILL = 9
 
 
 def main(argv):
@@ -44,6 +47,8 @@ def main(argv):
             sys.exit(f"contain: cannot drop CAP_{name}: {os.strerror(ctypes.get_errno())}")
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0):
         sys.exit("contain: cannot set no_new_privs")
+    # A test harness, not a runtime: die with the script that started us, however it ends.
+    libc.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
     os.execve(cmd[0], cmd, env)
 
 

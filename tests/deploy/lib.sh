@@ -2,6 +2,9 @@
 # Shared by tests/e2e/deploy_*.sh: sourced, not run. Expects cwd = repo root.
 
 DEPLOY_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Signals end the script through exit, so its EXIT trap cleans up (timeout sends TERM).
+trap 'exit 143' TERM
+trap 'exit 130' INT
 fails=0
 passes=0
 

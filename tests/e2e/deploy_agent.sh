@@ -17,7 +17,7 @@ WORK_S=3		# seconds of CPU the pod's container burns
 
 # Inside the mount and network namespaces: build the container's view, run the scenario.
 inner() {
-	local a m apid w0 i cap
+	local a m w0 i cap
 	ip link set lo up
 	mount --bind "$CG2" "$T/host/sys/fs/cgroup"
 	mount --bind "$ROOT" "$ROOT"
@@ -38,7 +38,8 @@ inner() {
 
 	python3 "$TOOLS/contain.py" "$ROOT" "$CAPS" "${m[@]}" -- /usr/bin/wattlet "${a[@]}" \
 		>"$T/agent.log" 2>&1 &
-	apid=$!
+	apid=$!	# global: the EXIT trap runs outside this function
+	trap 'kill "$apid" ${worker_pid:-} 2>/dev/null' EXIT
 	w0=$(date +%s.%N)
 	{ wait_http "$PORT" "$LIVENESS" 20 && echo "healthz ok"; } >>"$T/results"
 	{ wait_http "$PORT" "$READINESS" 20 && echo "readyz ok"; } >>"$T/results"
@@ -125,6 +126,7 @@ outer() {
 	need_kubectl || { echo "FAIL: no kubectl"; exit 1; }
 	need_node_modules || { echo "FAIL: no node modules"; exit 1; }
 
+	unshare_pid=
 	T=$(mktemp -d /tmp/wattlet-deploy-agent.XXXXXX)
 	ROOT=$T/root TOOLS=$DEPLOY_TOOLS CG2=$(cgroup2_root) NODE="wattlet-test-$$"
 	PARENT="$CG2/wattlet-deploy-agent-$$" ENERGY0=1000000000
