@@ -27,12 +27,16 @@ struct route {
 
 json_t *api__error(int status, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], *c;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Client bytes are echoed: keep them printable ASCII, so the JSON string is valid UTF-8. */
+	for (c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
 	return json_pack("{s:s, s:i}", "error", msg, "status", status);
 }
 

@@ -243,6 +243,15 @@ static void api__error__long_value__truncated(void **state)
 	json_decref(rep.body);
 }
 
+static void api__handle__invalid_utf8_path__404_with_body(void **state)
+{
+	struct api_reply rep = call(*state, "/api/\xff\xfe\x01v1", 0);
+
+	assert_int_equal(rep.status, 404);
+	assert_non_null(strstr(error_of(&rep), "/api/???v1"));
+	json_decref(rep.body);
+}
+
 static void api__node__has_node_and_agent(void **state)
 {
 	struct api_reply rep = call(*state, "/api/v1/node", 0);
@@ -269,6 +278,7 @@ int main(void)
 		cmocka_unit_test(api__processes__sort_and_limit__ordered),
 		cmocka_unit_test(api__processes__bad_values__400_names_parameter),
 		cmocka_unit_test(api__error__long_value__truncated),
+		cmocka_unit_test(api__handle__invalid_utf8_path__404_with_body),
 		cmocka_unit_test(api__node__has_node_and_agent),
 	};
 
