@@ -162,7 +162,7 @@ static void sbuf__label(struct sbuf *b, const char *key, const char *val)
 	sbuf__add(b, "\"", 1);
 }
 
-/* Shortest decimal that reads back as the same double; NaN and infinities as both formats spell them. */
+/* The shortest of %.15g/%.17g that reads back as the same double; NaN, +Inf, -Inf as spelled. */
 static void sbuf__num(struct sbuf *b, double v)
 {
 	char tmp[32];

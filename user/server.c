@@ -4,8 +4,9 @@
  * clients from starving the agent: a connection cap, a per-IP cap, an idle
  * timeout, and a per-connection memory limit that makes MHD refuse
  * oversized request lines and headers. Server threads run at a lower
- * priority than the collector. /metrics renders once per published
- * document and format; later scrapes of the same document share the bytes.
+ * priority than the collector. Large bodies (/metrics, the pod list) are
+ * rendered once per published document by a pre-render thread, and
+ * requests share the bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,10 +80,12 @@ struct server {
 	bool kicked;
 	bool stopping;
 };
+
 static const char index_text[] =
 	"wattlet: per-process, per-pod CPU time and energy.\n"
 	"\n"
-	"GET /metrics                      Prometheus text 0.0.4, or OpenMetrics 1.0 by Accept; gzip by Accept-Encoding\n"
+	"GET /metrics                      Prometheus text 0.0.4, or OpenMetrics 1.0 by Accept;\n"
+	"                                  gzip by Accept-Encoding\n"
 	"GET /api/v1/node                  node totals and agent state\n"
 	"GET /api/v1/pods[?namespace=NS]   pods with their containers\n"
 	"GET /api/v1/pods/NS/NAME          one pod\n"
@@ -395,7 +398,7 @@ static enum MHD_Result arg__collect(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* A cached body as JSON (the unfiltered pod list: large and asked for often); id is the plain one. */
+/* A cached JSON body (the unfiltered pod list: large, asked for often); id is the plain one. */
 static enum MHD_Result respond_cached(struct server *s, struct MHD_Connection *c,
 				      enum cache_id id, json_t *doc)
 {
