@@ -386,7 +386,7 @@ static void out__node(struct out *o, const json_t *node)
 		sbuf__label(&zl, "zone", "node");
 		sbuf__label(&zl, "meter", meter);
 		out__family(o, "wattlet_node_energy_joules", COUNTER, "joules",
-			    "Node IT energy by mode; zone=\"node\" sums the zones that make up node energy.");
+			    "Node IT energy by mode; zone node is the sum of the zones that make up node energy.");
 		snprintf(lb, sizeof(lb), "%s,mode=\"active\"", zl.p ? zl.p : "");
 		out__sample(o, "wattlet_node_energy_joules", "_total", lb, v);
 		if (num(node, "idle_energy_joules_total", &v)) {
