@@ -515,8 +515,10 @@ static int listen__open(const char *spec, int *family)
 	if (listen__split(spec, host, sizeof(host), port, sizeof(port)))
 		return -EINVAL;
 	err = getaddrinfo(host, port, &hints, &ai);
-	if (err)
+	if (err) {
+		fprintf(stderr, "wattlet: cannot resolve '%s': %s\n", host, gai_strerror(err));
 		return err == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
+	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		err = -errno;
