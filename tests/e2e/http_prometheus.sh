@@ -3,7 +3,8 @@
 # A real Prometheus server on loopback scrapes the real agent (it negotiates
 # OpenMetrics); a PromQL query through its HTTP API returns the CPU rate of
 # a busy test pod, which must match the rate the pod's own cgroup cpu.stat
-# shows over the same window.
+# shows over the same window. The agent's /metrics passes promtool and a
+# strict OpenMetrics parser too.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/e2e/http_lib.bash
@@ -14,7 +15,7 @@ CID=$(printf '%064x' 0xb05e)
 pod_cgroup "$UID_" "$CID"
 fake_logs "$NS" "$POD" "$UID_" "$CTR" "$CID"
 busy_in "$POD_CG"
-agent_start --interval 1 --output none
+agent_start --interval 1 --output none --process-metrics top:5
 
 PPORT=$(free_port)
 cat >"$HTTP_TMP/prometheus.yml" <<EOF
@@ -68,6 +69,9 @@ awk -v g="$got" -v t="$truth" 'BEGIN { d = g - t; if (d < 0) d = -d; exit !(d <=
 	fail "PromQL rate $got differs from cpu.stat $truth by more than 0.05 + 10%"
 awk -v g="$got" -v c="$ctr" 'BEGIN { d = g - c; if (d < 0) d = -d; exit !(d <= 0.05 + 0.1 * g) }' ||
 	fail "container rate $ctr differs from its pod's $got"
+
+# The real agent's exposition passes the same checks as the synthetic one (other pods may exist).
+exposition_check 1 100000 5
 
 n=$(query 'count({__name__=~"wattlet_.+",node!="e2e-node"})')
 [ -z "$n" ] || fail "$n series without node=\"e2e-node\""
