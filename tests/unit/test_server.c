@@ -155,6 +155,29 @@ static void server__routes__status_and_content(void **state)
 	snapshot__clear();
 }
 
+static void server__start__ipv6_loopback__serves(void **state)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct options o = opts("[::1]:0");
+	const char *req = "GET /healthz HTTP/1.0\r\n\r\n";
+	struct server *s;
+	char buf[256] = "";
+	int fd, err;
+
+	err = server__start(&s, &o);
+	if (err == -EADDRNOTAVAIL || err == -EAFNOSUPPORT)
+		skip(); /* no IPv6 on this machine */
+	assert_int_equal(err, 0);
+	sa.sin6_port = htons(server__port(s));
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	assert_non_null(strstr(buf, " 200 "));
+	close(fd);
+	server__stop(s);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -197,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(server__start__bad_listen__einval),
 		cmocka_unit_test(server__start__port_in_use__eaddrinuse),
+		cmocka_unit_test(server__start__ipv6_loopback__serves),
 		cmocka_unit_test(server__readyz__needs_snapshot_and_ready),
 		cmocka_unit_test(server__routes__status_and_content),
 		cmocka_unit_test(server__metrics__follows_publishes_monotonic),
