@@ -2,8 +2,8 @@
 /*
  * libmicrohttpd in a small thread pool. Limits keep hostile or numerous
  * clients from starving the agent: a connection cap, a per-IP cap, an idle
- * timeout, and a per-connection memory limit that makes MHD refuse
- * oversized request lines and headers. Server threads run at a lower
+ * timeout, a deadline to send a whole request, and a per-connection memory
+ * limit that makes MHD refuse oversized request lines and headers. Server threads run at a lower
  * priority than the collector. Large bodies (/metrics, the pod list) are
  * rendered once per published document by a pre-render thread, and
  * requests share the bytes.
@@ -35,6 +35,8 @@
 #define SERVER_NICE		5		/* below the collector */
 #define PRERENDER_POLL_MS	20
 #define GZIP_MIN_BYTES		1024		/* smaller JSON bodies go plain */
+#define SERVER_REQUEST_DEADLINE_MS 15000	/* to send a whole request line and headers */
+#define REAP_EVERY_MS		500
 
 /* Rendered bytes shared by the cache and the responses that send them. */
 struct blob {
@@ -67,6 +69,20 @@ enum cache_id {
 	NR_CACHES,
 };
 
+/*
+ * An open connection, for the request deadline: libmicrohttpd's timeout is
+ * an idle timeout, so a client that dribbles a header byte now and then
+ * would hold its slot forever. The pre-render thread shuts down the
+ * socket of a connection that has been receiving a request for longer
+ * than the deadline. Entries leave the list (under conns_lock) in the
+ * CLOSED notification, which libmicrohttpd sends before it closes the fd.
+ */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	atomic_llong waiting_since_ms;	/* waiting for a request since; 0 while one is handled */
+};
+
 struct server {
 	struct MHD_Daemon *mhd;
 	int port;
@@ -79,6 +95,8 @@ struct server {
 	pthread_cond_t wake_cond;
 	bool kicked;
 	bool stopping;
+	pthread_mutex_t conns_lock;
+	struct conn conns;		/* list head */
 };
 
 static const char index_text[] =
@@ -254,11 +272,38 @@ static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, 
 	return b;
 }
 
-/* Render each body that clients ask for as soon as a document is published. */
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Shut down connections that have been receiving one request for too long. */
+static void conns__reap(struct server *s)
+{
+	long long now = mono_ms(), since;
+	struct conn *k;
+
+	pthread_mutex_lock(&s->conns_lock);
+	for (k = s->conns.next; k != &s->conns; k = k->next) {
+		since = atomic_load(&k->waiting_since_ms);
+		if (since && now - since > SERVER_REQUEST_DEADLINE_MS)
+			shutdown(k->fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+}
+
+/*
+ * Render each body that clients ask for as soon as a document is
+ * published; enforce the request deadline.
+ */
 static void *prerender__run(void *arg)
 {
 	struct server *s = arg;
 	json_t *doc, *last = NULL;
+	long long reaped = 0;
 	struct timespec ts;
 	int id;
 
@@ -275,6 +320,10 @@ static void *prerender__run(void *arg)
 		}
 		json_decref(last);
 		last = doc;
+		if (mono_ms() - reaped >= REAP_EVERY_MS) {
+			conns__reap(s);
+			reaped = mono_ms();
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += PRERENDER_POLL_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -448,7 +497,13 @@ static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c, const
 				      void **req_cls)
 {
 	struct server *s = cls;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
 
+	/* The request is in: the deadline stops until it is answered. */
+	if (k)
+		atomic_store(&k->waiting_since_ms, 0);
 	if (strcmp(method, MHD_HTTP_METHOD_GET))
 		return respond_json(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
@@ -466,12 +521,66 @@ static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c, const
 			    api__error(MHD_HTTP_NOT_FOUND, "no such endpoint '%.64s'", url));
 }
 
+/* A request was answered (or abandoned): the wait for the next one starts. */
+static void server__on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+				 enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = ci ? ci->socket_context : NULL;
+
+	if (k)
+		atomic_store(&k->waiting_since_ms, mono_ms());
+}
+
+static void conn__started(struct server *s, struct MHD_Connection *c, void **socket_context)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct conn *k;
+
+	if (!ci)
+		return;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return;
+	k->fd = ci->connect_fd;
+	atomic_init(&k->waiting_since_ms, mono_ms());
+	pthread_mutex_lock(&s->conns_lock);
+	k->next = s->conns.next;
+	k->prev = &s->conns;
+	k->next->prev = k;
+	s->conns.next = k;
+	pthread_mutex_unlock(&s->conns_lock);
+	*socket_context = k;
+}
+
+static void conn__closed(struct server *s, void **socket_context)
+{
+	struct conn *k = *socket_context;
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	k->prev->next = k->next;
+	k->next->prev = k->prev;
+	pthread_mutex_unlock(&s->conns_lock);
+	free(k);
+	*socket_context = NULL;
+}
+
 static __thread bool thread_niced;
 
-/* Called in the serving thread: lower its priority once, so scrapes yield to collection. */
+/* In the serving thread: track the connection, and lower the thread's priority once. */
 static void server__on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 				  enum MHD_ConnectionNotificationCode code)
 {
+	struct server *s = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		conn__started(s, c, socket_context);
+	else
+		conn__closed(s, socket_context);
 	if (thread_niced)
 		return;
 	thread_niced = true;
@@ -560,6 +669,8 @@ static struct server *server__alloc(const struct options *o)
 	atomic_init(&s->ready, false);
 	pthread_mutex_init(&s->wake_lock, NULL);
 	pthread_cond_init(&s->wake_cond, NULL);
+	pthread_mutex_init(&s->conns_lock, NULL);
+	s->conns.next = s->conns.prev = &s->conns;
 	for (id = 0; id < NR_CACHES; id++) {
 		pthread_mutex_init(&s->cache[id].lock, NULL);
 		pthread_mutex_init(&s->cache[id].render_lock, NULL);
@@ -582,6 +693,7 @@ static void server__free(struct server *s)
 	}
 	pthread_cond_destroy(&s->wake_cond);
 	pthread_mutex_destroy(&s->wake_lock);
+	pthread_mutex_destroy(&s->conns_lock);
 	free(s);
 }
 
@@ -629,6 +741,7 @@ int server__start(struct server **out, const struct options *o)
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONN_MEMORY,
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_NOTIFY_CONNECTION, server__on_connection, s,
+		MHD_OPTION_NOTIFY_COMPLETED, server__on_completed, s,
 		MHD_OPTION_END);
 	if (!s->mhd) {
 		err = -EIO;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Malformed and hostile requests over a raw socket: garbage request lines,
-# a 100 KB URL, 200 KB of headers, slowloris, ".." segments, other methods,
+# a 100 KB URL, 200 KB of headers, slowloris (per-IP cap, idle timeout,
+# request deadline), ".." segments, other methods,
 # a connection flood. After each, the server still answers /healthz and
 # /metrics quickly, and the publishing loop beside it stays on time.
 set -u
@@ -114,9 +115,23 @@ for m in [b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"TRACE", b"PATCH"]:
     check(st == 405, "%s -> %s" % (m.decode(), st))
 still_serves("other methods")
 
-# 6. Slowloris from 127.0.0.2: 40 connections dribbling a header every 2 s (more than
-#    the per-IP cap), plus 10 from 127.0.0.3 that send half a request line and stop.
-dribblers, idlers = [], []
+# 6. Slowloris from 127.0.0.2: 40 connections dribbling a header every 2 s for 20 s (more
+#    than the per-IP cap of 32), plus 10 from 127.0.0.3 that send half a request line and stop.
+#    Beyond the cap they are closed at once; the stalled ones by the 10 s idle timeout; the
+#    dribbling ones by the 15 s deadline for a whole request, not before.
+def closed_now(socks):
+    """The sockets of socks the server has closed (EOF or reset), without waiting on each."""
+    out = set()
+    for s in select.select(socks, [], [], 0.05)[0]:
+        try:
+            if s.recv(1) == b"":
+                out.add(s)
+        except OSError:
+            out.add(s)
+    return out
+
+dribblers, idlers, closed_at = [], [], {}
+start = time.monotonic()
 for i in range(40):
     s = socket.socket(); s.bind(("127.0.0.2", 0)); s.settimeout(1); s.connect(("127.0.0.1", PORT))
     s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
@@ -125,37 +140,32 @@ for i in range(10):
     s = socket.socket(); s.bind(("127.0.0.3", 0)); s.settimeout(1); s.connect(("127.0.0.1", PORT))
     s.sendall(b"GET /metr")
     idlers.append(s)
-start = time.monotonic()
+time.sleep(0.5)
 worst = 0.0
-alive_dribblers = len(dribblers)
-while time.monotonic() - start < 16:
+while time.monotonic() - start < 20:
+    for s in closed_now([s for s in dribblers + idlers if s not in closed_at]):
+        closed_at[s] = time.monotonic() - start
     for s in dribblers:
-        try:
-            s.sendall(b"X-Slow: 1\r\n")
-        except OSError:
-            pass
+        if s not in closed_at:
+            try:
+                s.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                pass
     st, body, dt = get("/metrics")
     worst = max(worst, dt)
     check(st == 200, "during slowloris, /metrics %s in %.0f ms" % (st, dt * 1e3))
     time.sleep(2)
+for s in closed_now([s for s in dribblers + idlers if s not in closed_at]):
+    closed_at[s] = time.monotonic() - start
 check(worst < 1.0, "slowest /metrics during slowloris: %.0f ms" % (worst * 1e3))
-
-def closed_by_server(socks):
-    """How many of socks the server has closed (EOF or reset), without waiting on each."""
-    readable = select.select(socks, [], [], 0.2)[0]
-    n = 0
-    for s in readable:
-        try:
-            n += s.recv(1) == b""
-        except OSError:
-            n += 1
-    return n
-
-# Beyond the per-IP cap (32), dribblers were closed at once; idle ones by the idle timeout (10 s).
-n_closed = closed_by_server(dribblers)
-check(8 <= n_closed < 40, "per-IP cap: %d of 40 dribbling connections closed by the server" % n_closed)
-n_idle_closed = closed_by_server(idlers)
-check(n_idle_closed == 10, "idle timeout: %d of 10 stalled connections closed after 16 s" % n_idle_closed)
+early = sorted(t for s, t in closed_at.items() if s in dribblers and t < 2)
+late = sorted(t for s, t in closed_at.items() if s in dribblers and t >= 2)
+check(len(early) == 8, "per-IP cap: %d of 40 dribbling connections closed at once (want 8)" % len(early))
+check(len(late) == 32 and late[0] >= 14, "request deadline: %d dribbling connections closed at %.0f-%.0f s (want 32, from 15 s)"
+      % (len(late), late[0] if late else -1, late[-1] if late else -1))
+idle = sorted(t for s, t in closed_at.items() if s in idlers)
+check(len(idle) == 10 and idle[0] >= 9, "idle timeout: %d of 10 stalled connections closed at %.0f-%.0f s (want 10, from 10 s)"
+      % (len(idle), idle[0] if idle else -1, idle[-1] if idle else -1))
 for s in dribblers + idlers:
     s.close()
 still_serves("slowloris")
