@@ -33,14 +33,14 @@ check "--help exits 0 and documents --interval" grep -q -- "--interval" "$tmp/ou
 
 # Not root: one line that says what is missing, exit 1.
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
-	"$WATTLET" --duration 1 >"$tmp/out" 2>"$tmp/err"
+	"$WATTLET" --listen 127.0.0.1:0 --duration 1 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "unprivileged exits 1 (got $rc)" [ $rc -eq 1 ]
 check "unprivileged message names CAP_BPF" grep -q "missing CAP_BPF" "$tmp/err"
 check "unprivileged error is one line" [ "$(wc -l <"$tmp/err")" -eq 1 ]
 
 # JSON Lines: 3 documents in 3 s with the contract's fields.
-"$WATTLET" --output json --interval 1 --duration 3 >"$tmp/out" 2>"$tmp/err"
+"$WATTLET" --listen 127.0.0.1:0 --output json --interval 1 --duration 3 >"$tmp/out" 2>"$tmp/err"
 check "json run exits 0" [ $? -eq 0 ]
 python3 - "$tmp/out" <<'PY' || fail=1
 import json, sys
@@ -71,7 +71,7 @@ sys.exit(0 if ok else 1)
 PY
 
 # SIGTERM: detach and exit 0; its programs (found through its fds) are gone afterwards.
-"$WATTLET" --output none >/dev/null 2>"$tmp/err" &
+"$WATTLET" --listen 127.0.0.1:0 --output none >/dev/null 2>"$tmp/err" &
 pid=$!
 sleep 1.5
 ids=$(grep -h '^prog_id:' /proc/$pid/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u)
