@@ -10,6 +10,7 @@ against numbers it chose. Prefixes break the answers on purpose:
   /garbage/...    200 with a body that is not JSON
   /noitems/...    200 with JSON of the wrong shape
   /slow/...       answers after 30 s (for --timeout)
+  /frozen/...     the first snapshot forever, as from an agent whose collector stalled
 /metrics serves the same figures in the Prometheus text format, so a real
 Prometheus can scrape this stub too.
 
@@ -56,8 +57,8 @@ def add(a, b):
     return a
 
 
-def document():
-    k = int((time.time() - T0) / INTERVAL)
+def document(frozen=False):
+    k = 0 if frozen else int((time.time() - T0) / INTERVAL)
     t = (k + 1) * INTERVAL  # seconds of accounting in snapshot k
     pods, namespaces, processes = [], {}, []
     pid = 1000
@@ -105,13 +106,15 @@ def envelope(doc, items):
             "items": items}
 
 
-def api(path, q):
-    doc = document()
+def api(path, q, frozen=False):
+    doc = document(frozen)
     ns = q.get("namespace", [None])[0]
     pod = q.get("pod", [None])[0]
     if path == "/api/v1/node":
         return 200, {"timestamp": doc["timestamp"], "interval_seconds": INTERVAL,
-                     "node": doc["node"], "agent": {"version": "stub"}}
+                     "node": doc["node"],
+                     "agent": {"version": "stub", "attach": "tp_btf",
+                               "collections_total": int((doc["timestamp"] - T0) / INTERVAL)}}
     if path == "/api/v1/pods":
         return 200, envelope(doc, [p for p in doc["pods"] if ns in (None, p["namespace"])])
     if path.startswith("/api/v1/pods/"):
@@ -182,7 +185,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/slow/"):
             time.sleep(30)
             return self.send(200, "{}")
-        status, body = api(path, q)
+        frozen = path.startswith("/frozen/")
+        status, body = api(path[len("/frozen"):] if frozen else path, q, frozen)
         self.send(status, json.dumps(body))
 
     def log_message(self, *args):

@@ -88,6 +88,11 @@ cores=$(awk '/^CPU\(cores\):/ {print $2}' "$tmp/pod")
 python3 -c "import sys; sys.exit(abs(float('$cores') - 0.75) > 0.75 * 0.03)" &&
 	ok "get pod CPU $cores within 3% of 0.75 (no timestamp: timed by polls)" || fail "get pod CPU $cores, want 0.75"
 
+# An agent that stopped publishing: no rate can be known, so "-", not a made-up 0.
+W -s "$S/frozen" top pods -A >"$tmp/frozen" 2>&1
+got=$(awk 'NR > 1 {printf "%s ", $3}' "$tmp/frozen")
+[ "$got" = "- - - - " ] && ok "stalled agent: CPU(cores) unknown (-)" || fail "stalled agent: $(cat "$tmp/frozen")"
+
 # --- -n and -A filter ----------------------------------------------------------------
 names() { awk 'NR > 1 {print $1}' | sort | tr '\n' ' '; }
 got=$(W top pods -n default | names)

@@ -100,10 +100,14 @@ static int node__zones(json_t *n)
 	return 0;
 }
 
-static void node__wide(json_t *n)
+static void node__wide(json_t *n, json_t *agent)
 {
 	json_t *loss = json_object_get(n, "loss"), *v;
 	const char *k;
+
+	if (json_is_object(agent))
+		kv("Agent:", "%s, attached by %s, %.0f collections", str(agent, "version"),
+		   str(agent, "attach"), num(agent, "collections_total"));
 
 	kv("CPU time:", "busy %.1fs, idle %.1fs, steal %.1fs", num(n, "cpu_busy_seconds_total"),
 	   num(n, "cpu_idle_seconds_total"), num(n, "cpu_steal_seconds_total"));
@@ -113,7 +117,7 @@ static void node__wide(json_t *n)
 		kv("Loss:", "%s %.0f", k, json_number_value(v));
 }
 
-static void node__print(json_t *n, const struct wattctl *c)
+static void node__print(json_t *n, json_t *agent, const struct wattctl *c)
 {
 	kv("Name:", "%s", str(n, "name"));
 	node__cpu(n);
@@ -122,7 +126,7 @@ static void node__print(json_t *n, const struct wattctl *c)
 	kv("Tracked:", "%.0f processes, %.0f cgroups, %.0f tasks", num(n, "processes"),
 	   num(n, "cgroups"), num(n, "tasks"));
 	if (c->format == OUT_WIDE)
-		node__wide(n);
+		node__wide(n, agent);
 	node__zones(n);
 }
 
@@ -146,7 +150,7 @@ int cmd_node(struct wattctl *c)
 	if (c->format == OUT_JSON)
 		output__json_doc(doc, c->watch);
 	else
-		node__print(node, c);
+		node__print(node, json_object_get(doc, "agent"), c);
 	json_decref(doc);
 	return EXIT_OK;
 }

@@ -132,8 +132,8 @@ static int sample__next(const struct sampler *s, const char *url, json_t *prev, 
 	json_t *iv = json_is_object(prev) ? json_object_get(prev, "interval_seconds") : NULL;
 	double wait = s->max_wait_s, deadline;
 
-	/* A slow agent publishes less often: wait for it, up to a bound. */
-	if (json_is_number(iv) && json_number_value(iv) * 1.5 + 1 > wait)
+	/* A dated answer says how often the agent publishes: wait that long, and a bit. */
+	if (json_is_number(iv) && json_number_value(iv) > 0)
 		wait = fmin(json_number_value(iv) * 1.5 + 1, 3600);
 	deadline = sample__now() + wait;
 	int ret;
@@ -164,10 +164,14 @@ static void sample__rate(const struct sampler *s, json_t *before, json_t *after,
 	sample__set_free(&set);
 }
 
-/* Nothing published for max_wait_s: no object used any CPU we could see. */
 static void sample__zero(const char *id, json_t *obj, void *arg)
 {
 	json_object_set_new(obj, VIEW_CORES_KEY, json_real(0));
+}
+
+static void sample__unknown(const char *id, json_t *obj, void *arg)
+{
+	json_object_set_new(obj, VIEW_CORES_KEY, json_null());
 }
 
 /* The two-reading rate: wait for the next snapshot(s) after first. */
@@ -196,7 +200,12 @@ static int sample__fresh(const struct sampler *s, const char *url, json_t *first
 	*doc = json_incref(b);
 out:
 	if (!ret && !*doc) {
-		s->walk(first, sample__zero, NULL, s->ctx);
+		/*
+		 * No new snapshot in time. An undated answer that never changed
+		 * means no CPU was seen; a dated one means the agent stalled.
+		 */
+		s->walk(first, isfinite(sample__stamp(first)) ? sample__unknown : sample__zero, NULL,
+			s->ctx);
 		*doc = json_incref(first);
 	}
 	json_decref(a);

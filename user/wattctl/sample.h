@@ -19,7 +19,8 @@ struct sampler {
 	struct http *http;
 	sample_walk_fn walk;
 	const void *ctx;	/* passed to walk */
-	double max_wait_s;	/* give up waiting for a new snapshot after this */
+	double max_wait_s;	/* give up waiting for a new snapshot after this, unless the
+				 * answer carries interval_seconds */
 	double poll_s;
 	json_t **prev;		/* --watch: the last answer, kept here; NULL: none */
 };
