@@ -40,6 +40,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 # Fixed names and ids: they appear in the golden files.
 uA=0a0a0a0a-1111-4111-8111-000000000001 uB=0b0b0b0b-2222-4222-8222-000000000002

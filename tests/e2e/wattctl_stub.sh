@@ -16,6 +16,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 python3 tests/e2e/wattctl_stub.py "$tmp/port" 0.5 &
 stub=$!
