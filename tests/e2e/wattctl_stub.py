@@ -36,6 +36,7 @@ PODS = [
     ("kube-system", "dns-1", "44444444-4444-4444-4444-444444444444", {"coredns": 0.05}),
 ]
 WATTS_PER_CORE = 3.0
+OLD_WEB_UID = "99999999-9999-9999-9999-999999999999"
 
 
 def figures(cores, t):
@@ -78,6 +79,12 @@ def document(frozen=False):
         pod["containers"] = cs
         pods.append(pod)
         add(namespaces.setdefault(ns, {}), total)
+    # web-0's previous incarnation, terminated and retained: same name, other uid, a large
+    # frozen total. A rate must never be taken across the two.
+    old = dict(figures(0.0, 0), namespace="default", name="web-0", uid=OLD_WEB_UID,
+               state="terminated", containers=[], cpu_seconds_total=500.0, power_watts=0.0,
+               energy_joules_total=1500.0)
+    pods.append(old)
     cores = sum(sum(c.values()) for _, _, _, c in PODS)
     node = {
         "name": NODE, "cpus": 2, "cpu_busy_seconds_total": cores * t,

@@ -73,13 +73,17 @@ table_golden stub_node.txt node
 table_golden stub_get_pod.txt get pod default/web-0
 
 # --- CPU cores against the rates the stub was given ----------------------------------
-# name -> cores: web-0 0.75, cart-7f9c 1.25, dns-1 0.05, idle-0 0 (tests/e2e/wattctl_stub.py)
+# name -> cores: web-0 0.75, cart-7f9c 1.25, dns-1 0.05, idle-0 0 (tests/e2e/wattctl_stub.py),
+# and web-0's terminated namesake 0: a rate is never taken across two pods of one name.
 W top pods -A >"$tmp/rates" 2>&1
-python3 - "$tmp/rates" <<'EOF' && ok "CPU(cores) within 2% of the stub's rates" || fail "CPU(cores) off: $(cat "$tmp/rates")"
+python3 - "$tmp/rates" <<'EOF' && ok "CPU(cores) within 2% of the stub's rates, STATE shown for the terminated pod" || fail "CPU(cores) off: $(cat "$tmp/rates")"
 import sys
-want = {"web-0": 0.75, "cart-7f9c": 1.25, "dns-1": 0.05, "idle-0": 0.0}
-rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
-got = {r[1]: float(r[2]) for r in rows}
+want = {"web-0/running": 0.75, "cart-7f9c/running": 1.25, "dns-1/running": 0.05,
+        "idle-0/running": 0.0, "web-0/terminated": 0.0}
+lines = open(sys.argv[1]).read().splitlines()
+assert lines[0].split()[-1] == "STATE", lines[0]
+rows = [l.split() for l in lines[1:]]
+got = {r[1] + "/" + r[-1]: float(r[2]) for r in rows}
 bad = [(n, got.get(n), w) for n, w in want.items() if n not in got or abs(got[n] - w) > 0.02 * w + 1e-9]
 print("rates:", got, "bad:", bad)
 sys.exit(1 if bad or len(got) != len(want) else 0)
@@ -92,14 +96,14 @@ python3 -c "import sys; sys.exit(abs(float('$cores') - 0.75) > 0.75 * 0.03)" &&
 # An agent that stopped publishing: no rate can be known, so "-", not a made-up 0.
 W -s "$S/frozen" top pods -A >"$tmp/frozen" 2>&1
 got=$(awk 'NR > 1 {printf "%s ", $3}' "$tmp/frozen")
-[ "$got" = "- - - - " ] && ok "stalled agent: CPU(cores) unknown (-)" || fail "stalled agent: $(cat "$tmp/frozen")"
+[ "$got" = "- - - - - " ] && ok "stalled agent: CPU(cores) unknown (-)" || fail "stalled agent: $(cat "$tmp/frozen")"
 
 # --- -n and -A filter ----------------------------------------------------------------
 names() { awk 'NR > 1 {print $1}' | sort | tr '\n' ' '; }
 got=$(W top pods -n default | names)
-[ "$got" = "idle-0 web-0 " ] && ok "-n default: $got" || fail "-n default gave '$got'"
+[ "$got" = "idle-0 web-0 web-0 " ] && ok "-n default: $got" || fail "-n default gave '$got'"
 got=$(W top pods -A | names)
-[ "$got" = "default default kube-system shop " ] && ok "-A: every namespace" || fail "-A gave '$got'"
+[ "$got" = "default default default kube-system shop " ] && ok "-A: every namespace" || fail "-A gave '$got'"
 got=$(W top pods -n nosuch)
 [ "$got" = "No pods found in namespace nosuch." ] && ok "-n nosuch: none" || fail "-n nosuch gave '$got'"
 got=$(W top containers -n shop | names)
@@ -123,7 +127,8 @@ timeout --preserve-status -s INT 3.5 "$WATTCTL" --watch=1 top pods -A >"$tmp/fra
 python3 - "$tmp/frames" <<'EOF' && ok "--watch tables: every frame's web-0 within 2% of 0.75" || fail "--watch frames: $(cat "$tmp/frames")"
 import sys
 frames = [f for f in open(sys.argv[1]).read().split("\n\n") if f.strip()]
-rates = [float(l.split()[2]) for f in frames for l in f.splitlines() if l.split()[1:2] == ["web-0"]]
+rates = [float(l.split()[2]) for f in frames for l in f.splitlines()
+         if l.split()[1:2] == ["web-0"] and l.split()[-1] == "running"]
 print(len(frames), "frames, web-0:", rates)
 sys.exit(len(frames) < 2 or len(rates) != len(frames) or any(abs(r - 0.75) > 0.015 for r in rates))
 EOF

@@ -44,7 +44,7 @@ static const struct column pod_cols[] = {
 	{ "NAME", "name", COL_STR, 0 },
 	FIGURE_COLUMNS,
 	{ "CONTAINERS", "containers", COL_LEN, COLF_WIDE },
-	{ "STATE", "state", COL_STR, COLF_WIDE },
+	{ "STATE", "state", COL_STR, COLF_WIDE | COLF_NOT_RUNNING },
 	{ "UID", "uid", COL_STR, COLF_WIDE },
 	{ NULL },
 };
@@ -54,7 +54,7 @@ static const struct column container_cols[] = {
 	{ "POD", "pod", COL_STR, 0 },
 	{ "NAME", "name", COL_STR, 0 },
 	FIGURE_COLUMNS,
-	{ "STATE", "state", COL_STR, COLF_WIDE },
+	{ "STATE", "state", COL_STR, COLF_WIDE | COLF_NOT_RUNNING },
 	{ "ID", "id", COL_ID, COLF_WIDE },
 	{ NULL },
 };
@@ -72,12 +72,13 @@ static const struct column process_cols[] = {
 	{ "POD", "pod", COL_STR, 0 },
 	{ "CONTAINER", "container", COL_STR, 0 },
 	FIGURE_COLUMNS,
-	{ "STATE", "state", COL_STR, COLF_WIDE },
+	{ "STATE", "state", COL_STR, COLF_WIDE | COLF_NOT_RUNNING },
 	{ "CGROUP-ID", "cgroup_id", COL_COUNT, COLF_WIDE },
 	{ NULL },
 };
 
-static const char *const pod_ids[] = { "namespace", "name", NULL };
+/* uid too: a re-created pod and its retained terminated namesake are listed together. */
+static const char *const pod_ids[] = { "namespace", "name", "uid", NULL };
 static const char *const container_ids[] = { "namespace", "pod", "name", "id", NULL };
 static const char *const namespace_ids[] = { "name", NULL };
 static const char *const process_ids[] = { "pid", "comm", NULL };

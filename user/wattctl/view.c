@@ -168,6 +168,17 @@ static bool view__any_has(json_t *items, const char *key)
 	return false;
 }
 
+static bool view__any_not_running(json_t *items, const char *key)
+{
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(items, i, it)
+		if (!view__str_is(it, key, "running"))
+			return true;
+	return false;
+}
+
 /* The columns this invocation shows, by index into v->cols. */
 static int view__pick(const struct view *v, json_t *items, const struct wattctl *c, int *pick)
 {
@@ -176,7 +187,8 @@ static int view__pick(const struct view *v, json_t *items, const struct wattctl 
 	for (i = 0; v->cols[i].header && n < VIEW_MAX_COLS; i++) {
 		const struct column *col = &v->cols[i];
 
-		if ((col->flags & COLF_WIDE) && c->format != OUT_WIDE)
+		if ((col->flags & COLF_WIDE) && c->format != OUT_WIDE &&
+		    !((col->flags & COLF_NOT_RUNNING) && view__any_not_running(items, col->key)))
 			continue;
 		if ((col->flags & COLF_ALLNS) && c->namespace)
 			continue;

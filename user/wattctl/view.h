@@ -24,6 +24,7 @@ enum {
 	COLF_WIDE = 1 << 0,	/* only with -o wide */
 	COLF_OPTIONAL = 1 << 1,	/* only when some item has the field */
 	COLF_ALLNS = 1 << 2,	/* only when not filtered to one namespace */
+	COLF_NOT_RUNNING = 1 << 3, /* in tables too when some item's value is not "running" */
 };
 
 struct column {
