@@ -242,7 +242,7 @@ def cmd_env():
                       "kernel": platform.release(), "nproc": os.cpu_count(), "cpu": cpu,
                       "pmu": pmu, "wattlet": sh(f"{os.environ.get('WATTLET', 'wattlet')} --version"),
                       "runqlat": sh("dpkg-query -W -f='${Version}' libbpf-tools"),
-                      "perf": sh("perf --version")}))
+                      "perf": sh("perf --version"), "pipe": os.environ.get("PIPE_CMD")}))
 
 
 # ---- summary -----------------------------------------------------------------
@@ -312,14 +312,17 @@ def summary_switch(rows, lines):
 
 
 def summary_tput(rows, lines):
-    by, others = {}, {}
+    reps, others = {}, {}
     for r in rows:
-        by.setdefault(r["subject"], {})[r["round"]] = r["ops_per_sec"]
+        reps.setdefault(r["subject"], {}).setdefault(r["round"], []).append(r["ops_per_sec"])
         others.setdefault(r["subject"], []).append(r.get("others_cpus"))
+    # a round's figure: the median of the runs made while the subject was up once
+    by = {s: {k: med(v) for k, v in rounds.items()} for s, rounds in reps.items()}
     base = by.get("none", {})
     nrounds = len(base)
+    nruns = max(len(v) for v in reps["none"].values()) if "none" in reps else 0
     lines.append(f"\n### 2. `perf bench sched pipe` throughput, bpf_stats off"
-                 f" (medians of {nrounds} interleaved runs)\n")
+                 f" (medians of {nrounds} interleaved rounds of {nruns} runs)\n")
     lines.append("| subject | ops/s | vs none (ratio of medians) | vs none (median of paired"
                  " ratios) | other load (CPUs) |")
     lines.append("|---|---:|---:|---:|---:|")
@@ -363,7 +366,8 @@ def cmd_summary(path):
     if env:
         lines.append(f"Measured {env['date']} on {env['kernel']}, {env['nproc']} vCPUs"
                      f" ({env['cpu']}), {env['pmu']}; {env['wattlet']},"
-                     f" runqlat from libbpf-tools {env['runqlat']}, {env['perf']}.\n")
+                     f" runqlat from libbpf-tools {env['runqlat']}, {env['perf']}."
+                     f" Load: `{env.get('pipe')}`.\n")
     # someone turned bpf_stats off during these: their run_time_ns is short
     sw = [r for r in rows if r["part"] == "switch" and r.get("bpf_stats", True)]
     if sw:
