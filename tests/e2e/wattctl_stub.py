@@ -153,6 +153,7 @@ def api(path, q, frozen=False):
 
 
 def metrics():
+    """Pods with the same labels (a retained terminated namesake) are summed, as the agent does."""
     doc = document()
     out = []
     for series, kind in (("cpu_seconds_total", "counter"), ("energy_joules_total", "counter"),
@@ -160,10 +161,12 @@ def metrics():
         for level in ("pod", "namespace"):
             name = "wattlet_%s_%s" % (level, series)
             out.append("# TYPE %s %s" % (name, kind))
+            sums = {}
             for o in doc["pods"] if level == "pod" else doc["namespaces"]:
                 labels = ('node="%s",namespace="%s",pod="%s"' % (NODE, o["namespace"], o["name"])
                           if level == "pod" else 'node="%s",namespace="%s"' % (NODE, o["name"]))
-                out.append("%s{%s} %r" % (name, labels, float(o[series])))
+                sums[labels] = sums.get(labels, 0.0) + float(o[series])
+            out += ["%s{%s} %r" % (name, labels, v) for labels, v in sums.items()]
     return "\n".join(out) + "\n"
 
 

@@ -115,7 +115,11 @@ static int promql__get(struct wattctl *c, const char *query, json_t **doc, json_
 	snprintf(url, sizeof(url), "%s/api/v1/query?query=%s", c->prometheus, eq);
 	free(eq);
 	if (http__get_json(c->http, url, doc, err, sizeof(err))) {
-		p_err("%s", err);
+		/* The encoded query makes a poor read: name the endpoint, then the PromQL. */
+		size_t skip = strlen("GET ") + strlen(url) + strlen(": ");
+
+		p_err("GET %s/api/v1/query: %s (query: %s)", c->prometheus,
+		      strlen(err) > skip ? err + skip : err, query);
 		return -EIO;
 	}
 	status = json_object_get(*doc, "status");
