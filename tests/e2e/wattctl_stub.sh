@@ -159,7 +159,7 @@ took=$(python3 -c "print(round($(date +%s.%N) - $start, 2))")
 python3 -c "import sys; sys.exit($took > 5)" && ok "--timeout 0.5 honoured (${took}s; the stub stalls 30 s)" || fail "--timeout 0.5 took ${took}s"
 
 # --- usage errors: exit 2 ----------------------------------------------------------------
-for args in "top pods --bogus" "top pods -n a -A" "top pods --sort heat" "top pods --limit 0" \
+for args in "top pods --bogus" "top pods -n a -A" "top containers -n a --pod b/c" "top pods --sort heat" "top pods --limit 0" \
 	"-o yaml node" "node -n x" "top pods --pod a" "top gadgets" "get pod" "get pod a/b/c" \
 	"--watch=-1 node" "--prometheus ftp://x top pods" "--prometheus http://x top processes" \
 	"--window 5 --prometheus http://x top pods" "--server localhost node" "" "top pods extra"; do

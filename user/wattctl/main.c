@@ -198,6 +198,9 @@ static int cmd__check(struct wattctl *c, const struct cmd *cmd)
 				 cmd->words[1] ? cmd->words[1] : "", opt_name(extra & -extra));
 	if (c->namespace && c->all_namespaces)
 		return usage_err("-n and -A exclude each other");
+	if (c->namespace && c->pod_ns && strcmp(c->namespace, c->pod_ns))
+		return usage_err("-n %s and --pod %s/%s name different namespaces", c->namespace,
+				 c->pod_ns, c->pod_name);
 	if (c->prometheus && !cmd->run_prom)
 		return usage_err("'%s%s%s' is not available with --prometheus", cmd->words[0],
 				 cmd->words[1] ? " " : "", cmd->words[1] ? cmd->words[1] : "");
