@@ -11,6 +11,8 @@ against numbers it chose. Prefixes break the answers on purpose:
   /noitems/...    200 with JSON of the wrong shape
   /slow/...       answers after 30 s (for --timeout)
   /frozen/...     the first snapshot forever, as from an agent whose collector stalled
+  /rated/...      items carry their own "cpu_cores" (42, a value the rates above never
+                  give), as an agent that publishes the rate would
 /metrics serves the same figures in the Prometheus text format, so a real
 Prometheus can scrape this stub too.
 
@@ -196,7 +198,12 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(30)
             return self.send(200, "{}")
         frozen = path.startswith("/frozen/")
-        status, body = api(path[len("/frozen"):] if frozen else path, q, frozen)
+        rated = path.startswith("/rated/")
+        if frozen or rated:
+            path = path[path.index("/", 1):]
+        status, body = api(path, q, frozen)
+        for item in body.get("items", []) if rated else []:
+            item["cpu_cores"] = 42.0
         self.send(status, json.dumps(body))
 
     def log_message(self, *args):

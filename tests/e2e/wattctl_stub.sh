@@ -98,6 +98,15 @@ W -s "$S/frozen" top pods -A >"$tmp/frozen" 2>&1
 got=$(awk 'NR > 1 {printf "%s ", $3}' "$tmp/frozen")
 [ "$got" = "- - - - - " ] && ok "stalled agent: CPU(cores) unknown (-)" || fail "stalled agent: $(cat "$tmp/frozen")"
 
+# An agent that publishes "cpu_cores" is taken at its word, with no second reading.
+start=$(date +%s.%N)
+W -s "$S/rated" top pods -n shop >"$tmp/rated" 2>&1
+took=$(python3 -c "print(round($(date +%s.%N) - $start, 2))")
+got=$(awk '$1 == "cart-7f9c" {print $2}' "$tmp/rated")
+[ "$got" = 42.00 ] && python3 -c "import sys; sys.exit($took > 0.4)" &&
+	ok "items with cpu_cores: shown as given ($got), in ${took}s" ||
+	fail "items with cpu_cores: got '$got', want 42.00, in ${took}s: $(cat "$tmp/rated")"
+
 # --- -n and -A filter ----------------------------------------------------------------
 names() { awk 'NR > 1 {print $1}' | sort | tr '\n' ' '; }
 got=$(W top pods -n default | names)
