@@ -20,6 +20,8 @@ void report__figures(json_t *obj, const struct tally *t, const struct report_ctx
 	double joules = t->total.energy_joules;
 
 	json_object_set_new(obj, "cpu_seconds_total", json_real(t->total.cpu_seconds));
+	json_object_set_new(obj, "cpu_cores",
+			    json_real(ctx->interval_s > 0 ? t->delta.cpu_seconds / ctx->interval_s : 0));
 	json_object_set_new(obj, "wakeups_total", json_integer(t->total.wakeups));
 	json_object_set_new(obj, "context_switches_total",
 			    json_integer(t->total.context_switches));

@@ -16,7 +16,7 @@ struct report_ctx {
 };
 
 /*
- * Add a workload's figures to obj: cpu_seconds_total, wakeups_total,
+ * Add a workload's figures to obj: cpu_seconds_total, cpu_cores, wakeups_total,
  * context_switches_total, energy_joules_total, power_watts, and, when
  * configured, idle_energy_joules_total, facility_energy_joules_total and
  * carbon_grams_total. Every level (process to namespace) uses this.
