@@ -5,11 +5,13 @@
 #     a subject's programs over /proc/stat ctxt, for wattlet (defaults), an empty tp_btf
 #     sched_switch program (the floor), runqlat (the peer) and wattlet --counters cpu-clock,
 #     each alone, in interleaved rounds;
-#  2. pipe throughput with and without the agent, bpf_stats off, interleaved;
+#  2. pipe throughput with and without the agent (and the floor and the peer), bpf_stats
+#     off, interleaved;
 #  3. the daemon with PROCS live processes and a 1 s interval: CPU, RSS, BPF map memory and
-#     collection time.
+#     collection time; once with the processes asleep, once with each waking every WAKE_MS
+#     (so that the agent tracks all of them).
 # Run as root from anywhere: tools/bench/core.sh (or `make bench`). Knobs (environment):
-# ROUNDS=5 LOOPS=1000000 TPUT_ROUNDS=7 TPUT_REPS=3 PROCS=10000 HOLD=35, PIPE_CPU (default
+# ROUNDS=5 LOOPS=1000000 TPUT_ROUNDS=7 TPUT_REPS=3 PROCS=10000 WAKE_MS=10000 HOLD=35, PIPE_CPU (default
 # the last CPU), QUIET_BUSY=0.10 QUIET_WAIT=20 (corestat.py), WATTLET (default
 # $OUTPUT/wattlet), BENCH_OUT (default $OUTPUT/bench, where helpers and results go).
 # The pipe benchmark is pinned to one CPU: unpinned on a 2-vCPU VM its two tasks keep
@@ -27,6 +29,7 @@ TPUT_ROUNDS=${TPUT_ROUNDS:-7}
 TPUT_REPS=${TPUT_REPS:-3}
 PIPE_CPU=${PIPE_CPU:-$(($(nproc) - 1))}
 PROCS=${PROCS:-10000}
+WAKE_MS=${WAKE_MS:-10000}
 HOLD=${HOLD:-35}
 RUNQLAT=${RUNQLAT:-/usr/sbin/runqlat}
 STAT="python3 tools/bench/corestat.py"
@@ -154,7 +157,7 @@ bench_tput() {
 	local r s
 	sysctl -qw kernel.bpf_stats_enabled=0
 	for ((r = 1; r <= TPUT_ROUNDS; r++)); do
-		for s in $(rotate "$r" none wattlet runqlat); do
+		for s in $(rotate "$r" none wattlet empty runqlat); do
 			log "throughput: round $r/$TPUT_ROUNDS, $s"
 			window tput "$s" "$r" "$TPUT_REPS"
 		done
@@ -173,11 +176,11 @@ raise_limits() { # room for PROCS more tasks: pid_max and RLIMIT_NPROC
 	[ "$(ulimit -u)" = unlimited ] || [ "$(ulimit -u)" -ge "$need" ] || ulimit -u "$need"
 }
 
-bench_daemon() {
+bench_daemon() { # WAKE_MS: 0, the processes sleep; else each wakes every WAKE_MS
 	local i
 	raise_limits
-	log "daemon: spawning $PROCS processes"
-	"$BENCH_OUT/spawn" "$PROCS" >"$tmp/spawn.out" &
+	log "daemon: spawning $PROCS processes (wake every $1 ms)"
+	"$BENCH_OUT/spawn" "$PROCS" "$1" >"$tmp/spawn.out" &
 	spawn_pid=$!
 	for ((i = 0; i < 600; i++)); do
 		grep -q '^ready' "$tmp/spawn.out" && break
@@ -187,9 +190,10 @@ bench_daemon() {
 	[ "$i" -lt 600 ] || die "spawn: $PROCS processes not ready in 60 s"
 	"$WATTLET" --interval 1 --output json --listen none >"$tmp/docs.jsonl" 2>"$tmp/daemon.log" &
 	subject_pid=$!
-	wait_attached "$subject_pid" daemon 3
+	# waking processes: let every one of them run once, so the agent tracks all
+	wait_attached "$subject_pid" daemon "$((3 + $1 / 1000))"
 	log "daemon: measuring for $HOLD s"
-	$STAT daemon "$subject_pid" "$HOLD" "$tmp/docs.jsonl" "$PROCS" >>"$results"
+	$STAT daemon "$subject_pid" "$HOLD" "$tmp/docs.jsonl" "$PROCS" "$1" >>"$results"
 	stop_subject wattlet
 	stop_pid "$spawn_pid" TERM
 	spawn_pid=0
@@ -206,7 +210,8 @@ main() {
 	WATTLET=$WATTLET PIPE_CMD="${PIPE[*]:2}" $STAT env >"$results"
 	bench_switch
 	bench_tput
-	bench_daemon
+	bench_daemon 0
+	bench_daemon "$WAKE_MS"
 	$STAT summary "$results" | tee "$BENCH_OUT/core.md"
 	log "raw rows: $results; summary: $BENCH_OUT/core.md"
 }

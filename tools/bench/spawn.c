@@ -4,7 +4,11 @@
  * then kills and reaps them all. The core benchmark runs the agent against
  * a node with this many live processes.
  *
- *   spawn N
+ *   spawn N [WAKE_MS]
+ *
+ * With WAKE_MS, each child wakes every WAKE_MS milliseconds (the children
+ * spread over the period), so that all of them use some CPU and the agent
+ * tracks every one; without it they sleep until killed.
  *
  * Prints "ready N" on stdout once all N are alive. The children die with
  * their parent (PR_SET_PDEATHSIG), so a killed spawn leaves nothing behind.
@@ -16,6 +20,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop;
@@ -25,7 +30,14 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void child__run(pid_t parent)
+static void child__sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void child__run(pid_t parent, long index, long wake_ms)
 {
 	sigset_t none;
 
@@ -35,11 +47,15 @@ static void child__run(pid_t parent)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(0);
+	if (!wake_ms)
+		for (;;)
+			pause();
+	child__sleep_ms(index % 1000 * wake_ms / 1000);
 	for (;;)
-		pause();
+		child__sleep_ms(wake_ms);
 }
 
-static int spawn__start(pid_t *pids, long n, long *started)
+static int spawn__start(pid_t *pids, long n, long wake_ms, long *started)
 {
 	pid_t self = getpid();
 
@@ -49,7 +65,7 @@ static int spawn__start(pid_t *pids, long n, long *started)
 		if (pid < 0)
 			return -errno;
 		if (pid == 0)
-			child__run(self);
+			child__run(self, *started, wake_ms);
 		pids[*started] = pid;
 	}
 	return stop ? -EINTR : 0;
@@ -65,15 +81,17 @@ static void spawn__stop(const pid_t *pids, long n)
 
 int main(int argc, char **argv)
 {
-	long n, started = 0;
+	long n, wake_ms = 0, started = 0;
 	sigset_t block, none;
 	char *end;
 	pid_t *pids;
 	int err;
 
-	n = argc == 2 ? strtol(argv[1], &end, 10) : 0;
-	if (argc != 2 || *end || n <= 0) {
-		fprintf(stderr, "usage: spawn N\n");
+	n = argc >= 2 ? strtol(argv[1], &end, 10) : 0;
+	if (n > 0 && !*end && argc == 3)
+		wake_ms = strtol(argv[2], &end, 10);
+	if (argc < 2 || argc > 3 || *end || n <= 0 || wake_ms < 0) {
+		fprintf(stderr, "usage: spawn N [WAKE_MS]\n");
 		return 2;
 	}
 	pids = calloc(n, sizeof(*pids));
@@ -87,7 +105,7 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 
-	err = spawn__start(pids, n, &started);
+	err = spawn__start(pids, n, wake_ms, &started);
 	if (err) {
 		fprintf(stderr, "spawn: started %ld of %ld: %s\n", started, n, strerror(-err));
 		goto out_kill;
