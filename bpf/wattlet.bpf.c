@@ -34,7 +34,8 @@ const volatile __u32 targ_nr_counters = 0;
 const volatile __s64 targ_kcpustat_from_rq = 0;
 
 /* Written by the collector before each iteration. */
-__u64 generation;
+__u64 generation;	/* counts stamping passes */
+bool stamping;		/* stamp live processes' entries with generation */
 bool priming;		/* first pass: take baselines, count nothing */
 
 struct wl_stats stats;
@@ -196,6 +197,7 @@ static struct wl_proc *proc_get(struct task_struct *task, __u32 tgid, __u64 cgid
 
 	zero.start_ns = start;
 	zero.cgroup_id = cgid;
+	zero.generation = generation;
 	bpf_probe_read_kernel_str(zero.comm, sizeof(zero.comm), &leader->comm);
 	/* replace a stale entry; never race another CPU creating this one */
 	bpf_map_update_elem(&procs, &tgid, &zero, p ? BPF_ANY : BPF_NOEXIST);
@@ -340,6 +342,9 @@ int wl_iter_task(struct bpf_iter__task *ctx)
 	if (task->pid != tgid)
 		return 0;
 	stats.procs_seen++;
+	/* a map lookup per process: only on the passes that prove liveness */
+	if (!stamping)
+		return 0;
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (p && p->start_ns == task->start_time) {
 		p->generation = generation;

@@ -16,6 +16,8 @@
 #define ENOTSUPP 524	/* kernel-internal: "operation not supported" */
 #endif
 #define CGROUP_WALK_PERIOD_S 10.0
+/* Every this many collections the iterator stamps live processes' entries. */
+#define STAMP_EVERY 4
 
 double monotonic_s(void)
 {
@@ -86,8 +88,8 @@ static int on_proc(struct collector *c, const void *key, const void *val)
 {
 	const struct wl_proc *p = val;
 	__u32 tgid = *(const __u32 *)key;
-	/* not visited by two iterations: its leader is gone, the entry orphaned */
-	bool orphan = p->generation + 1 < c->generation;
+	/* not stamped by two stamping passes: its leader is gone, the entry orphaned */
+	bool orphan = c->stamped && p->generation + 1 < c->generation;
 
 	accounts__proc(&c->acc, tgid, p, orphan);
 	if (orphan)
@@ -194,7 +196,10 @@ static int iterate(struct collector *c, bool prime)
 {
 	struct wattlet_bpf *skel = c->loader->skel;
 
-	skel->bss->generation = ++c->generation;
+	c->stamped = prime || ++c->passes % STAMP_EVERY == 0;
+	if (c->stamped)
+		skel->bss->generation = ++c->generation;
+	skel->bss->stamping = c->stamped;
 	skel->bss->priming = prime;
 	skel->bss->stats.tasks_seen = 0;
 	skel->bss->stats.procs_seen = 0;

@@ -32,7 +32,9 @@ struct collector {
 	struct wl_stats stats;		/* kernel loss counters, cumulative */
 	double unattributed_cpu_s;	/* cgroup map overflow, since start */
 	struct wl_usage overflow_last;
-	__u64 generation;
+	__u64 generation;		/* stamping passes so far */
+	__u64 passes;			/* iterations so far */
+	bool stamped;			/* this collection's pass stamped live processes */
 	double started;			/* monotonic seconds of the priming pass */
 	double last;			/* monotonic seconds of the last collection */
 	double interval_s;		/* measured length of the last interval */

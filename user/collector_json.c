@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The collector's part of the document: node CPU, loss counters, cgroups, processes. */
+#include <stdlib.h>
 #include "collector.h"
 
 static json_t *per_cpu_json(const struct node_cpu *n)
@@ -72,36 +73,80 @@ static void set_label(json_t *o, const char *key, const char *val)
 		json_object_set_new(o, key, json_string(val));
 }
 
-/* Processes active in the interval, or exited in it: the rest have unchanged totals. */
-static json_t *processes_json(const struct collector *c, const struct report_ctx *rc,
-			      process_label_fn label, const void *label_ctx)
+static double activity(const struct proc_account *p)
 {
-	json_t *arr = json_array();
+	return p->tally.delta.cpu_seconds + p->tally.delta.wakeups * 1e-9;
+}
+
+static int by_activity(const void *a, const void *b)
+{
+	double x = activity(*(struct proc_account *const *)a);
+	double y = activity(*(struct proc_account *const *)b);
+
+	return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/* The processes active in the interval (or exited in it), busiest first, at most limit. */
+static struct proc_account **listed(const struct collector *c, __u32 limit, size_t *n,
+				    size_t *unlisted)
+{
+	struct proc_account **v = malloc((c->acc.procs.len + 1) * sizeof(*v));
 	size_t pos = 0;
 	__u64 key;
 	void *val;
 
-	while (idmap__next(&c->acc.procs, &pos, &key, &val)) {
-		const struct proc_account *p = val;
-		const char *ns = NULL, *pod = NULL, *ctr = NULL;
-		json_t *o;
-
-		if (!active(p))
-			continue;
-		o = json_pack("{s:i, s:s, s:I, s:s}", "pid", p->pid, "comm", p->comm, "cgroup_id",
-			      (json_int_t)p->cgroup_id, "state", p->exited ? "exited" : "running");
-		if (!o)	/* comm is not valid UTF-8 */
-			o = json_pack("{s:i, s:s, s:I, s:s}", "pid", p->pid, "comm", "?",
-				      "cgroup_id", (json_int_t)p->cgroup_id, "state",
-				      p->exited ? "exited" : "running");
-		report__figures(o, &p->tally, rc);
-		if (label)
-			label(label_ctx, p->cgroup_id, &ns, &pod, &ctr);
-		set_label(o, "namespace", ns);
-		set_label(o, "pod", pod);
-		set_label(o, "container", ctr);
-		json_array_append_new(arr, o);
+	*n = 0;
+	while (v && idmap__next(&c->acc.procs, &pos, &key, &val))
+		if (active(val))
+			v[(*n)++] = val;
+	*unlisted = 0;
+	if (v && limit && *n > limit) {
+		qsort(v, *n, sizeof(*v), by_activity);
+		*unlisted = *n - limit;
+		*n = limit;
 	}
+	return v;
+}
+
+static json_t *process_json(const struct proc_account *p, const struct report_ctx *rc,
+			    process_label_fn label, const void *label_ctx)
+{
+	const char *ns = NULL, *pod = NULL, *ctr = NULL;
+	json_t *o;
+
+	o = json_pack("{s:i, s:s, s:I, s:s}", "pid", p->pid, "comm", p->comm, "cgroup_id",
+		      (json_int_t)p->cgroup_id, "state", p->exited ? "exited" : "running");
+	if (!o) /* comm is not valid UTF-8 */
+		o = json_pack("{s:i, s:s, s:I, s:s}", "pid", p->pid, "comm", "?", "cgroup_id",
+			      (json_int_t)p->cgroup_id, "state", p->exited ? "exited" : "running");
+	if (!o)
+		return NULL;
+	report__figures(o, &p->tally, rc);
+	if (label)
+		label(label_ctx, p->cgroup_id, &ns, &pod, &ctr);
+	set_label(o, "namespace", ns);
+	set_label(o, "pod", pod);
+	set_label(o, "container", ctr);
+	return o;
+}
+
+/*
+ * Processes active in the interval, or exited in it: the rest have unchanged
+ * totals. At most --max-listed-processes, the busiest, so a node with
+ * thousands of busy processes does not rebuild them all every interval.
+ */
+static json_t *processes_json(const struct collector *c, const struct report_ctx *rc,
+			      process_label_fn label, const void *label_ctx, json_t *node)
+{
+	size_t n, unlisted;
+	struct proc_account **v = listed(c, rc->opt->max_listed_processes, &n, &unlisted);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; v && i < n; i++)
+		json_array_append_new(arr, process_json(v[i], rc, label, label_ctx));
+	if (node)
+		json_object_set_new(node, "processes_unlisted", json_integer(unlisted));
+	free(v);
 	return arr;
 }
 
@@ -113,5 +158,5 @@ void collector__to_json(const struct collector *c, json_t *doc, const struct rep
 	if (node)
 		node_json(c, node);
 	json_object_set_new(doc, "cgroups", cgroups_json(c, rc));
-	json_object_set_new(doc, "processes", processes_json(c, rc, label, label_ctx));
+	json_object_set_new(doc, "processes", processes_json(c, rc, label, label_ctx, node));
 }

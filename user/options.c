@@ -15,6 +15,7 @@ enum {
 	OPT_RAW_TP,
 	OPT_MAX_PROCESSES,
 	OPT_MAX_CGROUPS,
+	OPT_MAX_LISTED_PROCESSES,
 	OPT_COUNTERS,
 	OPT_METER,
 	OPT_SYSFS_ROOT,
@@ -45,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "raw-tracepoints", no_argument, NULL, OPT_RAW_TP },
 	{ "max-processes", required_argument, NULL, OPT_MAX_PROCESSES },
 	{ "max-cgroups", required_argument, NULL, OPT_MAX_CGROUPS },
+	{ "max-listed-processes", required_argument, NULL, OPT_MAX_LISTED_PROCESSES },
 	{ "counters", required_argument, NULL, OPT_COUNTERS },
 	{ "meter", required_argument, NULL, OPT_METER },
 	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
@@ -82,6 +84,8 @@ void options__usage(FILE *f, const char *prog)
 "                            (default: table on a terminal, else none)\n"
 "  --max-processes N         per-process map size (default min(pid_max, 32768))\n"
 "  --max-cgroups N           per-cgroup map size (default 8192)\n"
+"  --max-listed-processes N  processes listed per document: the N busiest of the\n"
+"                            interval; 0 lists every active one (default 1000)\n"
 "  --counters LIST           perf counters read at context switch, up to 3:\n"
 "                            cycles,instructions,cache-misses,cpu-clock,task-clock\n"
 "  --raw-tracepoints         use raw tracepoints even where tp_btf loads\n"
@@ -125,6 +129,7 @@ static void defaults(struct options *o)
 	o->interval_s = 2;
 	o->output = isatty(STDOUT_FILENO) ? OUTPUT_TABLE : OUTPUT_NONE;
 	o->max_cgroups = 8192;
+	o->max_listed_processes = 1000;
 	strcpy(o->meter, "auto");
 	strcpy(o->sysfs_root, "/sys");
 	o->model_idle_w = 0.74;
@@ -259,6 +264,8 @@ static int parse_one(struct options *o, int c, const char *arg)
 		return parse_u32("max-processes", arg, 1, 1 << 24, &o->max_processes);
 	case OPT_MAX_CGROUPS:
 		return parse_u32("max-cgroups", arg, 1, 1 << 22, &o->max_cgroups);
+	case OPT_MAX_LISTED_PROCESSES:
+		return parse_u32("max-listed-processes", arg, 0, 1 << 24, &o->max_listed_processes);
 	case OPT_COUNTERS:
 		return parse_counters(o, arg);
 	case OPT_METER:

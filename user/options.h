@@ -35,6 +35,7 @@ struct options {
 	bool raw_tracepoints;		/* force the raw_tp twins */
 	__u32 max_processes;		/* 0: derived from pid_max */
 	__u32 max_cgroups;
+	__u32 max_listed_processes;	/* per document; 0: all active ones */
 	int nr_counters;
 	char counters[OPT_MAX_COUNTERS][32]; /* perf event names */
 

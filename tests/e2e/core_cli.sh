@@ -70,6 +70,19 @@ need(busy == sorted(busy), "node busy is monotonic")
 sys.exit(0 if ok else 1)
 PY
 
+# A busy node lists only the busiest processes, and says how many it left out.
+"$WATTLET" --listen 127.0.0.1:0 --output json --duration 2 --max-listed-processes 2 \
+	>"$tmp/out" 2>/dev/null
+python3 - "$tmp/out" <<'PY' || fail=1
+import json, sys
+d = json.loads(open(sys.argv[1]).readline())
+n, left = len(d["processes"]), d["node"]["processes_unlisted"]
+cores = [p["cpu_cores"] for p in d["processes"]]
+ok = n <= 2 and left >= 0 and cores == sorted(cores, reverse=True)
+print(("ok   " if ok else "FAIL ") + f"--max-listed-processes 2: {n} listed, {left} left out, busiest first")
+sys.exit(0 if ok else 1)
+PY
+
 # SIGTERM: detach and exit 0; its programs (found through its fds) are gone afterwards.
 "$WATTLET" --listen 127.0.0.1:0 --output none >/dev/null 2>"$tmp/err" &
 pid=$!
