@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Set up every stage, then collect, attribute, publish and print each interval. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,8 @@ int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 	err = open_stages(&a);
 	if (err)
 		goto out_stages;
+	/* loading parsed megabytes of vmlinux BTF: give that heap back */
+	malloc_trim(0);
 	err = loop(&a, stop);
 
 out_stages:
