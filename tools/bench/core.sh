@@ -10,7 +10,8 @@
 #  3. the daemon with PROCS live processes and a 1 s interval: CPU, RSS, BPF map memory and
 #     collection time; once with the processes asleep, once with each waking every WAKE_MS
 #     (so that the agent tracks all of them).
-# Run as root from anywhere: tools/bench/core.sh (or `make bench`). Knobs (environment):
+# Run as root from anywhere: tools/bench/core.sh [OUTPUT] (or `make bench`), OUTPUT being the
+# build directory (default $OUTPUT, else build). Knobs (environment):
 # ROUNDS=5 LOOPS=1000000 TPUT_ROUNDS=7 TPUT_REPS=3 PROCS=10000 WAKE_MS=10000 HOLD=35, PIPE_CPU (default
 # the last CPU), QUIET_BUSY=0.10 QUIET_WAIT=20 (corestat.py), WATTLET (default
 # $OUTPUT/wattlet), BENCH_OUT (default $OUTPUT/bench, where helpers and results go).
@@ -20,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-OUT=${OUTPUT:-build}
+OUT=${1:-${OUTPUT:-build}}
 WATTLET=$(realpath "${WATTLET:-$OUT/wattlet}")
 BENCH_OUT=${BENCH_OUT:-$OUT/bench}
 ROUNDS=${ROUNDS:-5}
