@@ -253,7 +253,7 @@ static int configure(struct loader *l, const struct options *o)
 
 	err = bpf_map__set_max_entries(skel->maps.procs, l->max_processes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cgroups, l->max_cgroups);
-	/* the raw twins keep thread state in a hash: one slot per possible tid */
+	/* the raw twins keep thread state in a hash: room for 4 threads per process */
 	err = err ?: bpf_map__set_max_entries(skel->maps.thread_hash,
 					      l->raw_tp ? default_max_processes() * 4 : 1);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cpu_times, l->nr_cpus);
