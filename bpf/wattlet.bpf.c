@@ -391,6 +391,20 @@ static int on_free(struct task_struct *task)
 	return 0;
 }
 
+/*
+ * At exit, take in what the task ran so far: the free can come many seconds
+ * later (lazy RCU), and its CPU belongs to this interval. The free adds only
+ * the rest, the slice since the last update_curr() and the exit path.
+ */
+static int on_exit(struct task_struct *task)
+{
+	struct wl_thread *t = thread_get(task, true);
+
+	if (t)
+		account_task(task, t, false);
+	return 0;
+}
+
 static int on_wakeup(struct task_struct *p)
 {
 	struct wl_thread *t = thread_get(p, true);
@@ -431,6 +445,12 @@ static int on_switch(struct task_struct *prev)
 	return 0;
 }
 
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(wl_exit, struct task_struct *task)
+{
+	return on_exit(task);
+}
+
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(wl_free, struct task_struct *task)
 {
@@ -456,6 +476,12 @@ int BPF_PROG(wl_switch, bool preempt, struct task_struct *prev, struct task_stru
 }
 
 /* Raw tracepoint twins, for kernels where tp_btf does not load. */
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(wl_exit_raw, struct task_struct *task)
+{
+	return on_exit(task);
+}
+
 SEC("raw_tp/sched_process_free")
 int BPF_PROG(wl_free_raw, struct task_struct *task)
 {

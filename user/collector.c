@@ -272,6 +272,8 @@ int collector__new(struct collector **out, struct loader *l, const struct option
 		goto out_free;
 	}
 	err = iterate(c, true);
+	/* baselines taken: from now on every gain counts, exits' too */
+	c->loader->skel->bss->priming = false;
 	err = err ?: read_cpu_times(c, true);
 	if (err) {
 		fprintf(stderr, "wattlet: first collection failed: %s\n", strerror(-err));

@@ -227,10 +227,12 @@ static int fill_counter_maps(struct loader *l)
 
 static void choose_programs(struct wattlet_bpf *skel, bool raw, bool counters)
 {
+	bpf_program__set_autoload(skel->progs.wl_exit, !raw);
 	bpf_program__set_autoload(skel->progs.wl_free, !raw);
 	bpf_program__set_autoload(skel->progs.wl_wakeup, !raw);
 	bpf_program__set_autoload(skel->progs.wl_wakeup_new, !raw);
 	bpf_program__set_autoload(skel->progs.wl_switch, !raw && counters);
+	bpf_program__set_autoload(skel->progs.wl_exit_raw, raw);
 	bpf_program__set_autoload(skel->progs.wl_free_raw, raw);
 	bpf_program__set_autoload(skel->progs.wl_wakeup_raw, raw);
 	bpf_program__set_autoload(skel->progs.wl_wakeup_new_raw, raw);

@@ -348,9 +348,16 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 		waitpid(spawners[i], &status, 0);
 		expected_exits += 1 + per_spawner - WEXITSTATUS(status);
 	}
+	/* counted at exit, without waiting for the frees */
+	err = collector__collect(r.col, NULL, NULL);
+	u1 = cgroup_usage_s(r.cgroup);
+	if (!ASSERT_OK(err, "collect"))
+		goto cleanup;
+	ASSERT_WITHIN(cgroup_cpu(&r) - cg0, u1 - u0, 0.02,
+		      "cgroup cpu vs cpu.stat right after the exits, before the frees");
 	/*
-	 * A task's final figures come when it is freed, after an RCU grace
-	 * period: lazy RCU on a loaded machine can hold that for seconds.
+	 * The rest of a task's figures come when it is freed, after an RCU
+	 * grace period: lazy RCU can hold that for many seconds.
 	 */
 	for (int i = 0; i < WAIT_ROUNDS && exits_in(&r) < expected_exits; i++) {
 		usleep(100000);
