@@ -7,8 +7,9 @@
  * the figure behind cpu.stat and /proc/PID/schedstat) and its context switch
  * counts. A task iterator, run by the collector once per interval, adds what
  * each task gained since it was last visited into per-process and
- * per-cgroup maps. sched_process_free adds a task's final gain when it is
- * gone, after its last context switch, so short-lived tasks are counted too.
+ * per-cgroup maps. sched_process_exit takes in what an exiting task ran so
+ * far, and sched_process_free adds the rest once it is gone, after its last
+ * context switch, so short-lived tasks are counted too.
  * Only wakeups, which the kernel does not keep without schedstats, and perf
  * counters, which must be read at switch time, need programs per event.
  */
@@ -374,8 +375,9 @@ static void send_exit(__u32 tgid, __u64 start)
 
 /*
  * sched_process_free runs after the task's last context switch and after
- * it was reaped: its runtime is final. sched_process_exit would miss what
- * the task ran after its last update_curr(), up to a tick.
+ * it was reaped: its runtime is final. At sched_process_exit it still lacks
+ * what the task ran since its last update_curr(), up to a tick, and the
+ * exit path itself: this adds that rest.
  */
 static int on_free(struct task_struct *task)
 {
