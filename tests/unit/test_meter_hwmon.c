@@ -4,12 +4,6 @@
 
 #define HW "class/hwmon"
 
-struct fixture {
-	struct fake_sysfs fs;
-	struct options o;
-	struct meter *m;
-};
-
 static void put(struct fixture *f, const char *chip_dir, const char *file, const char *fmt,
 		unsigned long long v)
 {
@@ -36,53 +30,6 @@ static void label(struct fixture *f, const char *dir, const char *file, const ch
 	assert_int_equal(fake__write(&f->fs, rel, "%s", text), 0);
 }
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fake__open(&f->fs), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	meter__close(f->m);
-	fake__close(&f->fs);
-	free(f);
-	return 0;
-}
-
-static void open_hwmon(struct fixture *f, const char *meter)
-{
-	opts_from(&f->o, "--meter", meter, "--sysfs-root", f->fs.root, NULL);
-	assert_int_equal(meter__open(&f->m, &f->o), 0);
-	assert_string_equal(meter__name(f->m), "hwmon");
-}
-
-static void read_ok(struct fixture *f, double interval, struct meter_reading *r)
-{
-	struct meter_input in = input_of(interval);
-
-	assert_int_equal(meter__read(f->m, &in, r), 0);
-	assert_true(r->valid);
-	assert_string_equal(r->meter, "hwmon");
-}
-
-static void read_rejected(struct fixture *f, double interval, struct meter_reading *r)
-{
-	struct meter_input in = input_of(interval);
-	unsigned long long errors = meter__errors(f->m);
-
-	assert_int_equal(meter__read(f->m, &in, r), 0);
-	assert_false(r->valid);
-	assert_float_equal(r->joules, 0, 0);
-	assert_int_equal(meter__errors(f->m), errors + 1);
-}
-
 /* An ACPI power meter gauge: integrated with the trapezoid rule. */
 static void hwmon_read__power_gauge__integrated_over_time(void **state)
 {
@@ -92,15 +39,15 @@ static void hwmon_read__power_gauge__integrated_over_time(void **state)
 	chip(f, "hwmon0", "power_meter");
 	put(f, "hwmon0", "power1_average", "%llu", 25000000);	/* 25 W */
 	put(f, "hwmon0", "power1_input", "%llu", 99000000);	/* same sensor, not used */
-	open_hwmon(f, "auto");
-	read_ok(f, 2.0, &r);
+	fixture__open(f, "auto", "hwmon");
+	fixture__read_ok(f, 2.0, &r);
 	assert_int_equal(r.nr_zones, 1);
 	assert_string_equal(r.zones[0].name, "power_meter/power1");
 	assert_float_equal(r.joules, 50.0, J_EPS);
 	assert_float_equal(r.zones[0].watts, 25.0, J_EPS);
 
 	put(f, "hwmon0", "power1_average", "%llu", 35000000);	/* 25 -> 35 W over 2 s */
-	read_ok(f, 2.0, &r);
+	fixture__read_ok(f, 2.0, &r);
 	assert_float_equal(r.joules, 60.0, J_EPS);
 	assert_float_equal(r.zones[0].joules_total, 110.0, J_EPS);
 }
@@ -113,8 +60,8 @@ static void hwmon_read__power_input_only__used(void **state)
 
 	chip(f, "hwmon3", "amdgpu");
 	put(f, "hwmon3", "power1_input", "%llu", 10000000);
-	open_hwmon(f, "hwmon");
-	read_ok(f, 0.5, &r);
+	fixture__open(f, "hwmon", "hwmon");
+	fixture__read_ok(f, 0.5, &r);
 	assert_float_equal(r.joules, 5.0, J_EPS);
 }
 
@@ -131,11 +78,11 @@ static void hwmon_read__energy_counters__socket_not_cores(void **state)
 	label(f, "hwmon1", "energy2_label", "Ecore001");
 	put(f, "hwmon1", "energy17_input", "%llu", 5000000);
 	label(f, "hwmon1", "energy17_label", "Esocket0");
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	put(f, "hwmon1", "energy1_input", "%llu", 4000000);
 	put(f, "hwmon1", "energy2_input", "%llu", 5000000);
 	put(f, "hwmon1", "energy17_input", "%llu", 15000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_int_equal(r.nr_zones, 3);
 	assert_float_equal(r.joules, 10.0, J_EPS);
 	assert_false(zone_named(&r, "amd_energy/energy1")->in_node_total);
@@ -153,10 +100,10 @@ static void hwmon_read__core_counters_only__summed(void **state)
 	label(f, "hwmon1", "energy1_label", "Ecore000");
 	put(f, "hwmon1", "energy2_input", "%llu", 0);
 	label(f, "hwmon1", "energy2_label", "Ecore001");
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	put(f, "hwmon1", "energy1_input", "%llu", 3000000);
 	put(f, "hwmon1", "energy2_input", "%llu", 4000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 7.0, J_EPS);
 }
 
@@ -170,9 +117,9 @@ static void hwmon_read__same_name_counter_and_gauge__both_count(void **state)
 	put(f, "hwmon0", "energy1_input", "%llu", 0);
 	chip(f, "hwmon1", "acme");
 	put(f, "hwmon1", "power1_input", "%llu", 2000000);
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	put(f, "hwmon0", "energy1_input", "%llu", 5000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 7.0, J_EPS);
 	assert_true(zone_named(&r, "acme.hwmon1/power1")->in_node_total);
 }
@@ -188,9 +135,9 @@ static void hwmon_read__counter_and_gauge__counter_counts(void **state)
 	put(f, "hwmon2", "power1_input", "%llu", 7000000);
 	chip(f, "hwmon4", "psu");
 	put(f, "hwmon4", "power1_input", "%llu", 3000000);
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	put(f, "hwmon2", "energy1_input", "%llu", 14000000);
-	read_ok(f, 2.0, &r);
+	fixture__read_ok(f, 2.0, &r);
 	assert_float_equal(r.joules, 14.0 + 6.0, J_EPS);
 	assert_false(zone_named(&r, "cpu_meter/power1")->in_node_total);
 	assert_float_equal(zone_named(&r, "cpu_meter/power1")->joules, 14.0, J_EPS);
@@ -206,8 +153,8 @@ static void hwmon_read__power_meter_present__platform_only(void **state)
 	put(f, "hwmon0", "power1_average", "%llu", 100000000);
 	chip(f, "hwmon1", "amdgpu");
 	put(f, "hwmon1", "power1_average", "%llu", 30000000);
-	open_hwmon(f, "hwmon");
-	read_ok(f, 1.0, &r);
+	fixture__open(f, "hwmon", "hwmon");
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 100.0, J_EPS);
 }
 
@@ -221,8 +168,8 @@ static void hwmon_read__same_chip_name__distinct_zones(void **state)
 	put(f, "hwmon0", "power1_average", "%llu", 1000000);
 	chip(f, "hwmon1", "amdgpu");
 	put(f, "hwmon1", "power1_average", "%llu", 2000000);
-	open_hwmon(f, "hwmon");
-	read_ok(f, 1.0, &r);
+	fixture__open(f, "hwmon", "hwmon");
+	fixture__read_ok(f, 1.0, &r);
 	assert_int_equal(r.nr_zones, 2);
 	assert_non_null(zone_named(&r, "amdgpu/power1"));
 	assert_non_null(zone_named(&r, "amdgpu.hwmon1/power1"));
@@ -237,13 +184,13 @@ static void hwmon_read__counter_backwards__rejected_then_rebaselined(void **stat
 
 	chip(f, "hwmon0", "meter");
 	put(f, "hwmon0", "energy1_input", "%llu", 9000000);
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	put(f, "hwmon0", "energy1_input", "%llu", 1000000);
 	capture__begin(&c);
-	read_rejected(f, 1.0, &r);
+	fixture__read_rejected(f, 1.0, &r);
 	assert_non_null(strstr(capture__end(&c), "backwards"));
 	put(f, "hwmon0", "energy1_input", "%llu", 3000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 2.0, J_EPS);
 }
 
@@ -257,14 +204,14 @@ static void hwmon_read__garbage_gauge__rejected(void **state)
 
 	chip(f, "hwmon0", "power_meter");
 	put(f, "hwmon0", "power1_average", "%llu", 10000000);
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	snprintf(rel, sizeof(rel), HW "/hwmon0/power1_average");
 	assert_int_equal(fake__write(&f->fs, rel, "n/a"), 0);
 	capture__begin(&c);
-	read_rejected(f, 1.0, &r);
+	fixture__read_rejected(f, 1.0, &r);
 	assert_non_null(strstr(capture__end(&c), "garbage"));
 	put(f, "hwmon0", "power1_average", "%llu", 20000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.span_s, 2.0, J_EPS);
 	assert_float_equal(r.joules, 30.0, J_EPS);	/* (10 + 20) / 2 W over 2 s */
 }
@@ -277,12 +224,12 @@ static void hwmon_read__sensor_appears__rejected_once(void **state)
 
 	chip(f, "hwmon0", "power_meter");
 	put(f, "hwmon0", "power1_average", "%llu", 10000000);
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	put(f, "hwmon0", "power2_average", "%llu", 5000000);
 	capture__begin(&c);
-	read_rejected(f, 1.0, &r);
+	fixture__read_rejected(f, 1.0, &r);
 	assert_non_null(strstr(capture__end(&c), "zones changed"));
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 15.0, J_EPS);
 }
 
@@ -294,13 +241,13 @@ static void hwmon_read__above_max_watts__rejected(void **state)
 
 	chip(f, "hwmon0", "power_meter");
 	put(f, "hwmon0", "power1_average", "%llu", 20000000000000ULL);	/* 20 MW */
-	open_hwmon(f, "hwmon");
+	fixture__open(f, "hwmon", "hwmon");
 	capture__begin(&c);
-	read_rejected(f, 1.0, &r);
+	fixture__read_rejected(f, 1.0, &r);
 	capture__end(&c);
 	put(f, "hwmon0", "power1_average", "%llu", 100000000);
-	read_rejected(f, 1.0, &r);	/* trapezoid with the absurd value */
-	read_ok(f, 1.0, &r);
+	fixture__read_rejected(f, 1.0, &r);	/* trapezoid with the absurd value */
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 100.0, J_EPS);
 }
 
@@ -322,19 +269,19 @@ static void hwmon_open__no_sensors__enoent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(hwmon_read__power_gauge__integrated_over_time, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__power_input_only__used, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__energy_counters__socket_not_cores, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__core_counters_only__summed, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__same_name_counter_and_gauge__both_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__counter_and_gauge__counter_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__power_meter_present__platform_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__same_chip_name__distinct_zones, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__counter_backwards__rejected_then_rebaselined, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__garbage_gauge__rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__sensor_appears__rejected_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__above_max_watts__rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(hwmon_open__no_sensors__enoent, setup, teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_gauge__integrated_over_time, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_input_only__used, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__energy_counters__socket_not_cores, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__core_counters_only__summed, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__same_name_counter_and_gauge__both_count, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__counter_and_gauge__counter_counts, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_meter_present__platform_only, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__same_chip_name__distinct_zones, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__counter_backwards__rejected_then_rebaselined, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__garbage_gauge__rejected, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__sensor_appears__rejected_once, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__above_max_watts__rejected, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_open__no_sensors__enoent, fixture__setup, fixture__teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,32 +5,6 @@
  */
 #include "meter_test.h"
 
-struct fixture {
-	struct fake_sysfs fs;
-	struct options o;
-	struct meter *m;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(fake__open(&f->fs), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	meter__close(f->m);
-	fake__close(&f->fs);
-	free(f);
-	return 0;
-}
-
 /* CCF defaults, 2 vCPUs at 50 %, 4 GiB: 2*(0.74 + 2.76*0.5) + 4*0.392 = 5.808 W. */
 static void model_read__defaults__ccf_formula(void **state)
 {
@@ -170,12 +144,12 @@ static void meter_close__null__no_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(model_read__defaults__ccf_formula, setup, teardown),
-		cmocka_unit_test_setup_teardown(model_read__flags__override_each_coefficient, setup, teardown),
-		cmocka_unit_test_setup_teardown(model_read__bad_utilisation__rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(model_read__above_max_watts__rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(meter_open__auto_without_sensors__model_logged, setup, teardown),
-		cmocka_unit_test_setup_teardown(meter_open__auto_with_rapl_and_hwmon__rapl, setup, teardown),
+		cmocka_unit_test_setup_teardown(model_read__defaults__ccf_formula, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__flags__override_each_coefficient, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__bad_utilisation__rejected, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__above_max_watts__rejected, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(meter_open__auto_without_sensors__model_logged, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(meter_open__auto_with_rapl_and_hwmon__rapl, fixture__setup, fixture__teardown),
 		cmocka_unit_test(meter_close__null__no_crash),
 	};
 

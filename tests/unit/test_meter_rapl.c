@@ -10,12 +10,6 @@
 #define RANGE 262143328850ULL	/* a real max_energy_range_uj */
 #define PC    "class/powercap"
 
-struct fixture {
-	struct fake_sysfs fs;
-	struct options o;
-	struct meter *m;
-};
-
 static void zone(struct fixture *f, const char *id, const char *name,
 		 unsigned long long uj)
 {
@@ -47,51 +41,19 @@ static void set_raw(struct fixture *f, const char *id, const char *file, const c
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct fixture *f;
 
-	assert_non_null(f);
-	assert_int_equal(fake__open(&f->fs), 0);
+	fixture__setup(state);
+	f = *state;
 	/* the control type directory itself is no zone */
 	assert_int_equal(fake__write(&f->fs, PC "/intel-rapl/enabled", "1"), 0);
-	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	meter__close(f->m);
-	fake__close(&f->fs);
-	free(f);
-	return 0;
-}
-
-static void open_rapl(struct fixture *f, const char *meter)
-{
-	opts_from(&f->o, "--meter", meter, "--sysfs-root", f->fs.root, NULL);
-	assert_int_equal(meter__open(&f->m, &f->o), 0);
-	assert_string_equal(meter__name(f->m), "rapl");
-}
-
-static void read_ok(struct fixture *f, double interval, struct meter_reading *r)
-{
-	struct meter_input in = input_of(interval);
-
-	assert_int_equal(meter__read(f->m, &in, r), 0);
-	assert_true(r->valid);
-	assert_string_equal(r->meter, "rapl");
-}
-
+/* Rejected, and no zone counted anything either. */
 static void read_rejected(struct fixture *f, double interval, struct meter_reading *r)
 {
-	struct meter_input in = input_of(interval);
-	unsigned long long errors = meter__errors(f->m);
-
-	assert_int_equal(meter__read(f->m, &in, r), 0);
-	assert_false(r->valid);
-	assert_float_equal(r->joules, 0, 0);
-	assert_int_equal(meter__errors(f->m), errors + 1);
+	fixture__read_rejected(f, interval, r);
 	for (int i = 0; i < r->nr_zones; i++)
 		assert_true(r->zones[i].joules == 0 && r->zones[i].joules_total >= 0);
 }
@@ -111,7 +73,7 @@ static void rapl_read__intel_two_socket_dram__packages_plus_dram(void **state)
 	zone(f, "intel-rapl:1", "package-1", 4000000);
 	zone(f, "intel-rapl:1:0", "core", 5000000);
 	zone(f, "intel-rapl:1:1", "dram", 6000000);
-	open_rapl(f, "auto");
+	fixture__open(f, "auto", "rapl");
 
 	set_uj(f, "intel-rapl:0", 1000000 + 100000000);	/* +100 J */
 	set_uj(f, "intel-rapl:0:0", 2000000 + 20000000);	/* +20 J */
@@ -119,7 +81,7 @@ static void rapl_read__intel_two_socket_dram__packages_plus_dram(void **state)
 	set_uj(f, "intel-rapl:1", 4000000 + 80000000);	/* +80 J */
 	set_uj(f, "intel-rapl:1:0", 5000000 + 50000000);	/* +50 J, inside package-1 */
 	set_uj(f, "intel-rapl:1:1", 6000000 + 10000000);	/* +10 J */
-	read_ok(f, 2.0, &r);
+	fixture__read_ok(f, 2.0, &r);
 
 	assert_int_equal(r.nr_zones, 6);
 	assert_float_equal(r.joules, 210.0, J_EPS);
@@ -133,7 +95,7 @@ static void rapl_read__intel_two_socket_dram__packages_plus_dram(void **state)
 	assert_float_equal(zone_named(&r, "package-1")->joules_total, 80.0, J_EPS);
 
 	set_uj(f, "intel-rapl:0", 1000000 + 110000000);	/* +10 J */
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 10.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 110.0, J_EPS);
 	assert_int_equal(meter__errors(f->m), 0);
@@ -146,10 +108,10 @@ static void rapl_read__amd_single_socket__package_only(void **state)
 
 	zone(f, "intel-rapl:0", "package-0", 0);
 	zone(f, "intel-rapl:0:0", "core", 0);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", 45500000);	/* 45.5 J */
 	set_uj(f, "intel-rapl:0:0", 30000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_int_equal(r.nr_zones, 2);
 	assert_float_equal(r.joules, 45.5, J_EPS);
 	assert_null(zone_named(&r, "package-0/dram"));
@@ -168,14 +130,14 @@ static void rapl_read__laptop_psys__psys_only(void **state)
 	zone(f, "intel-rapl:0:2", "dram", 0);
 	zone(f, "intel-rapl:1", "psys", 0);
 	zone(f, "intel-rapl-mmio:0", "package-0", 0);
-	open_rapl(f, "auto");
+	fixture__open(f, "auto", "rapl");
 	set_uj(f, "intel-rapl:0", 8000000);
 	set_uj(f, "intel-rapl:0:0", 5000000);
 	set_uj(f, "intel-rapl:0:1", 1000000);
 	set_uj(f, "intel-rapl:0:2", 1500000);
 	set_uj(f, "intel-rapl:1", 12000000);
 	set_uj(f, "intel-rapl-mmio:0", 8000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_int_equal(r.nr_zones, 6);
 	assert_float_equal(r.joules, 12.0, J_EPS);
 	assert_true(zone_named(&r, "psys")->in_node_total);
@@ -194,17 +156,17 @@ static void rapl_read__psys_stands_still__packages_and_dram(void **state)
 	zone(f, "intel-rapl:0", "package-0", 0);
 	zone(f, "intel-rapl:0:0", "dram", 0);
 	zone(f, "intel-rapl:1", "psys", 0);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", 8000000);
 	set_uj(f, "intel-rapl:0:0", 2000000);
 	capture__begin(&c);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_non_null(strstr(capture__end(&c), "psys"));
 	assert_float_equal(r.joules, 10.0, J_EPS);
 	assert_false(zone_named(&r, "psys")->in_node_total);
 	set_uj(f, "intel-rapl:0", 9000000);
 	set_uj(f, "intel-rapl:1", 5000000);	/* a late start changes nothing now */
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 1.0, J_EPS);
 	assert_int_equal(meter__errors(f->m), 0);
 }
@@ -217,10 +179,10 @@ static void rapl_read__mmio_beside_msr__counted_once(void **state)
 
 	zone(f, "intel-rapl:0", "package-0", 0);
 	zone(f, "intel-rapl-mmio:0", "package-0", 0);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", 7000000);
 	set_uj(f, "intel-rapl-mmio:0", 7000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 7.0, J_EPS);
 }
 
@@ -231,9 +193,9 @@ static void rapl_read__mmio_only__counted(void **state)
 
 	assert_int_equal(fake__remove(&f->fs, PC "/intel-rapl"), 0);
 	zone(f, "intel-rapl-mmio:0", "package-0", 0);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl-mmio:0", 9000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 9.0, J_EPS);
 	assert_true(zone_named(&r, "mmio/package-0")->in_node_total);
 }
@@ -244,15 +206,15 @@ static void rapl_read__counter_wraps__gain_across_wrap(void **state)
 	struct meter_reading r;
 
 	zone(f, "intel-rapl:0", "package-0", RANGE - 30000000);	/* 30 J below the top */
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", RANGE - 10000000);		/* +20 J */
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 20.0, J_EPS);
 	set_uj(f, "intel-rapl:0", 15000000);			/* wraps: +10 J +15 J */
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 25.0, J_EPS);
 	set_uj(f, "intel-rapl:0", 20000000);			/* +5 J */
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 5.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 50.0, J_EPS);
 	assert_int_equal(meter__errors(f->m), 0);
@@ -346,7 +308,7 @@ static void rapl_read__denied_mid_run__rejected_then_recovered(void **state)
 	const char *err;
 
 	zone(f, "intel-rapl:0", "package-0", 0);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", 4000000);
 	fake__path(&f->fs, PC "/intel-rapl:0/energy_uj", path, sizeof(path));
 	assert_int_equal(chmod(path, 0), 0);
@@ -360,7 +322,7 @@ static void rapl_read__denied_mid_run__rejected_then_recovered(void **state)
 
 	assert_int_equal(chmod(path, 0400), 0);
 	set_uj(f, "intel-rapl:0", 6000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 6.0, J_EPS);
 	assert_float_equal(r.span_s, 2.0, J_EPS);
 }
@@ -389,7 +351,7 @@ static void rapl_read__garbage__rejected_nothing_lost(void **state)
 	const char *err;
 
 	zone(f, "intel-rapl:0", "package-0", 1000000);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_raw(f, "intel-rapl:0", "energy_uj", "12abc");
 	capture__begin(&c);
 	read_rejected(f, 1.0, &r);
@@ -404,7 +366,7 @@ static void rapl_read__garbage__rejected_nothing_lost(void **state)
 	assert_non_null(strstr(err, "garbage"));
 
 	set_uj(f, "intel-rapl:0", 9000000);	/* +8 J over 5 s */
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 8.0, J_EPS);
 	assert_float_equal(r.span_s, 5.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->watts, 1.6, J_EPS);
@@ -418,13 +380,13 @@ static void rapl_read__missing_file__rejected_nothing_lost(void **state)
 	struct captured c;
 
 	zone(f, "intel-rapl:0", "package-0", 0);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	assert_int_equal(fake__remove(&f->fs, PC "/intel-rapl:0/energy_uj"), 0);
 	capture__begin(&c);
 	read_rejected(f, 2.0, &r);
 	assert_non_null(strstr(capture__end(&c), "missing file"));
 	set_uj(f, "intel-rapl:0", 3000000);
-	read_ok(f, 2.0, &r);
+	fixture__read_ok(f, 2.0, &r);
 	assert_float_equal(r.joules, 3.0, J_EPS);
 }
 
@@ -436,13 +398,13 @@ static void rapl_read__backwards__rejected_then_rebaselined(void **state)
 	struct captured c;
 
 	zone(f, "intel-rapl:0", "package-0", 50000000);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", 40000000);
 	capture__begin(&c);
 	read_rejected(f, 1.0, &r);
 	assert_non_null(strstr(capture__end(&c), "backwards"));
 	set_uj(f, "intel-rapl:0", 43000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 3.0, J_EPS);
 	assert_float_equal(r.span_s, 1.0, J_EPS);
 }
@@ -457,12 +419,13 @@ static void rapl_read__above_max_watts__rejected(void **state)
 	opts_from(&f->o, "--meter", "rapl", "--sysfs-root", f->fs.root, "--max-watts", "500",
 		  NULL);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
+	f->name = "rapl";
 	set_uj(f, "intel-rapl:0", 1200000000);	/* 1200 J in 2 s: 600 W */
 	capture__begin(&c);
 	read_rejected(f, 2.0, &r);
 	assert_non_null(strstr(capture__end(&c), "--max-watts"));
 	set_uj(f, "intel-rapl:0", 1300000000);	/* 100 J in 2 s */
-	read_ok(f, 2.0, &r);
+	fixture__read_ok(f, 2.0, &r);
 	assert_float_equal(r.joules, 100.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 100.0, J_EPS);
 }
@@ -475,10 +438,10 @@ static void rapl_read__zone_vanishes_and_returns__rejected_each_change(void **st
 
 	zone(f, "intel-rapl:0", "package-0", 0);
 	zone(f, "intel-rapl:1", "package-1", 0);
-	open_rapl(f, "rapl");
+	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", 1000000);
 	set_uj(f, "intel-rapl:1", 2000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 3.0, J_EPS);
 
 	assert_int_equal(fake__remove(&f->fs, PC "/intel-rapl:1"), 0);
@@ -486,7 +449,7 @@ static void rapl_read__zone_vanishes_and_returns__rejected_each_change(void **st
 	read_rejected(f, 1.0, &r);
 	assert_int_equal(r.nr_zones, 1);
 	set_uj(f, "intel-rapl:0", 5000000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 4.0, J_EPS);
 
 	zone(f, "intel-rapl:1", "package-1", 9000000);
@@ -495,7 +458,7 @@ static void rapl_read__zone_vanishes_and_returns__rejected_each_change(void **st
 	assert_int_equal(count_lines(capture__end(&c)), 1);
 	set_uj(f, "intel-rapl:0", 6000000);
 	set_uj(f, "intel-rapl:1", 9500000);
-	read_ok(f, 1.0, &r);
+	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 1.5, J_EPS);
 	/* totals kept across the gap */
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 6.0, J_EPS);
@@ -515,22 +478,22 @@ static void counter_gain__cases__plausible_or_negative(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(rapl_read__intel_two_socket_dram__packages_plus_dram, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__amd_single_socket__package_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__laptop_psys__psys_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__psys_stands_still__packages_and_dram, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__mmio_beside_msr__counted_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__mmio_only__counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__counter_wraps__gain_across_wrap, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_open__permission_denied__eacces_naming_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_open__denied_in_auto__falls_back_with_reason, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__denied_mid_run__rejected_then_recovered, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_open__no_powercap__enoent, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__garbage__rejected_nothing_lost, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__missing_file__rejected_nothing_lost, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__backwards__rejected_then_rebaselined, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__above_max_watts__rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__zone_vanishes_and_returns__rejected_each_change, setup, teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__intel_two_socket_dram__packages_plus_dram, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__amd_single_socket__package_only, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__laptop_psys__psys_only, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__psys_stands_still__packages_and_dram, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__mmio_beside_msr__counted_once, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__mmio_only__counted, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__counter_wraps__gain_across_wrap, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_open__permission_denied__eacces_naming_file, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_open__denied_in_auto__falls_back_with_reason, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__denied_mid_run__rejected_then_recovered, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_open__no_powercap__enoent, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__garbage__rejected_nothing_lost, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__missing_file__rejected_nothing_lost, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__backwards__rejected_then_rebaselined, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__above_max_watts__rejected, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__zone_vanishes_and_returns__rejected_each_change, setup, fixture__teardown),
 		cmocka_unit_test(counter_gain__cases__plausible_or_negative),
 	};
 
