@@ -112,13 +112,11 @@ static json_t *process_json(const struct proc_account *p, const struct report_ct
 			    process_label_fn label, const void *label_ctx)
 {
 	const char *ns = NULL, *pod = NULL, *ctr = NULL;
-	json_t *o;
+	/* a comm that is not valid UTF-8 cannot be a JSON string */
+	json_t *comm = json_string(p->comm) ?: json_string("?"), *o;
 
-	o = json_pack("{s:i, s:s, s:I, s:s}", "pid", p->pid, "comm", p->comm, "cgroup_id",
+	o = json_pack("{s:i, s:o, s:I, s:s}", "pid", p->pid, "comm", comm, "cgroup_id",
 		      (json_int_t)p->cgroup_id, "state", p->exited ? "exited" : "running");
-	if (!o) /* comm is not valid UTF-8 */
-		o = json_pack("{s:i, s:s, s:I, s:s}", "pid", p->pid, "comm", "?", "cgroup_id",
-			      (json_int_t)p->cgroup_id, "state", p->exited ? "exited" : "running");
 	if (!o)
 		return NULL;
 	report__figures(o, &p->tally, rc);
