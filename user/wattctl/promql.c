@@ -8,13 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "http.h"
 #include "output.h"
+#include "promapi.h"
 #include "view.h"
 #include "wattctl.h"
-
-#define PROM_QUERY_MAX 1024
-#define PROM_URL_MAX 4096
 
 struct prom_level {
 	const char *metric;	/* wattlet_<metric>_... */
@@ -74,26 +71,13 @@ static const struct prom_figure figures[] = {
 	{ "carbon_grams_total", false, "carbon_grams_total" },
 };
 
-/* A PromQL label matcher value: backslash and double quote escaped. */
-static void promql__quote(char *dst, size_t len, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 2 < len; s++) {
-		if (*s == '\\' || *s == '"')
-			dst[o++] = '\\';
-		dst[o++] = *s == '\n' ? ' ' : *s;
-	}
-	dst[o] = '\0';
-}
-
 static void promql__query(const struct wattctl *c, const struct prom_level *lv,
 			const struct prom_figure *f, char *q, size_t len)
 {
 	char sel[600] = "", ns[512];
 
 	if (c->namespace) {
-		promql__quote(ns, sizeof(ns), c->namespace);
+		promapi__quote(ns, sizeof(ns), c->namespace);
 		snprintf(sel, sizeof(sel), "{namespace=\"%s\"}", ns);
 	}
 	if (f->rate)
@@ -101,40 +85,6 @@ static void promql__query(const struct wattctl *c, const struct prom_level *lv,
 			 f->series, sel, c->window);
 	else
 		snprintf(q, len, "sum by (%s) (wattlet_%s_%s%s)", lv->by, lv->metric, f->series, sel);
-}
-
-/* GET /api/v1/query; the "result" array of a successful instant query. */
-static int promql__get(struct wattctl *c, const char *query, json_t **doc, json_t **result)
-{
-	char url[PROM_URL_MAX], err[PROM_URL_MAX + 256], *eq;
-	json_t *status, *data;
-
-	eq = http__escape(c->http, query);
-	if (!eq)
-		return -ENOMEM;
-	snprintf(url, sizeof(url), "%s/api/v1/query?query=%s", c->prometheus, eq);
-	free(eq);
-	if (http__get_json(c->http, url, doc, err, sizeof(err))) {
-		/* The encoded query makes a poor read: name the endpoint, then the PromQL. */
-		size_t skip = strlen("GET ") + strlen(url) + strlen(": ");
-
-		p_err("GET %s/api/v1/query: %s (query: %s)", c->prometheus,
-		      strlen(err) > skip ? err + skip : err, query);
-		return -EIO;
-	}
-	status = json_object_get(*doc, "status");
-	data = json_object_get(*doc, "data");
-	*result = json_object_get(data, "result");
-	if (!json_is_string(status) || strcmp(json_string_value(status), "success") ||
-	    !json_is_array(*result)) {
-		json_t *e = json_object_get(*doc, "error");
-
-		p_err("GET %s/api/v1/query: Prometheus answered %s%s", c->prometheus,
-		      json_is_string(e) ? "an error: " : "no result vector",
-		      json_is_string(e) ? json_string_value(e) : "");
-		return -EBADMSG;
-	}
-	return 0;
 }
 
 /* The item for one sample's labels, created on first sight. */
@@ -174,7 +124,7 @@ static int promql__figure(struct wattctl *c, const struct prom_level *lv,
 	int err;
 
 	promql__query(c, lv, f, q, sizeof(q));
-	err = promql__get(c, q, &doc, &result);
+	err = promapi__query(c, q, 0, &doc, &result);
 	if (err)
 		goto cleanup;
 	json_array_foreach(result, i, s) {
