@@ -20,6 +20,10 @@ enum {
 	OPT_POD,
 	OPT_WINDOW,
 	OPT_TIMEOUT,
+	OPT_SINCE,
+	OPT_FROM,
+	OPT_TO,
+	OPT_BY,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +38,10 @@ static const struct option long_opts[] = {
 	{ "pod", required_argument, NULL, OPT_POD },
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
@@ -86,6 +94,19 @@ static bool valid_range(const char *s)
 	return strlen(s) < 32;
 }
 
+/* namespace, pod, or label:KEY with KEY a Kubernetes label key (prefix/name). */
+bool valid_by(const char *s)
+{
+	const char *key = s + strlen("label:");
+
+	if (!strcmp(s, "namespace") || !strcmp(s, "pod"))
+		return true;
+	if (strncmp(s, "label:", strlen("label:")) || !*key || strlen(key) > 316)
+		return false;
+	return strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") ==
+	       strlen(key);
+}
+
 bool valid_url(const char *s)
 {
 	return (!strncmp(s, "http://", 7) && s[7]) || (!strncmp(s, "https://", 8) && s[8]);
@@ -121,8 +142,12 @@ static void args__one(struct args *a, int opt, const char *arg)
 			c->format = OUT_WIDE;
 		else if (!strcmp(arg, "json"))
 			c->format = OUT_JSON;
+		else if (!strcmp(arg, "csv"))
+			c->format = OUT_CSV;
+		else if (!strcmp(arg, "html"))
+			c->format = OUT_HTML;
 		else
-			args__bad(a, "-o %s: want table, wide or json", arg);
+			args__bad(a, "-o %s: want table, wide, json, csv or html", arg);
 		break;
 	case 'w':
 		c->watch = true;
@@ -176,6 +201,24 @@ static void args__one(struct args *a, int opt, const char *arg)
 	case OPT_TIMEOUT:
 		if (!parse_seconds(arg, &c->timeout_s))
 			args__bad(a, "--timeout %s: want a number of seconds > 0", arg);
+		break;
+	case OPT_SINCE:
+		c->since = arg;
+		c->given |= OPTF_PERIOD;
+		break;
+	case OPT_FROM:
+		c->from = arg;
+		c->given |= OPTF_PERIOD;
+		break;
+	case OPT_TO:
+		c->to = arg;
+		c->given |= OPTF_PERIOD;
+		break;
+	case OPT_BY:
+		c->by = arg;
+		c->given |= OPTF_BY;
+		if (!valid_by(arg))
+			args__bad(a, "--by %s: want namespace, pod or label:KEY", arg);
 		break;
 	case 'h':
 		a->help = true;

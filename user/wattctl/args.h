@@ -19,6 +19,7 @@ struct args {
 void args__parse(struct args *a, int argc, char **argv);
 
 bool valid_url(const char *s);
+bool valid_by(const char *s);
 /* Split "NS/NAME" into buf; both parts non-empty, one slash. */
 bool split_pod(const char *s, char *buf, size_t len, const char **ns, const char **name);
 /* Server URLs are joined with "/api/...": drop trailing slashes, in place. */

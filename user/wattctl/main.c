@@ -15,7 +15,10 @@
 #include "args.h"
 #include "http.h"
 #include "output.h"
+#include "period.h"
 #include "wattctl.h"
+
+#define REPORT_DEFAULT_S (30LL * 86400)
 
 #ifndef WATTLET_VERSION
 #define WATTLET_VERSION "unknown"
@@ -62,6 +65,18 @@ static const struct cmd commands[] = {
 	  "PUE and carbon when the agent is configured with them.\n" },
 	{ { "get", "pod" }, pod_aliases + 1, cmd_get_pod_arg, NULL, OPTF_NAMESPACE,
 	  "get pod NS/NAME", "One pod's figures, with its containers.\n" },
+	{ { "report", NULL }, NULL, cmd_report, promql__report,
+	  OPTF_NAMESPACE | OPTF_PERIOD | OPTF_BY,
+	  "report [--since 30d | --from T [--to T]] [-n NS] [--by namespace|pod|label:KEY]",
+	  "Energy and carbon per group over a period, for a sustainability report: energy\n"
+	  "(kWh), facility energy (kWh, with PUE), operational, embodied and total carbon\n"
+	  "(gCO2e), share of the cluster, average power and the trend against the period\n"
+	  "before, each marked measured, modelled or mixed. With --prometheus, the whole\n"
+	  "cluster over --since (default 30d) or --from/--to; --by label:KEY joins\n"
+	  "kube-state-metrics' kube_pod_labels. Without it, one agent since it started.\n"
+	  "-o table (default), json, csv, or html: one self-contained page with charts.\n"
+	  "Times: 2026-11-01, 2026-11-01T08:00Z (UTC unless an offset is given), unix\n"
+	  "seconds, now. Durations: 30d, 12h, 90m, 1w.\n" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -69,6 +84,7 @@ static const struct cmd commands[] = {
 static const char *global_help =
 	"Global options:\n"
 	"  -o, --output table|wide|json  table (default), more columns, or the API's JSON document\n"
+	"                              (report: table, json, csv or html)\n"
 	"  -w, --watch[=SECONDS]       repeat every SECONDS (default 2), redrawn in place on a terminal\n"
 	"  -s, --server URL            the agent (default $WATTLET_SERVER, else " WATTCTL_DEFAULT_SERVER ")\n"
 	"      --prometheus URL        ask Prometheus for every node instead (top pods, top namespaces)\n"
@@ -184,9 +200,35 @@ static const char *opt_name(unsigned int f)
 		return "--sort";
 	case OPTF_LIMIT:
 		return "--limit";
+	case OPTF_PERIOD:
+		return "--since/--from/--to";
+	case OPTF_BY:
+		return "--by";
 	default:
 		return "--pod";
 	}
+}
+
+/* report: what only Prometheus can answer, and the period. */
+static int cmd__check_report(struct wattctl *c)
+{
+	struct period_args pa = { c->since, c->from, c->to };
+	struct period p;
+	char err[256];
+
+	if (!c->prometheus && (c->given & OPTF_PERIOD))
+		return usage_err("report: --since, --from and --to need --prometheus; "
+				 "an agent reports the time since it started");
+	if (!c->prometheus && c->by && !strncmp(c->by, "label:", 6))
+		return usage_err("report: --by %s needs --prometheus "
+				 "(pod labels come from kube-state-metrics)", c->by);
+	if (c->watch)
+		return usage_err("report does not take --watch");
+	if (period__resolve(&pa, (long long)time(NULL), REPORT_DEFAULT_S, &p, err, sizeof(err)))
+		return usage_err("%s", err);
+	c->from_t = p.from;
+	c->to_t = p.to;
+	return EXIT_OK;
 }
 
 static int cmd__check(struct wattctl *c, const struct cmd *cmd)
@@ -210,6 +252,10 @@ static int cmd__check(struct wattctl *c, const struct cmd *cmd)
 		return usage_err("--prometheus %s: want an http:// or https:// URL", c->prometheus);
 	if (!valid_url(c->server))
 		return usage_err("server %s: want an http:// or https:// URL", c->server);
+	if (cmd->run == cmd_report)
+		return cmd__check_report(c);
+	if (c->format == OUT_CSV || c->format == OUT_HTML)
+		return usage_err("-o %s is for report only", c->format == OUT_CSV ? "csv" : "html");
 	return EXIT_OK;
 }
 

@@ -2,6 +2,8 @@
 /* Humanised units: three significant figures, the largest unit that keeps the value >= 1. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "units.h"
 
 #define JOULES_PER_KWH 3.6e6
@@ -79,5 +81,46 @@ const char *units__count(char *buf, size_t len, double n)
 		snprintf(buf, len, "-");
 	else
 		snprintf(buf, len, "%.0f", n);
+	return buf;
+}
+
+/* Digits of a whole number with a comma every three, into buf. */
+static const char *units__group(char *buf, size_t len, double v)
+{
+	char digits[64];
+	size_t n, i, o = 0;
+
+	snprintf(digits, sizeof(digits), "%.0f", fabs(v));
+	n = strlen(digits);
+	if (v < 0 && o + 1 < len)
+		buf[o++] = '-';
+	for (i = 0; i < n && o + 2 < len; i++) {
+		buf[o++] = digits[i];
+		if ((n - i - 1) % 3 == 0 && i + 1 < n)
+			buf[o++] = ',';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *units__sig(char *buf, size_t len, double v)
+{
+	char e[32];
+	int exp10;
+
+	if (!isfinite(v)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (v == 0) {
+		snprintf(buf, len, "0");
+		return buf;
+	}
+	/* The exponent after rounding to three figures: 9.996 is 1.00e+01. */
+	snprintf(e, sizeof(e), "%.2e", v);
+	exp10 = atoi(strchr(e, 'e') + 1);
+	if (exp10 >= 3)
+		return units__group(buf, len, v);
+	snprintf(buf, len, "%.*f", exp10 >= 2 ? 0 : 2 - exp10 > 12 ? 12 : 2 - exp10, v);
 	return buf;
 }

@@ -13,5 +13,7 @@ const char *units__joules(char *buf, size_t len, double joules);
 const char *units__grams(char *buf, size_t len, double grams);
 const char *units__cores(char *buf, size_t len, double cores);
 const char *units__count(char *buf, size_t len, double n);
+/* Three significant figures in plain notation, thousands grouped: "0.00123", "45.6", "12,346". */
+const char *units__sig(char *buf, size_t len, double v);
 
 #endif /* __WATTCTL_UNITS_H */

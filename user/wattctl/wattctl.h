@@ -23,6 +23,8 @@ enum out_format {
 	OUT_TABLE,
 	OUT_WIDE,
 	OUT_JSON,
+	OUT_CSV,	/* report only */
+	OUT_HTML,	/* report only */
 };
 
 enum sort_key {
@@ -39,6 +41,8 @@ enum {
 	OPTF_SORT = 1 << 2,		/* --sort */
 	OPTF_LIMIT = 1 << 3,		/* --limit */
 	OPTF_POD = 1 << 4,		/* --pod NS/NAME */
+	OPTF_PERIOD = 1 << 5,		/* --since, --from, --to */
+	OPTF_BY = 1 << 6,		/* --by */
 };
 
 struct http;
@@ -60,6 +64,11 @@ struct wattctl {
 	enum sort_key sort;
 	long limit;			/* 0: all */
 	const char *arg;		/* get pod's NS/NAME */
+	const char *since;		/* report: --since DURATION */
+	const char *from;		/* report: --from TIME */
+	const char *to;			/* report: --to TIME */
+	const char *by;			/* report: namespace, pod or label:KEY */
+	long long from_t, to_t;		/* report: the period, unix seconds, resolved */
 	json_t *prev;			/* --watch: the last frame's sampled answer */
 	bool tty;			/* stdout is a terminal */
 	bool color;			/* tty and not $NO_COLOR */
@@ -74,5 +83,7 @@ int cmd_node(struct wattctl *c);
 int cmd_get_pod(struct wattctl *c, const char *ns, const char *name);
 int promql__top_pods(struct wattctl *c);
 int promql__top_namespaces(struct wattctl *c);
+int cmd_report(struct wattctl *c);
+int promql__report(struct wattctl *c);
 
 #endif /* __WATTCTL_H */
