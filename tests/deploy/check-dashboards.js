@@ -78,7 +78,8 @@ function promqlProblems(q, metrics) {
 	for (const agg of cursorAll(root, 'AggregateExpr')) {
 		const mod = agg.getChild('AggregateModifier');
 		const body = agg.getChild('FunctionCallBody');
-		if (!mod || !body)
+		// Labels in without () need not exist: dropping an absent label is a no-op.
+		if (!mod || !body || mod.getChild('Without'))
 			continue;
 		const have = labelsOf(names(body).filter(Boolean));
 		for (const l of cursorAll(mod, 'LabelName'))
@@ -265,4 +266,6 @@ function main(argv) {
 	return bad ? 1 : 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module)
+	process.exitCode = main(process.argv.slice(2));
+module.exports = { exported, promqlProblems };
