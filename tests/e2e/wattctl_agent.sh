@@ -7,8 +7,9 @@
 #   batch/job-x  systemd driver, guaranteed, cri-dockerd; worker: wakes every 0.2 s
 # Checks: -o json equals the agent's API; tables match golden files with
 # numbers masked (rows sorted: the light pods' order depends on noise); -n
-# and -A filter; web-0's CPU(cores) against its cgroup's cpu.stat; and
-# --prometheus against a real Prometheus server scraping the agent.
+# and -A filter; web-0's CPU(cores) against its cgroup's cpu.stat;
+# --prometheus against a real Prometheus server scraping the agent; and
+# report, from the agent's API and through Prometheus.
 # Other tests may build pods on this machine at the same time: the agent
 # sees them too, as "unknown" (their log dirs are not ours); tables drop
 # those rows before comparing.
@@ -29,9 +30,10 @@ cg2=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2
 tmp=$(mktemp -d /tmp/wattctl-agent.XXXXXX)
 top="$cg2/wattctl-e2e-$$"
 pids=()
-agent= prom= sampler=
+agent= prom= sampler= esampler=
 cleanup() {
 	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null && wait "$sampler" 2>/dev/null
+	[ -n "$esampler" ] && kill "$esampler" 2>/dev/null && wait "$esampler" 2>/dev/null
 	[ -n "$prom" ] && kill "$prom" 2>/dev/null && wait "$prom" 2>/dev/null
 	[ -n "$agent" ] && kill "$agent" 2>/dev/null && wait "$agent" 2>/dev/null
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
@@ -94,6 +96,14 @@ usage() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
 now() { date +%s.%N; }
 while :; do echo "$(now) $(usage "$ctrA")"; sleep 0.5; done >"$tmp/usage.log" &
 sampler=$!
+# shop's energy as the agent counts it, with the snapshot's time: truth for the report's period.
+while :; do
+	curl -sf "$S/api/v1/namespaces" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["timestamp"], sum(i["energy_joules_total"] for i in d["items"] if i["name"] == "shop"))'
+	sleep 0.5
+done >"$tmp/energy.log" 2>/dev/null &
+esampler=$!
 export WATTLET_SERVER=$S
 W() { "$WATTCTL" "$@"; }
 
@@ -217,6 +227,73 @@ sys.exit(set(truth) != set(ours) or any(abs(truth[k] - ours[k]) > 0.05 * truth[k
 EOF
 else
 	fail "Prometheus has $(samples) samples of the agent after 40 s: $(tail -3 "$tmp/prom.log")"
+fi
+
+# --- report: from the agent since it started, and from Prometheus over a period -----------
+report_matches_agent() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -sf "$S/api/v1/namespaces" >"$tmp/ns1" && curl -sf "$S/api/v1/node" >"$tmp/node1" &&
+			W report -o json >"$tmp/report.json" && curl -sf "$S/api/v1/namespaces" >"$tmp/ns2" ||
+			return 1
+		python3 - "$tmp/ns1" "$tmp/node1" "$tmp/ns2" "$tmp/report.json" <<'PY' && return 0
+import json, sys
+ns1, node, ns2, r = (json.load(open(f)) for f in sys.argv[1:5])
+sys.exit(not ns1["timestamp"] == node["timestamp"] == ns2["timestamp"] == r["period"]["to_unix"])
+PY
+	done
+	return 1
+}
+if report_matches_agent; then
+	python3 - "$tmp/ns1" "$tmp/node1" "$tmp/report.json" <<'PY' && ok "report from the agent: each namespace's kWh, facility kWh (PUE 1.2), grams (400 g/kWh) and share, as its API has them" || fail "report from the agent: $(head -c 800 "$tmp/report.json")"
+import json, sys
+ns, node, r = (json.load(open(f)) for f in sys.argv[1:4])
+close = lambda a, b, rel=1e-9: abs(a - b) <= rel * max(abs(b), 1e-300)
+api = {i["name"]: i for i in ns["items"]}
+node_j = node["node"]["energy_joules_total"]
+assert sorted(g["name"] for g in r["groups"]) == sorted(api), (r["groups"], api)
+assert close(r["period"]["seconds"], node["timestamp"] - node["agent"]["start_time"])
+for g in r["groups"]:
+    a = api[g["name"]]
+    kwh = a["energy_joules_total"] / 3.6e6
+    assert close(g["energy_kwh"], kwh) and close(g["facility_energy_kwh"], 1.2 * kwh), g
+    assert close(g["carbon_grams"], 1.2 * kwh * 400) and close(g["share"], a["energy_joules_total"] / node_j), g
+    assert g["basis"] == ("modelled" if node["node"]["meter"] == "model" else "measured"), g
+n = r["nodes"][0]
+assert close(n["pue"], 1.2) and close(n["carbon_intensity_grams_per_kwh"], 400), n
+print({g["name"]: g["energy_kwh"] for g in r["groups"]})
+PY
+else
+	fail "report from the agent: no snapshot held still"
+fi
+# The same cluster through Prometheus over the last 10 whole seconds scraped: shop's energy
+# against the agent's own counter, read from its API every 0.5 s by the test. A scrape at t
+# finds the snapshot the agent published in the second before t (--interval 1), so the
+# report's figure must lie between the counter's growth over [from, to - 1.2 s] and over
+# [from - 1.2 s, to], give or take 2% for Prometheus's extrapolation to the window's edges.
+if [ "$(samples)" -ge 12 ] 2>/dev/null; then
+	to=$(($(date +%s) - 2))
+	sleep 1
+	if "$WATTCTL" --prometheus "$P" report --from "$((to - 10))" --to "$to" -o json >"$tmp/prom_report.json" 2>"$tmp/err"; then
+		python3 - "$tmp/prom_report.json" "$tmp/energy.log" "$((to - 10))" "$to" <<'PY' && ok "--prometheus report: shop's energy over 10 s within what the agent's own counter allows" || fail "--prometheus report: shop's energy"
+import json, sys
+r = json.load(open(sys.argv[1]))
+pts = sorted(tuple(map(float, l.split())) for l in open(sys.argv[2]) if len(l.split()) == 2)
+def at(t):  # the agent's shop energy at t, between the snapshots around it
+    for (t0, e0), (t1, e1) in zip(pts, pts[1:]):
+        if t0 <= t <= t1:
+            return e0 + (e1 - e0) * (t - t0) / (t1 - t0) if t1 > t0 else e0
+    raise SystemExit("no agent sample around %s" % t)
+t0, t1 = float(sys.argv[3]), float(sys.argv[4])
+low = (at(t1 - 1.2) - at(t0)) / 3.6e6 * 0.98
+high = (at(t1) - at(t0 - 1.2)) / 3.6e6 * 1.02
+got = [g for g in r["groups"] if g["name"] == "shop"][0]["energy_kwh"]
+print("shop: report %.9f kWh, agent counter allows %.9f to %.9f" % (got, low, high))
+sys.exit(not low <= got <= high or r["groups"][0]["name"] != "shop")
+PY
+	else
+		fail "--prometheus report: $(cat "$tmp/err")"
+	fi
 fi
 
 summary

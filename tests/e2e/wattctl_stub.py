@@ -122,7 +122,7 @@ def api(path, q, frozen=False):
     if path == "/api/v1/node":
         return 200, {"timestamp": doc["timestamp"], "interval_seconds": INTERVAL,
                      "node": doc["node"],
-                     "agent": {"version": "stub", "attach": "tp_btf",
+                     "agent": {"version": "stub", "attach": "tp_btf", "start_time": T0,
                                "collections_total": int((doc["timestamp"] - T0) / INTERVAL)}}
     if path == "/api/v1/pods":
         return 200, envelope(doc, [p for p in doc["pods"] if ns in (None, p["namespace"])])
