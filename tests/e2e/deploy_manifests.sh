@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # deploy/kubernetes renders with kubectl kustomize, the objects pass a strict offline schema
-# check (and mistyped fields are shown to fail it), the optional ServiceMonitor component
-# renders on top of the base, the DaemonSet meets issue 7, and the agent accepts its args.
+# check (and mistyped fields are shown to fail it), the optional ServiceMonitor and
+# PrometheusRule components render on top of the base, the DaemonSet meets issue 7, and the agent accepts its args.
 set -uo pipefail
 . tests/deploy/lib.sh
 
@@ -48,6 +48,7 @@ docs_overlay_renders() {
 	printf '%s\n' "$out" >"$tmp/overlay.yaml"
 	cp "$tmp/overlay.yaml" "$tmp/overlay-ds.yaml"
 	grep -q '^kind: ServiceMonitor$' "$tmp/overlay.yaml" || { echo "no ServiceMonitor rendered"; return 1; }
+	grep -q '^kind: PrometheusRule$' "$tmp/overlay.yaml" || { echo "no PrometheusRule rendered"; return 1; }
 	grep -q 'image: registry.example/wattlet:v0$' "$tmp/overlay.yaml" || { echo "image not set"; return 1; }
 	grep -q -- '- --carbon-intensity=350$' "$tmp/overlay.yaml" || { echo "args not patched"; return 1; }
 }
@@ -113,7 +114,7 @@ if check "kubectl kustomize deploy/kubernetes renders (kubectl $(kubectl version
 	check "DaemonSet meets issue 7" node "$tools/daemonset.js" check <"$tmp/base.yaml"
 	check "the agent accepts the DaemonSet's args" agent_accepts_args "$tmp/base.yaml"
 	check "docs/install.md's Prometheus scrape configs pass promtool" docs_scrape_configs_valid
-	if check "docs/install.md's overlay renders (image, ServiceMonitor, --pue, --carbon-intensity)" \
+	if check "docs/install.md's overlay renders (image, ServiceMonitor, PrometheusRule, --pue, --carbon-intensity)" \
 		docs_overlay_renders; then
 		check "schema: docs overlay" node "$tools/check-manifests.js" "$tmp/overlay.yaml"
 		check "ServiceMonitor selects the Service's metrics port" monitor_matches_service
