@@ -81,9 +81,9 @@ function checkGroups(page, report) {
 			row && close3(shown(row.cells.Energy), g.energy_kwh) &&
 			close3(shown(row.cells.Carbon) * carbonDiv, g.carbon_grams) &&
 			close3(shown(row.cells.Share), 100 * g.share), row && JSON.stringify(row.cells));
-		check(`${g.name}: its area in the power chart has a size (${area && area.box.w.toFixed(0)} x ${area && area.box.h.toFixed(0)})`,
+		check(`${g.name}: its area in the power chart has a size (${area ? area.box.w.toFixed(0) + " x " + area.box.h.toFixed(0) : "no area"})`,
 			area && area.box.w > 100 && area.box.h > 5, JSON.stringify(area));
-		check(`${g.name}: its bar is as long as its carbon (${bar && bar.width.toFixed(1)} of ${maxWidth.toFixed(1)} px)`,
+		check(`${g.name}: its bar is as long as its carbon (${bar ? bar.width.toFixed(1) + " of " + maxWidth.toFixed(1) + " px" : "no bar"})`,
 			bar && Math.abs(bar.width / maxWidth - g.carbon_grams / maxCarbon) < 0.005,
 			JSON.stringify(bar));
 		check(`${g.name}: one colour for row, area and bar (${row && row.color})`,

@@ -136,7 +136,7 @@ double report__node_intensity(const struct report_node *n);
  */
 json_t *report__to_json(const struct report *r);
 int report__print(const struct report *r, enum out_format format);
-int report__table(json_t *doc, FILE *f);
+int report__table(json_t *doc);
 int report__csv(json_t *doc, FILE *f);
 int report__html(json_t *doc, FILE *f);
 

@@ -310,10 +310,15 @@ static void charts(FILE *f, json_t *doc)
 	svg__esc(f, group_noun(doc));
 	fputs("</h2>\n", f);
 	svg__bars(f, doc);
-	fputs(carbon ? "<p class=\"caption\">Solid: operational carbon (energy &times; grid "
-		       "intensity). Light: embodied carbon (modelled).</p>\n" :
-		       "<p class=\"caption\">No carbon intensity is configured: the bars show "
-		       "energy.</p>\n", f);
+	if (!carbon)
+		fputs("<p class=\"caption\">No carbon intensity is configured: the bars show "
+		      "energy.</p>\n", f);
+	else if (json_object_get(json_object_get(doc, "total"), "embodied_carbon_grams"))
+		fputs("<p class=\"caption\">Solid: operational carbon (energy &times; grid "
+		      "intensity). Light: embodied carbon (modelled).</p>\n", f);
+	else
+		fputs("<p class=\"caption\">Operational carbon: energy &times; grid intensity. "
+		      "No embodied carbon is configured.</p>\n", f);
 	fputs("</section>\n", f);
 }
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The report as a text table or CSV, drawn from its JSON document; and -o dispatch. */
+/*
+ * The report as a text table on standard output (as every wattctl view) or as
+ * CSV, drawn from its JSON document; and -o dispatch.
+ */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -140,7 +143,7 @@ static int table_row(struct table *t, const char *name, json_t *figs,
 }
 
 /* Words of s, at most TEXT_WIDTH a line. */
-static void wrap(FILE *f, const char *s)
+static void wrap(const char *s)
 {
 	size_t col = 0;
 
@@ -148,21 +151,21 @@ static void wrap(FILE *f, const char *s)
 		size_t w = strcspn(s, " ");
 
 		if (col && col + 1 + w > TEXT_WIDTH) {
-			fputc('\n', f);
+			putchar('\n');
 			col = 0;
 		} else if (col) {
-			fputc(' ', f);
+			putchar(' ');
 			col++;
 		}
-		fwrite(s, 1, w, f);
+		fwrite(s, 1, w, stdout);
 		col += w;
 		s += w;
 		s += strspn(s, " ");
 	}
-	fputc('\n', f);
+	putchar('\n');
 }
 
-static void table_head(json_t *doc, FILE *f)
+static void table_head(json_t *doc)
 {
 	json_t *period = json_object_get(doc, "period");
 	const char *ns = report__str(doc, "namespace");
@@ -170,14 +173,14 @@ static void table_head(json_t *doc, FILE *f)
 
 	const char *by = report__str(doc, "by");
 
-	fprintf(f, "Energy and carbon by %s%s, %s to %s (%s)%s%s\n\n",
+	printf("Energy and carbon by %s%s, %s to %s (%s)%s%s\n\n",
 		strncmp(by, "label:", 6) ? "" : "pod label ", strncmp(by, "label:", 6) ? by : by + 6,
 		report__str(period, "from"), report__str(period, "to"),
 		period__duration_str((long long)report__num(period, "seconds"), len, sizeof(len)),
 		*ns ? ", namespace " : "", ns);
 }
 
-static void table_foot(json_t *doc, FILE *f)
+static void table_foot(json_t *doc)
 {
 	json_t *cluster = json_object_get(doc, "cluster"), *s;
 	size_t i, nodes = json_array_size(json_object_get(doc, "nodes"));
@@ -190,17 +193,17 @@ static void table_foot(json_t *doc, FILE *f)
 		 nodes == 1 ? "" : "s",
 		 units__sig(m, sizeof(m), 100 * report__num(cluster, "measured_fraction")),
 		 units__sig(sh, sizeof(sh), 100 * report__num(json_object_get(doc, "total"), "share")));
-	fputc('\n', f);
-	wrap(f, line);
+	putchar('\n');
+	wrap(line);
 	json_array_foreach(json_object_get(doc, "method"), i, s)
-		wrap(f, json_string_value(s));
+		wrap(json_string_value(s));
 	json_array_foreach(json_object_get(doc, "notes"), i, s) {
 		snprintf(line, sizeof(line), "Note: %s", json_string_value(s));
-		wrap(f, line);
+		wrap(line);
 	}
 }
 
-int report__table(json_t *doc, FILE *f)
+int report__table(json_t *doc)
 {
 	const struct report_col *pick[REPORT_MAX_COLS];
 	const char *hdr[REPORT_MAX_COLS + 1];
@@ -223,9 +226,9 @@ int report__table(json_t *doc, FILE *f)
 		err = err ?: table_row(t, report__str(g, "name"), g, pick, n, cu);
 	err = err ?: table_row(t, "TOTAL", json_object_get(doc, "total"), pick, n, cu);
 	if (!err) {
-		table_head(doc, f);
+		table_head(doc);
 		table__print(t);
-		table_foot(doc, f);
+		table_foot(doc);
 	}
 	table__free(t);
 	return err ? EXIT_ERR : EXIT_OK;
@@ -309,7 +312,7 @@ int report__print(const struct report *r, enum out_format format)
 		ret = report__html(doc, stdout);
 		break;
 	default:
-		ret = report__table(doc, stdout);
+		ret = report__table(doc);
 		break;
 	}
 	json_decref(doc);

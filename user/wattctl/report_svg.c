@@ -32,6 +32,7 @@ static const char *const palette[SVG_MAX_AREAS] = {
 #define BAR_H 18
 #define BAR_LABEL_W 210
 #define BAR_VALUE_W 120
+#define BAR_LABEL_CHARS 26	/* what BAR_LABEL_W holds at 12 px */
 
 /* Groups that get an area of their own: all, or all but those that share the last one. */
 static size_t own_areas(size_t n_groups)
@@ -85,10 +86,10 @@ static double nice_ceil(double v)
 	return 10 * p;
 }
 
-/* Gridlines a round number apart, about four of them up to the top of the data. */
+/* Gridlines a round number apart, at most five of them up to the top of the data. */
 static void y_scale(double max, double *top, double *step)
 {
-	*step = nice_ceil(max / 4);
+	*step = nice_ceil(max / 5);
 	*top = ceil(max / *step * (1 - 1e-12)) * *step;
 	if (*top <= 0)
 		*top = *step;
@@ -184,6 +185,18 @@ static void area_path(FILE *f, const struct area_axes *a, const struct stack *s,
 	fprintf(f, "L%.1f,%.1fZ", ax_x(a, a->from), ax_y(a, low ? low[0] : 0));
 }
 
+/* A gridline's watts as short as they are round: "25W", "2.5kW", "500mW". */
+static const char *axis_watts(char *buf, size_t len, double w)
+{
+	if (w >= 1000)
+		snprintf(buf, len, "%gkW", w / 1000);
+	else if (w > 0 && w < 1)
+		snprintf(buf, len, "%gmW", w * 1000);
+	else
+		snprintf(buf, len, "%gW", w);
+	return buf;
+}
+
 static void area_yaxis(FILE *f, const struct area_axes *a)
 {
 	char b[32];
@@ -193,7 +206,7 @@ static void area_yaxis(FILE *f, const struct area_axes *a)
 		fprintf(f, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>",
 			AREA_LEFT, CHART_W - AREA_RIGHT, ax_y(a, w), ax_y(a, w));
 		fprintf(f, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-			AREA_LEFT - 6, ax_y(a, w) + 4, units__watts(b, sizeof(b), w));
+			AREA_LEFT - 6, ax_y(a, w) + 4, axis_watts(b, sizeof(b), w));
 	}
 }
 
@@ -224,8 +237,11 @@ static void area_xaxis(FILE *f, const struct area_axes *a)
 					       "%d %b" : "%H:%M", &tm);
 		fprintf(f, "<line class=\"tickline\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>",
 			ax_x(a, t), ax_x(a, t), AREA_H - AREA_BOTTOM, AREA_H - AREA_BOTTOM + 5);
-		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
-			ax_x(a, t), AREA_H - AREA_BOTTOM + 18, b);
+		/* A label at either end of the axis is kept inside the chart. */
+		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n",
+			ax_x(a, t), AREA_H - AREA_BOTTOM + 18,
+			ax_x(a, t) > CHART_W - AREA_RIGHT - 24 ? "end" :
+			ax_x(a, t) < AREA_LEFT + 24 ? "start" : "middle", b);
 	}
 }
 
@@ -335,6 +351,28 @@ static struct bar *bars_build(json_t *groups, bool carbon, size_t *n, char *othe
 	return b;
 }
 
+/* A name that fits the bar chart's label column: its start and end, "…" between. */
+static void bar_label(FILE *f, const char *name)
+{
+	size_t n = strlen(name), i;
+	char head[BAR_LABEL_CHARS + 1], tail[BAR_LABEL_CHARS + 1];
+
+	if (n <= BAR_LABEL_CHARS) {
+		svg__esc(f, name);
+		return;
+	}
+	/* Cut at character boundaries: never inside a UTF-8 sequence. */
+	for (i = BAR_LABEL_CHARS / 2; i > 0 && (name[i] & 0xc0) == 0x80; i--)
+		;
+	snprintf(head, sizeof(head), "%.*s", (int)i, name);
+	for (i = n - BAR_LABEL_CHARS / 2 + 1; i < n && (name[i] & 0xc0) == 0x80; i++)
+		;
+	snprintf(tail, sizeof(tail), "%s", name + i);
+	svg__esc(f, head);
+	fputs("\xe2\x80\xa6", f);
+	svg__esc(f, tail);
+}
+
 static void bar_row(FILE *f, const struct bar *b, size_t row, double max, const char *color,
 		    const char *unit, double div)
 {
@@ -349,7 +387,7 @@ static void bar_row(FILE *f, const struct bar *b, size_t row, double max, const 
 	svg__esc(f, b->name);
 	fprintf(f, "</title><text class=\"label\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
 		BAR_LABEL_W - 8, y + BAR_H - 5);
-	svg__esc(f, b->name);
+	bar_label(f, b->name);
 	fprintf(f, "</text><rect class=\"operational\" x=\"%d\" y=\"%.1f\" width=\"%.2f\" "
 		   "height=\"%d\" fill=\"%s\"/>",
 		BAR_LABEL_W, y, len - emb, BAR_H, color);
