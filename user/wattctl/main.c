@@ -87,7 +87,7 @@ static const char *global_help =
 	"                              (report: table, json, csv or html)\n"
 	"  -w, --watch[=SECONDS]       repeat every SECONDS (default 2), redrawn in place on a terminal\n"
 	"  -s, --server URL            the agent (default $WATTLET_SERVER, else " WATTCTL_DEFAULT_SERVER ")\n"
-	"      --prometheus URL        ask Prometheus for every node instead (top pods, top namespaces)\n"
+	"      --prometheus URL        the cluster from Prometheus (top pods, top namespaces, report)\n"
 	"      --window RANGE          PromQL range for CPU rates (default 1m)\n"
 	"      --timeout SECONDS       per request (default 10)\n"
 	"  -h, --help                  this help, or a command's with the command\n"

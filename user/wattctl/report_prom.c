@@ -185,8 +185,8 @@ static int workload_figure(struct prom_report *p, const struct prom_figure *f, b
 	size_t i;
 	int err;
 
-	q_workload(p, "increase", report_fig_names[f->series], p->range, f->previous ? p->offset : "", true,
-		   unmatched, q, sizeof(q));
+	q_workload(p, "increase", report_fig_names[f->series], p->range,
+		   f->previous ? p->offset : "", true, unmatched, q, sizeof(q));
 	err = promapi__query(p->c, q, (long long)p->r->to, &doc, &result);
 	if (err)
 		return err;

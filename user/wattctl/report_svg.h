@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* The report's charts as inline SVG: power over time (stacked areas) and carbon per group (bars). */
+/* The report's charts as inline SVG: power over time (stacked areas), carbon per group (bars). */
 #ifndef __WATTCTL_REPORT_SVG_H
 #define __WATTCTL_REPORT_SVG_H
 
