@@ -224,6 +224,20 @@ static void report__finish__groups_across_nodes__derived(void **state)
 	report__free(r);
 }
 
+static void report__finish__no_groups__cluster_only(void **state)
+{
+	struct report *r = report__new("agent", "http://a", "namespace", "nosuch", 0, 100);
+
+	report__node_energy(r, "n", "rapl", 500);
+	assert_int_equal(report__finish(r), 0);
+	assert_int_equal(r->n_groups, 0);
+	assert_float_equal(r->total.energy_j, 0, 0);
+	assert_float_equal(r->total.share, 0, 0);
+	assert_float_equal(r->cluster.avg_watts, 5, 1e-12);
+	assert_int_equal(r->cluster.basis, BASIS_MEASURED);
+	report__free(r);
+}
+
 static void report__to_json__absent_figures__left_out(void **state)
 {
 	struct report *r = two_node_report();
@@ -349,6 +363,7 @@ int main(void)
 		cmocka_unit_test(period__duration_str__shortest_exact),
 		cmocka_unit_test(units__sig__three_figures_grouped),
 		cmocka_unit_test(report__finish__groups_across_nodes__derived),
+		cmocka_unit_test(report__finish__no_groups__cluster_only),
 		cmocka_unit_test(report__to_json__absent_figures__left_out),
 		cmocka_unit_test(report__basis_label__nearly_all__never_100),
 		cmocka_unit_test(report__csv__name_with_comma__quoted),

@@ -437,8 +437,10 @@ int report__finish(struct report *r)
 	figures_derive(&r->total, r);
 	for (i = 0; i < r->n_groups; i++)
 		figures_derive(&r->groups[i].f, r);
-	qsort(r->groups, r->n_groups, sizeof(*r->groups), group_cmp);
-	qsort(r->nodes, r->n_nodes, sizeof(*r->nodes), node_cmp);
+	if (r->n_groups)	/* qsort wants an array, even of none */
+		qsort(r->groups, r->n_groups, sizeof(*r->groups), group_cmp);
+	if (r->n_nodes)
+		qsort(r->nodes, r->n_nodes, sizeof(*r->nodes), node_cmp);
 	/* The index points at cells by position: sorting made it stale. */
 	json_object_clear(r->index);
 	free(r->cells);
