@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""Two days of a two-node cluster's wattlet series, with the truth they hold.
+"""Two days of a three-node cluster's wattlet series, with the truth they hold.
 
 Writes OUT/data.om (OpenMetrics, for `promtool tsdb create-blocks-from
 openmetrics`) and OUT/truth.json: per namespace, pod and team label, the
@@ -13,6 +13,7 @@ The cluster, scraped every 60 s:
   node-a  meter rapl (measured), PUE 1.2, grid intensity 250/350/300 g/kWh by hour
   node-b  meter model (modelled), PUE 1.5, 450 g/kWh, --idle-attribution cpu,
           and its agent restarts (every counter back to 0) 7 hours before END
+  node-c  meter hwmon (measured), PUE 1.5, 200 g/kWh, no pods, joined 12 hours before END
   shop/cart  node-a  team=checkout (kube-state-metrics runs twice: two label series)
   shop/web   node-b  team=frontend
   search/index node-a team=frontend
@@ -36,9 +37,11 @@ KSM_SINCE = 30 * HOUR
 
 NODES = {
     "node-a": {"meter": "rapl", "pue": 1.2, "idle_w": 20.0, "system_w": 5.0,
-               "embodied_gps": 0.004, "idle_attr": False},
+               "embodied_gps": 0.004, "idle_attr": False, "start": None},
     "node-b": {"meter": "model", "pue": 1.5, "idle_w": 30.0, "system_w": 3.0,
-               "embodied_gps": 0.006, "idle_attr": True},
+               "embodied_gps": 0.006, "idle_attr": True, "start": None},
+    "node-c": {"meter": "hwmon", "pue": 1.5, "idle_w": 15.0, "system_w": 4.0,
+               "embodied_gps": 0.002, "idle_attr": False, "start": 12 * HOUR},
 }
 
 # namespace, pod, node, team (None: no label, False: not in kube_pod_labels), base W,
@@ -56,6 +59,8 @@ PODS = [
 def intensity(node, hour):
     if node == "node-b":
         return 450.0
+    if node == "node-c":
+        return 200.0
     return (250.0, 350.0, 300.0)[hour % 3]
 
 
@@ -68,6 +73,10 @@ class Sim:
         self.stop = end + 10 * 60
         self.restart = end - 7 * HOUR - 30 * STEP
         self.series = {}  # (family, labels tuple) -> [(t, value)]
+
+    def node_up(self, node, t):
+        start = NODES[node]["start"]
+        return start is None or t >= self.end - start
 
     def hour(self, t):
         """Hours from END (negative before it): the same figures whatever END is."""
@@ -144,11 +153,13 @@ class Sim:
                         "energy_j": 0.0, "measured_j": 0.0, "facility_j": 0.0, "op": 0.0,
                         "emb": 0.0})
                     d["energy_j"] += energy
-                    d["measured_j"] += energy if cfg["meter"] == "rapl" else 0.0
+                    d["measured_j"] += 0.0 if cfg["meter"] == "model" else energy
                     d["facility_j"] += facility
                     d["op"] += op
                     d["emb"] += emb
         for node, cfg in NODES.items():
+            if not self.node_up(node, t):
+                continue
             idle = cfg["idle_w"] * STEP
             add((node, "node", "active"), node_active[node])
             add((node, "node", "idle"), idle)
@@ -183,6 +194,10 @@ class Sim:
                 if NODES[node]["idle_attr"]:
                     sample("wattlet_%s_idle_energy_joules" % level, labels, t, key + ("idle",))
         for node, cfg in NODES.items():
+            if not self.node_up(node, t):
+                continue
+            self.series.setdefault(("wattlet_last_collection_timestamp_seconds", (("node", node),)),
+                                   []).append((t, float(t)))
             base = (("node", node), ("zone", "node"), ("meter", cfg["meter"]))
             for mode in ("active", "idle"):
                 sample("wattlet_node_energy_joules", base + (("mode", mode),), t,
@@ -224,7 +239,7 @@ def write_openmetrics(sim, path):
         families.setdefault(family, []).append((labels, pts))
     with open(path, "w") as f:
         for family in sorted(families):
-            gauge = family == "kube_pod_labels"
+            gauge = family in ("kube_pod_labels", "wattlet_last_collection_timestamp_seconds")
             f.write("# TYPE %s %s\n" % (family, "gauge" if gauge else "counter"))
             name = family if gauge else family + "_total"
             for labels, pts in families[family]:
@@ -244,7 +259,7 @@ def summarize(sim, truth):
             "energy_kwh": n["energy_j"] / 3.6e6, "pue": n["facility_j"] / n["energy_j"],
             "carbon_intensity_grams_per_kwh": n["op"] / (n["facility_j"] / 3.6e6),
             "embodied_carbon_grams": n["emb"],
-            "basis": "measured" if NODES[node]["meter"] == "rapl" else "modelled"}
+            "basis": "modelled" if NODES[node]["meter"] == "model" else "measured"}
     for by, groups in now.items():
         if by == "nodes":
             continue

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# The report tests' Prometheus: two days of a two-node cluster whose truth is known
+# The report tests' Prometheus: two days of a three-node cluster whose truth is known
 # (report_fixture.py), backfilled with promtool tsdb create-blocks-from openmetrics, served on
 # loopback. Sourced (not *.sh, so the runner skips it) after wattctl_lib.bash, with $tmp set.
 # shellcheck shell=bash

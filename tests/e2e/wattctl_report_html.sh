@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # wattctl report -o html rendered in a real browser: Debian's headless Chromium, driven over
 # the DevTools protocol (playwright-core, tests/deploy/check-report-html.js), on reports of
-# the backfilled two-node cluster (report_lib.bash) by namespace and by team label. For each
+# the backfilled three-node cluster (report_lib.bash) by namespace and by team label. For each
 # group of the same report's JSON: its table row with its figures, its area in the power
 # chart, its bar as long as its carbon, one colour for all three; no console error, no
 # request but the page, no web font. A page broken on purpose (a bar missing, an image from

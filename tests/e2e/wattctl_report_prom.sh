@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# wattctl --prometheus report against a real Prometheus holding two days of a two-node
+# wattctl --prometheus report against a real Prometheus holding two days of a three-node
 # cluster (report_fixture.py, backfilled with promtool): per namespace, pod and team label,
 # the kWh, facility kWh, operational, embodied and total grams, shares, average power, trend
 # and measured/modelled basis equal the truth the fixture computed from the powers it chose
-# (to 1e-9), across an agent restart, a pod that started in the period, a pod kube-state-
-# metrics does not know and a node that attributes idle energy; power over time integrates to
-# the energy; the table matches a golden file; the CSV holds the same figures. Every error
-# path is one line, exit 1 for the environment and 2 for usage. Needs no root.
+# (to 1e-9), across an agent restart, a pod that started in the period, a node that joined in
+# it, a pod kube-state-metrics does not know and a node that attributes idle energy; power over
+# time integrates to the energy; the table matches a golden file; the CSV holds the same
+# figures; a period with nothing before it has no trend. Every error path is one line, exit 1
+# for the environment and 2 for usage. Needs no root.
 set -uo pipefail
 : "${WATTCTL:?set WATTCTL to the built wattctl}"
 . tests/e2e/wattctl_lib.bash
@@ -96,6 +97,25 @@ for k in ("energy_kwh", "facility_energy_kwh", "carbon_grams", "share", "previou
 assert abs(t["share"] - t["energy_kwh"] / c["energy_kwh"]) < 1e-12 and c["share"] == 1.0
 EOF
 
+python3 - "$tmp/namespace.json" "$(date -u -d "@$((TO - 12 * 3600))" +%FT%TZ)" <<'EOF' && ok "a node that joined 12 hours into the period is named in a note" || fail "no note of node-c's late start"
+import json, sys
+notes = json.load(open(sys.argv[1]))["notes"]
+want = "Prometheus has node node-c's series only from %s, 12h into the period." % sys.argv[2]
+print(notes)
+sys.exit(want not in notes)
+EOF
+
+# Two hours from the fixture's start: the period before holds no data, so no trend.
+"$WATTCTL" --prometheus "$P" report --from "$((TO - 49 * 3600))" --to "$((TO - 47 * 3600))" -o json \
+	>"$tmp/early.json" 2>"$tmp/err" && python3 - "$tmp/early.json" <<'EOF' && ok "no data in the period before: no trend, and a note says why" || fail "no period before: $(cat "$tmp/err") $(head -c 400 "$tmp/early.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert "previous_period" not in r and all("trend" not in g and "previous_energy_kwh" not in g
+                                          for g in r["groups"] + [r["total"]]), r
+assert any(n.startswith("Prometheus has no wattlet series from the period before") for n in r["notes"]), r["notes"]
+assert sorted(n["name"] for n in r["nodes"]) == ["node-a", "node-b"], r["nodes"]
+EOF
+
 R -n shop -o json >"$tmp/shop.json" && python3 - "$tmp/shop.json" "$tmp/namespace.json" <<'EOF' && ok "-n shop: only shop, with the same share of the cluster" || fail "-n shop"
 import json, sys
 one, all_ = (json.load(open(f)) for f in sys.argv[1:3])
@@ -107,7 +127,8 @@ EOF
 # The table: a golden file, with the dates and the URL the run chose as words.
 normalise() {
 	sed -e "s|$P|PROMETHEUS|g" -e "s|$(date -u -d "@$FROM" +%FT%TZ)|FROM|g" \
-		-e "s|$(date -u -d "@$TO" +%FT%TZ)|TO|g" -e "s|$(date -u -d "@$((FROM - 86400))" +%FT%TZ)|BEFORE|g"
+		-e "s|$(date -u -d "@$TO" +%FT%TZ)|TO|g" -e "s|$(date -u -d "@$((FROM - 86400))" +%FT%TZ)|BEFORE|g" \
+		-e "s|$(date -u -d "@$((TO - 12 * 3600))" +%FT%TZ)|TO-12h|g"
 }
 R >"$tmp/table" 2>"$tmp/err" || fail "report table: $(cat "$tmp/err")"
 normalise <"$tmp/table" >"$tmp/table.norm"

@@ -386,6 +386,61 @@ static int prom_empty(struct prom_report *p, bool any_node)
 	return -ENOENT;
 }
 
+/*
+ * Where Prometheus holds a node's series only from some time into a period
+ * (a node that joined, a retention shorter than the period), the figures
+ * cover less than the period: say so, node by node. The agents stamp every
+ * collection (wattlet_last_collection_timestamp_seconds), so the earliest
+ * stamp in the window is when the node's data starts.
+ */
+static int prom_coverage(struct prom_report *p, bool previous)
+{
+	struct report *r = p->r;
+	double len = r->to - r->from, start = previous ? r->from - len : r->from;
+	double slack = len / 100 > 600 ? len / 100 : 600;
+	char q[PROM_QUERY_MAX], when[32], span[32];
+	json_t *doc, *result, *s;
+	size_t i;
+	int err;
+
+	snprintf(q, sizeof(q),
+		 "min by (node) (min_over_time(wattlet_last_collection_timestamp_seconds[%s]%s))",
+		 p->range, previous ? p->offset : "");
+	err = promapi__query(p->c, q, (long long)r->to, &doc, &result);
+	if (err)
+		return err;
+	json_array_foreach(result, i, s) {
+		double first = promapi__value(json_object_get(s, "value"));
+
+		if (err || !(first > start + slack))
+			continue;
+		err = report__note(r, "Prometheus has node %s's series only from %s, %s into the %s.",
+				   label_of(json_object_get(s, "metric"), "node"),
+				   period__iso((long long)first, when, sizeof(when)),
+				   period__duration_str((long long)(first - start) / 60 * 60, span,
+							sizeof(span)),
+				   previous ? "period before" : "period");
+	}
+	json_decref(doc);
+	return err;
+}
+
+/* No node had energy in the period before (Prometheus's retention, or a new cluster): no trend. */
+static int prom_previous(struct prom_report *p)
+{
+	struct report *r = p->r;
+	char from[32], to[32];
+	size_t i;
+
+	for (i = 0; i < r->n_nodes; i++)
+		if (!isnan(r->nodes[i].fig[RF_PREV_ENERGY]))
+			return prom_coverage(p, true);
+	r->has_previous = false;
+	return report__note(r, "Prometheus has no wattlet series from the period before (%s to %s): "
+			    "no trend.", period__iso((long long)(2 * r->from - r->to), from, sizeof(from)),
+			    period__iso((long long)r->from, to, sizeof(to)));
+}
+
 static int prom_collect(struct prom_report *p)
 {
 	int err;
@@ -401,6 +456,10 @@ static int prom_collect(struct prom_report *p)
 		err = prom_workloads(p);
 	if (!err)
 		err = prom_empty(p, true);
+	if (!err)
+		err = prom_coverage(p, false);
+	if (!err)
+		err = prom_previous(p);
 	if (!err)
 		err = report__finish(p->r);
 	if (!err && p->by.join)
