@@ -36,6 +36,7 @@ static const char *const fault_names[METER_NR_FAULTS] = {
 	[METER_MISSING] = "missing file",
 	[METER_DENIED] = "permission denied",
 	[METER_ZONES_CHANGED] = "zones changed",
+	[METER_VANISHED] = "zone vanished",
 	[METER_BACKWARDS] = "counter went backwards",
 	[METER_ABSURD] = "implausible power",
 };
@@ -106,6 +107,10 @@ int meter__read_u64(const char *path, unsigned long long *val, struct meter_faul
 	if (buf[0] < '0' || buf[0] > '9' || *end != '\0' || errno)
 		return meter__fault(fault, METER_GARBAGE, "%s holds '%.32s', not a counter",
 				    path, buf);
+	/* drivers show a failed read as (u64)-1; taken as a count it is a jump to the top */
+	if (*val == ULLONG_MAX)
+		return meter__fault(fault, METER_GARBAGE, "%s holds %llu, (u64)-1: a driver's "
+				    "error value", path, *val);
 	return 0;
 }
 

@@ -13,6 +13,14 @@
  * baseline, so the next good reading covers the missed interval too (span_s
  * says how long); after a backwards or absurd jump, the counters are taken
  * again as the new baseline.
+ *
+ * Zones are those seen since open, each named once. A zone that appears is
+ * added: one rejected interval while every counter is taken afresh. A zone
+ * that vanishes makes every interval an error for as long as it is gone (the
+ * rest would be a partial node total taken for the whole), stays in the
+ * reading under its name with its total, and keeps its baseline like an
+ * unreadable file: when it returns, the first reading covers the gap. A zone
+ * removed for good is dropped by restarting the agent.
  */
 #ifndef __WATTLET_METER_H
 #define __WATTLET_METER_H
@@ -73,7 +81,8 @@ enum meter_fault_kind {
 	METER_GARBAGE,		/* a value that is not a number, or out of range */
 	METER_MISSING,		/* a file that should be there is not */
 	METER_DENIED,		/* a file that cannot be read for lack of privilege */
-	METER_ZONES_CHANGED,	/* zones appeared or vanished */
+	METER_ZONES_CHANGED,	/* zones appeared */
+	METER_VANISHED,		/* a zone seen before is gone */
 	METER_BACKWARDS,	/* a counter went backwards with no plausible wrap */
 	METER_ABSURD,		/* more power than --max-watts */
 	METER_NR_FAULTS,

@@ -12,6 +12,11 @@
  *   preferred over input);
  * - per-core counters labelled "Ecore..." (amd_energy) are detail when the
  *   chip has a socket counter, which includes them.
+ *
+ * Sensors are those seen so far, known by their file and named once: when
+ * one of two same-named chips vanishes, the other keeps its <chip>.hwmonN
+ * name (see meter.h for what the absence does). A chip that comes back
+ * under another hwmonN is a new sensor, and the old one stays vanished.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,12 +32,15 @@ enum sensor_kind {
 
 struct sensor {
 	char path[PATH_MAX];		/* the value file */
-	char name[64];			/* <chip>/energyN, <chip>/powerN */
+	char name[64];			/* <prefix>/energyN, <prefix>/powerN */
+	char stem[16];			/* energyN, powerN */
 	char chip[32];			/* the chip's name file */
-	char unit[48];			/* the chip, unique: <chip> or <chip>.hwmonN */
+	char entry[16];			/* the chip's directory: hwmonN */
+	char prefix[48];		/* <chip>, or <chip>.hwmonN when that name is taken */
 	enum sensor_kind kind;
 	bool per_core;			/* label Ecore...: in a socket counter */
 	bool in_total;
+	bool present;			/* listed at the last enumeration */
 	unsigned long long last, now;	/* µJ or µW */
 };
 
@@ -79,7 +87,7 @@ static bool has_average(const char *dir, int idx)
 }
 
 static void add_sensor(struct sensor *out, int *nr, const char *dir, const char *file,
-		       const char *chip, const char *prefix)
+		       const char *chip, const char *entry)
 {
 	char path[PATH_MAX], label[64] = "";
 	enum sensor_kind kind;
@@ -95,10 +103,11 @@ static void add_sensor(struct sensor *out, int *nr, const char *dir, const char 
 	memset(s, 0, sizeof(*s));
 	meter__path(s->path, sizeof(s->path), "%s/%s", dir, file);
 	meter__path(s->chip, sizeof(s->chip), "%s", chip);
-	meter__path(s->unit, sizeof(s->unit), "%s", prefix);
-	meter__path(s->name, sizeof(s->name), "%s/%s%d", prefix,
+	meter__path(s->entry, sizeof(s->entry), "%s", entry);
+	meter__path(s->stem, sizeof(s->stem), "%s%d",
 		 kind == SENSOR_ENERGY ? "energy" : "power", idx);
 	s->kind = kind;
+	s->present = true;
 	meter__path(path, sizeof(path), "%s/%s%d_label", dir,
 		 kind == SENSOR_ENERGY ? "energy" : "power", idx);
 	if (!meter__read_line(path, label, sizeof(label)))
@@ -115,21 +124,27 @@ static int chip_name(const char *dir, char *chip, size_t size)
 	return 0;
 }
 
-/* Zone names start with the chip's name, made unique when several chips share one. */
-static void chip_prefix(const char *chip, const char *entry, const struct sensor *s, int nr,
-			char *prefix, size_t size)
+/*
+ * Zone names start with the chip's name, made unique when a chip of that
+ * name is known already: the first seen is <chip>, the others <chip>.hwmonN.
+ */
+static void name_sensor(struct sensor *s, const struct sensor *known, int nr)
 {
-	meter__path(prefix, size, "%s", chip);
-	for (int i = 0; i < nr; i++)
-		if (!strcmp(s[i].chip, chip)) {
-			meter__path(prefix, size, "%s.%s", chip, entry);
-			return;
+	meter__path(s->prefix, sizeof(s->prefix), "%s", s->chip);
+	for (int i = 0; i < nr; i++) {
+		if (!strcmp(known[i].entry, s->entry)) {
+			meter__path(s->prefix, sizeof(s->prefix), "%s", known[i].prefix);
+			break;
 		}
+		if (!strcmp(known[i].chip, s->chip))
+			meter__path(s->prefix, sizeof(s->prefix), "%s.%s", s->chip, s->entry);
+	}
+	meter__path(s->name, sizeof(s->name), "%s/%s", s->prefix, s->stem);
 }
 
 static void scan_chip(struct hwmon *h, struct sensor *out, int *nr, const char *entry)
 {
-	char dir[PATH_MAX], chip[32], prefix[48];
+	char dir[PATH_MAX], chip[32];
 	struct dirent **ents;
 	int n;
 
@@ -140,22 +155,21 @@ static void scan_chip(struct hwmon *h, struct sensor *out, int *nr, const char *
 		if (chip_name(dir, chip, sizeof(chip)))
 			return;
 	}
-	chip_prefix(chip, entry, out, *nr, prefix, sizeof(prefix));
 	n = scandir(dir, &ents, NULL, versionsort);
 	if (n < 0)
 		return;
 	for (int i = 0; i < n; i++) {
-		add_sensor(out, nr, dir, ents[i]->d_name, chip, prefix);
+		add_sensor(out, nr, dir, ents[i]->d_name, chip, entry);
 		free(ents[i]);
 	}
 	free(ents);
 }
 
 /* Whether a chip has an energy counter (one that is not per core, if socket). */
-static bool unit_has_energy(const struct sensor *s, int nr, const char *unit, bool socket)
+static bool chip_has_energy(const struct sensor *s, int nr, const char *entry, bool socket)
 {
 	for (int i = 0; i < nr; i++)
-		if (s[i].kind == SENSOR_ENERGY && !strcmp(s[i].unit, unit) &&
+		if (s[i].kind == SENSOR_ENERGY && !strcmp(s[i].entry, entry) &&
 		    !(socket && s[i].per_core))
 			return true;
 	return false;
@@ -170,9 +184,9 @@ static void mark_node_total(struct sensor *s, int nr)
 	for (int i = 0; i < nr; i++) {
 		if (platform)
 			s[i].in_total = !strcmp(s[i].chip, "power_meter");
-		else if (unit_has_energy(s, nr, s[i].unit, false))
+		else if (chip_has_energy(s, nr, s[i].entry, false))
 			s[i].in_total = s[i].kind == SENSOR_ENERGY &&
-					!(s[i].per_core && unit_has_energy(s, nr, s[i].unit, true));
+					!(s[i].per_core && chip_has_energy(s, nr, s[i].entry, true));
 		else
 			s[i].in_total = true;
 	}
@@ -194,18 +208,56 @@ static int enumerate(struct hwmon *h, struct sensor *out, int *nr, struct meter_
 		free(ents[i]);
 	}
 	free(ents);
-	mark_node_total(out, *nr);
 	return 0;
 }
 
-static bool same_sensors(const struct sensor *a, int na, const struct sensor *b, int nb)
+static struct sensor *find_sensor(struct sensor *known, int nr, const char *path)
 {
-	if (na != nb)
-		return false;
-	for (int i = 0; i < na; i++)
-		if (strcmp(a[i].path, b[i].path) || a[i].in_total != b[i].in_total)
-			return false;
-	return true;
+	for (int i = 0; i < nr; i++)
+		if (!strcmp(known[i].path, path))
+			return &known[i];
+	return NULL;
+}
+
+/* Mark which known sensors are listed now, and add the new ones, unbaselined. */
+static void merge(struct hwmon *h, const struct sensor *now, int nr)
+{
+	struct sensor *s;
+	bool added = false;
+
+	for (int i = 0; i < h->nr; i++)
+		h->sensors[i].present = false;
+	for (int i = 0; i < nr; i++) {
+		s = find_sensor(h->sensors, h->nr, now[i].path);
+		if (s) {
+			s->present = true;
+			continue;
+		}
+		if (h->nr == METER_MAX_ZONES)
+			continue;
+		s = &h->sensors[h->nr];
+		*s = now[i];
+		name_sensor(s, h->sensors, h->nr);
+		h->nr++;
+		added = true;
+	}
+	if (!added)
+		return;
+	mark_node_total(h->sensors, h->nr);
+	h->have_baseline = false;
+	h->baseline_fault = METER_ZONES_CHANGED;
+}
+
+/* A known sensor that is not listed: the node total cannot be told this interval. */
+static int vanished(const struct hwmon *h, struct meter_fault *fault)
+{
+	for (int i = 0; i < h->nr; i++)
+		if (!h->sensors[i].present)
+			return meter__fault(fault, METER_VANISHED,
+					    "%s (%s) is gone; readings are rejected until it "
+					    "returns (restart wattlet if it was removed for good)",
+					    h->sensors[i].path, h->sensors[i].name);
+	return 0;
 }
 
 static int sample(struct hwmon *h, struct meter_fault *fault)
@@ -244,7 +296,7 @@ static int take_baseline(struct hwmon *h, struct meter_fault *fault)
 static int hwmon_open(void **priv, const struct options *o, struct meter_fault *why)
 {
 	struct hwmon *h;
-	int err;
+	int nr, err;
 
 	h = calloc(1, sizeof(*h));
 	if (!h) {
@@ -252,7 +304,9 @@ static int hwmon_open(void **priv, const struct options *o, struct meter_fault *
 		return -ENOMEM;
 	}
 	meter__path(h->base, sizeof(h->base), "%s/class/hwmon", o->sysfs_root);
-	err = enumerate(h, h->sensors, &h->nr, why);
+	err = enumerate(h, h->scratch, &nr, why);
+	if (!err)
+		merge(h, h->scratch, nr);
 	if (!err && !h->nr)
 		err = meter__fault(why, METER_MISSING, "no energy or power sensors in %s",
 				   h->base);
@@ -287,15 +341,16 @@ static void fill_zones(const struct hwmon *h, struct meter_reading *out, bool wi
 	}
 }
 
-static int restart(struct hwmon *h, struct meter_reading *out, bool changed,
-		   struct meter_fault *fault)
+/* A new sensor, or a baseline still missing: take one, reject this interval. */
+static int restart(struct hwmon *h, struct meter_reading *out, struct meter_fault *fault)
 {
+	enum meter_fault_kind kind = h->baseline_fault;
+
 	take_baseline(h, &(struct meter_fault){ 0 });
 	fill_zones(h, out, false);
-	if (changed)
-		return meter__fault(fault, METER_ZONES_CHANGED, "sensors in %s changed (now %d)",
-				    h->base, h->nr);
-	return meter__fault(fault, h->baseline_fault, "no baseline yet in %s", h->base);
+	if (kind == METER_ZONES_CHANGED)
+		return meter__fault(fault, kind, "sensors in %s changed (now %d)", h->base, h->nr);
+	return meter__fault(fault, kind, "no baseline yet in %s", h->base);
 }
 
 static int backwards(const struct hwmon *h, struct meter_fault *fault)
@@ -315,20 +370,17 @@ static int hwmon_read(void *priv, const struct meter_input *in, struct meter_rea
 		      struct meter_fault *fault)
 {
 	struct hwmon *h = priv;
-	struct sensor *now = h->scratch;
-	bool changed;
 	int nr, err;
 
-	err = enumerate(h, now, &nr, fault);
+	err = enumerate(h, h->scratch, &nr, fault);
 	if (err)
 		goto keep_baseline;
-	changed = !same_sensors(now, nr, h->sensors, h->nr);
-	if (changed) {
-		memcpy(h->sensors, now, nr * sizeof(now[0]));
-		h->nr = nr;
-	}
-	if (changed || !h->have_baseline)
-		return restart(h, out, changed, fault);
+	merge(h, h->scratch, nr);
+	err = vanished(h, fault);
+	if (err)
+		goto keep_baseline;
+	if (!h->have_baseline)
+		return restart(h, out, fault);
 	err = sample(h, fault);
 	if (err)
 		goto keep_baseline;

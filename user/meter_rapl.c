@@ -14,6 +14,10 @@
  * - an intel-rapl-mmio package duplicates the MSR package of the same name
  *   (same silicon, other interface): counted only when there is no MSR one.
  * Counters wrap at max_energy_range_uj.
+ *
+ * The zones are those seen so far, each named once: a zone that vanishes
+ * keeps its name and its place (see meter.h for what its absence does), and
+ * its subzones keep theirs (package-0/dram does not become dram).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +43,7 @@ struct rapl_zone {
 	enum rapl_role role;
 	bool mmio;
 	bool in_total;
+	bool present;			/* listed at the last enumeration */
 	unsigned long long range;	/* max_energy_range_uj, 0: unknown */
 	unsigned long long last;	/* energy_uj at the baseline */
 	unsigned long long now;
@@ -49,7 +54,7 @@ struct rapl {
 	int nr;
 	struct rapl_zone zones[METER_MAX_ZONES];
 	bool have_baseline;
-	enum meter_fault_kind baseline_fault;
+	enum meter_fault_kind baseline_fault;	/* why there is none: reported at restart */
 	bool psys_dead;			/* psys seen standing still: not used */
 	double span_s;			/* time since the baseline */
 };
@@ -97,7 +102,7 @@ static void zone_path(char *buf, size_t size, const char *base, const char *id,
 	meter__path(buf, size, "%s/%s/%s", base, id, file);
 }
 
-/* Name the zone after its parent's name, e.g. package-0/core. */
+/* Name the zone after its parent's name among the known zones, e.g. package-0/core. */
 static void name_zone(struct rapl_zone *z, const struct rapl_zone *zones, int nr)
 {
 	char parent_id[64];
@@ -112,7 +117,6 @@ static void name_zone(struct rapl_zone *z, const struct rapl_zone *zones, int nr
 		meter__path(z->name, sizeof(z->name), "%s/%s", parent->name, z->kind);
 	else
 		meter__path(z->name, sizeof(z->name), "%s%s", z->mmio ? "mmio/" : "", z->kind);
-	z->role = role_of(z->kind, !strchr(strchr(z->id, ':') + 1, ':'));
 }
 
 static int read_zone(const char *base, struct rapl_zone *z, struct meter_fault *fault)
@@ -160,7 +164,7 @@ static void mark_node_total(struct rapl_zone *zones, int nr, bool psys_dead)
 }
 
 /* List the zones below base, sorted so that a parent comes before its subzones. */
-static int enumerate(const char *base, bool psys_dead, struct rapl_zone *zones, int *nr,
+static int enumerate(const char *base, struct rapl_zone *zones, int *nr,
 		     struct meter_fault *fault)
 {
 	struct dirent **ents;
@@ -181,26 +185,68 @@ static int enumerate(const char *base, bool psys_dead, struct rapl_zone *zones, 
 		z->mmio = !strncmp(z->id, RAPL_MMIO_PREFIX, strlen(RAPL_MMIO_PREFIX));
 		err = read_zone(base, z, fault);
 		if (!err) {
-			name_zone(z, zones, *nr);
+			z->role = role_of(z->kind, !strchr(strchr(z->id, ':') + 1, ':'));
+			z->present = true;
 			(*nr)++;
 		}
 next:
 		free(ents[i]);
 	}
 	free(ents);
-	if (!err)
-		mark_node_total(zones, *nr, psys_dead);
 	return err;
 }
 
-static bool same_zones(const struct rapl_zone *a, int na, const struct rapl_zone *b, int nb)
+static struct rapl_zone *find_zone(struct rapl_zone *zones, int nr, const struct rapl_zone *z)
 {
-	if (na != nb)
-		return false;
-	for (int i = 0; i < na; i++)
-		if (strcmp(a[i].id, b[i].id) || strcmp(a[i].kind, b[i].kind))
-			return false;
-	return true;
+	for (int i = 0; i < nr; i++)
+		if (!strcmp(zones[i].id, z->id) && !strcmp(zones[i].kind, z->kind))
+			return &zones[i];
+	return NULL;
+}
+
+/*
+ * Mark which known zones are listed now, and add the new ones, named after
+ * their known parents. A new zone needs a baseline before it counts.
+ */
+static void merge(struct rapl *r, const struct rapl_zone *now, int nr)
+{
+	struct rapl_zone *z;
+	bool added = false;
+
+	for (int i = 0; i < r->nr; i++)
+		r->zones[i].present = false;
+	for (int i = 0; i < nr; i++) {
+		z = find_zone(r->zones, r->nr, &now[i]);
+		if (z) {
+			z->present = true;
+			z->range = now[i].range;
+			continue;
+		}
+		if (r->nr == METER_MAX_ZONES)
+			continue;
+		z = &r->zones[r->nr];
+		*z = now[i];
+		name_zone(z, r->zones, r->nr);
+		r->nr++;
+		added = true;
+	}
+	if (!added)
+		return;
+	mark_node_total(r->zones, r->nr, r->psys_dead);
+	r->have_baseline = false;
+	r->baseline_fault = METER_ZONES_CHANGED;
+}
+
+/* A known zone that is not listed: the node total cannot be told this interval. */
+static int vanished(const struct rapl *r, struct meter_fault *fault)
+{
+	for (int i = 0; i < r->nr; i++)
+		if (!r->zones[i].present)
+			return meter__fault(fault, METER_VANISHED,
+					    "%s/%s (%s) is gone; readings are rejected until it "
+					    "returns (restart wattlet if it was removed for good)",
+					    r->base, r->zones[i].id, r->zones[i].name);
+	return 0;
 }
 
 /* Take every zone's energy_uj into now. */
@@ -247,8 +293,9 @@ static int take_baseline(struct rapl *r, struct meter_fault *fault)
 
 static int rapl_open(void **priv, const struct options *o, struct meter_fault *why)
 {
+	struct rapl_zone now[METER_MAX_ZONES];
 	struct rapl *r;
-	int err;
+	int nr, err;
 
 	r = calloc(1, sizeof(*r));
 	if (!r) {
@@ -256,7 +303,9 @@ static int rapl_open(void **priv, const struct options *o, struct meter_fault *w
 		return -ENOMEM;
 	}
 	meter__path(r->base, sizeof(r->base), "%s/class/powercap", o->sysfs_root);
-	err = enumerate(r->base, false, r->zones, &r->nr, why);
+	err = enumerate(r->base, now, &nr, why);
+	if (!err)
+		merge(r, now, nr);
 	if (!err && !r->nr)
 		err = meter__fault(why, METER_MISSING, "no intel-rapl zones in %s", r->base);
 	if (!err)
@@ -285,15 +334,14 @@ static void fill_zones(const struct rapl *r, struct meter_reading *out, bool wit
 	}
 }
 
-/* A zone set that changed, or a baseline still missing: take one, reject this interval. */
-static int restart(struct rapl *r, struct meter_reading *out, bool changed,
-		   struct meter_fault *fault)
+/* A new zone, or a baseline still missing: take one, reject this interval. */
+static int restart(struct rapl *r, struct meter_reading *out, struct meter_fault *fault)
 {
-	enum meter_fault_kind kind = changed ? METER_ZONES_CHANGED : r->baseline_fault;
+	enum meter_fault_kind kind = r->baseline_fault;
 
 	take_baseline(r, &(struct meter_fault){ 0 });
 	fill_zones(r, out, false);
-	if (changed)
+	if (kind == METER_ZONES_CHANGED)
 		return meter__fault(fault, kind, "zones in %s changed (now %d)", r->base, r->nr);
 	return meter__fault(fault, kind, "no baseline yet in %s", r->base);
 }
@@ -339,19 +387,17 @@ static int rapl_read(void *priv, const struct meter_input *in, struct meter_read
 {
 	struct rapl_zone now[METER_MAX_ZONES];
 	struct rapl *r = priv;
-	bool changed;
 	int nr, err;
 
-	err = enumerate(r->base, r->psys_dead, now, &nr, fault);
+	err = enumerate(r->base, now, &nr, fault);
 	if (err)
 		goto keep_baseline;
-	changed = !same_zones(now, nr, r->zones, r->nr);
-	if (changed) {
-		memcpy(r->zones, now, nr * sizeof(now[0]));
-		r->nr = nr;
-	}
-	if (changed || !r->have_baseline)
-		return restart(r, out, changed, fault);
+	merge(r, now, nr);
+	err = vanished(r, fault);
+	if (err)
+		goto keep_baseline;
+	if (!r->have_baseline)
+		return restart(r, out, fault);
 	err = sample(r, fault);
 	if (err)
 		goto keep_baseline;

@@ -233,6 +233,77 @@ static void hwmon_read__sensor_appears__rejected_once(void **state)
 	assert_float_equal(r.joules, 15.0, J_EPS);
 }
 
+/*
+ * One of two chips of one name vanishes: every interval it is gone is an
+ * error, and the other keeps its name (it does not become "acme").
+ */
+static void hwmon_read__chip_vanishes__rejected_while_gone_names_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+	const char *err;
+
+	chip(f, "hwmon0", "acme");
+	put(f, "hwmon0", "energy1_input", "%llu", 0);
+	chip(f, "hwmon1", "acme");
+	put(f, "hwmon1", "energy1_input", "%llu", 0);
+	fixture__open(f, "hwmon", "hwmon");
+	put(f, "hwmon0", "energy1_input", "%llu", 3000000);
+	put(f, "hwmon1", "energy1_input", "%llu", 2000000);
+	fixture__read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 5.0, J_EPS);
+
+	assert_int_equal(fake__remove(&f->fs, HW "/hwmon0"), 0);
+	capture__begin(&c);
+	for (int i = 1; i <= 2; i++) {
+		put(f, "hwmon1", "energy1_input", "%llu", 2000000 + i * 1000000ULL);
+		fixture__read_rejected(f, 1.0, &r);
+		assert_int_equal(r.nr_zones, 2);
+		assert_float_equal(zone_named(&r, "acme/energy1")->joules_total, 3.0, J_EPS);
+		assert_float_equal(zone_named(&r, "acme.hwmon1/energy1")->joules_total, 2.0, J_EPS);
+	}
+	err = capture__end(&c);
+	assert_int_equal(count_lines(err), 1);
+	assert_non_null(strstr(err, "zone vanished"));
+	assert_non_null(strstr(err, "hwmon0/energy1_input"));
+
+	chip(f, "hwmon0", "acme");
+	put(f, "hwmon0", "energy1_input", "%llu", 9000000);	/* +6 J over the gap */
+	put(f, "hwmon1", "energy1_input", "%llu", 6000000);	/* +4 J over the gap */
+	fixture__read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 10.0, J_EPS);
+	assert_float_equal(r.span_s, 3.0, J_EPS);
+	assert_float_equal(zone_named(&r, "acme/energy1")->joules_total, 9.0, J_EPS);
+	assert_float_equal(zone_named(&r, "acme.hwmon1/energy1")->joules_total, 6.0, J_EPS);
+	assert_int_equal(meter__errors(f->m), 2);
+}
+
+/*
+ * 2^64-1 is (u64)-1, a driver's error value, not a count: rejected every
+ * interval it shows (not 0 W), and the last good value stays the baseline.
+ */
+static void hwmon_read__counter_stuck_at_u64_max__rejected_nothing_lost(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+
+	chip(f, "hwmon0", "meter");
+	put(f, "hwmon0", "energy1_input", "%llu", 5000000);
+	fixture__open(f, "hwmon", "hwmon");
+	put(f, "hwmon0", "energy1_input", "%llu", 18446744073709551615ULL);
+	capture__begin(&c);
+	fixture__read_rejected(f, 1.0, &r);
+	fixture__read_rejected(f, 1.0, &r);
+	assert_non_null(strstr(capture__end(&c), "garbage"));
+	put(f, "hwmon0", "energy1_input", "%llu", 9000000);
+	fixture__read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 4.0, J_EPS);
+	assert_float_equal(r.span_s, 3.0, J_EPS);
+	assert_int_equal(meter__errors(f->m), 2);
+}
+
 static void hwmon_read__above_max_watts__rejected(void **state)
 {
 	struct fixture *f = *state;
@@ -280,6 +351,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(hwmon_read__counter_backwards__rejected_then_rebaselined, fixture__setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__garbage_gauge__rejected, fixture__setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__sensor_appears__rejected_once, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__chip_vanishes__rejected_while_gone_names_kept, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__counter_stuck_at_u64_max__rejected_nothing_lost, fixture__setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(hwmon_read__above_max_watts__rejected, fixture__setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(hwmon_open__no_sensors__enoent, fixture__setup, fixture__teardown),
 	};

@@ -430,39 +430,78 @@ static void rapl_read__above_max_watts__rejected(void **state)
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 100.0, J_EPS);
 }
 
-static void rapl_read__zone_vanishes_and_returns__rejected_each_change(void **state)
+/* A new zone: that interval rejected, then counted with the others. */
+static void rapl_read__zone_appears__rejected_once_then_counted(void **state)
 {
 	struct fixture *f = *state;
 	struct meter_reading r;
 	struct captured c;
 
 	zone(f, "intel-rapl:0", "package-0", 0);
-	zone(f, "intel-rapl:1", "package-1", 0);
 	fixture__open(f, "rapl", "rapl");
 	set_uj(f, "intel-rapl:0", 1000000);
-	set_uj(f, "intel-rapl:1", 2000000);
 	fixture__read_ok(f, 1.0, &r);
-	assert_float_equal(r.joules, 3.0, J_EPS);
-
-	assert_int_equal(fake__remove(&f->fs, PC "/intel-rapl:1"), 0);
-	capture__begin(&c);
-	read_rejected(f, 1.0, &r);
-	assert_int_equal(r.nr_zones, 1);
-	set_uj(f, "intel-rapl:0", 5000000);
-	fixture__read_ok(f, 1.0, &r);
-	assert_float_equal(r.joules, 4.0, J_EPS);
+	assert_float_equal(r.joules, 1.0, J_EPS);
 
 	zone(f, "intel-rapl:1", "package-1", 9000000);
+	capture__begin(&c);
 	read_rejected(f, 1.0, &r);
+	assert_non_null(strstr(capture__end(&c), "zones changed"));
 	assert_int_equal(r.nr_zones, 2);
-	assert_int_equal(count_lines(capture__end(&c)), 1);
-	set_uj(f, "intel-rapl:0", 6000000);
+	set_uj(f, "intel-rapl:0", 2000000);
 	set_uj(f, "intel-rapl:1", 9500000);
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 1.5, J_EPS);
-	/* totals kept across the gap */
-	assert_float_equal(zone_named(&r, "package-0")->joules_total, 6.0, J_EPS);
-	assert_float_equal(zone_named(&r, "package-1")->joules_total, 2.5, J_EPS);
+	assert_float_equal(zone_named(&r, "package-0")->joules_total, 1.0 + 1.0, J_EPS);
+	assert_float_equal(zone_named(&r, "package-1")->joules_total, 0.5, J_EPS);
+	assert_int_equal(meter__errors(f->m), 1);
+}
+
+/*
+ * package-0 vanishes and its dram stays (the fault probe's case: dram alone
+ * was taken as the node, 5 W of 25 W). Every interval it is gone is an
+ * error, no zone changes its name, and when it returns the counters it kept
+ * running cover the whole gap.
+ */
+static void rapl_read__zone_vanishes__rejected_while_gone_names_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r;
+	struct captured c;
+	const char *err;
+
+	zone(f, "intel-rapl:0", "package-0", 0);
+	zone(f, "intel-rapl:0:0", "dram", 0);
+	fixture__open(f, "rapl", "rapl");
+	set_uj(f, "intel-rapl:0", 20000000);	/* +20 J */
+	set_uj(f, "intel-rapl:0:0", 5000000);	/* +5 J */
+	fixture__read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 25.0, J_EPS);
+
+	assert_int_equal(fake__remove(&f->fs, PC "/intel-rapl:0"), 0);
+	capture__begin(&c);
+	for (int i = 1; i <= 3; i++) {
+		set_uj(f, "intel-rapl:0:0", 5000000 + i * 5000000ULL);
+		read_rejected(f, 1.0, &r);
+		assert_int_equal(r.nr_zones, 2);
+		assert_null(zone_named(&r, "dram"));
+		assert_float_equal(zone_named(&r, "package-0")->joules_total, 20.0, J_EPS);
+		assert_float_equal(zone_named(&r, "package-0/dram")->joules_total, 5.0, J_EPS);
+	}
+	err = capture__end(&c);
+	assert_int_equal(meter__errors(f->m), 3);
+	assert_int_equal(count_lines(err), 1);
+	assert_non_null(strstr(err, "zone vanished"));
+	assert_non_null(strstr(err, "intel-rapl:0 "));
+
+	zone(f, "intel-rapl:0", "package-0", 100000000);	/* +80 J over the gap */
+	set_uj(f, "intel-rapl:0:0", 25000000);			/* +20 J over the gap */
+	fixture__read_ok(f, 1.0, &r);
+	assert_float_equal(r.joules, 100.0, J_EPS);
+	assert_float_equal(r.span_s, 4.0, J_EPS);
+	assert_float_equal(zone_named(&r, "package-0")->joules_total, 100.0, J_EPS);
+	assert_float_equal(zone_named(&r, "package-0/dram")->joules_total, 25.0, J_EPS);
+	assert_int_equal(meter__errors(f->m), 3);
 }
 
 static void counter_gain__cases__plausible_or_negative(void **state)
@@ -493,7 +532,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rapl_read__missing_file__rejected_nothing_lost, setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(rapl_read__backwards__rejected_then_rebaselined, setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(rapl_read__above_max_watts__rejected, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__zone_vanishes_and_returns__rejected_each_change, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__zone_appears__rejected_once_then_counted, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__zone_vanishes__rejected_while_gone_names_kept, setup, fixture__teardown),
 		cmocka_unit_test(counter_gain__cases__plausible_or_negative),
 	};
 
