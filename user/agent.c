@@ -35,6 +35,7 @@ struct agent {
 	struct collection_stats stats;
 	double started_wall;
 	double mem_gib;
+	bool stdout_gone;		/* a write to stdout failed: print no more */
 };
 
 static double wall_s(void)
@@ -111,6 +112,8 @@ static json_t *build_document(const struct agent *a)
 
 static int emit(const struct agent *a, const json_t *doc)
 {
+	if (a->stdout_gone)
+		return 0;
 	switch (a->opt->output) {
 	case OUTPUT_JSON:
 		return output__json_line(stdout, doc);
@@ -119,6 +122,24 @@ static int emit(const struct agent *a, const json_t *doc)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * stdout went away (its reader quit, a full disk): say so once. With a
+ * server there is still a job to do, so stop printing and keep serving;
+ * without one there is nothing left, so stop with the error.
+ */
+static int stdout_failed(struct agent *a, int err)
+{
+	if (!a->server) {
+		fprintf(stderr, "wattlet: cannot write to stdout: %s; exiting, as there is no "
+			"--listen to serve\n", strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "wattlet: cannot write to stdout: %s; stopped printing, still serving "
+		"on %s\n", strerror(-err), a->opt->listen);
+	a->stdout_gone = true;
+	return 0;
 }
 
 /* Energy for the interval just collected, split across its cgroups and processes. */
@@ -162,7 +183,7 @@ static int interval(struct agent *a)
 	doc = snapshot__get();
 	err = emit(a, doc);
 	json_decref(doc);
-	return err ? -EIO : 0;
+	return err ? stdout_failed(a, err) : 0;
 }
 
 static void sleep_until(double deadline)

@@ -1,16 +1,27 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* JSON Lines and a human table on stdout. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "output.h"
 
+/* Flush, and say whether anything written to f since it was opened failed. */
+static int flushed(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 int output__json_line(FILE *f, const json_t *doc)
 {
+	errno = 0;
 	if (json_dumpf(doc, f, JSON_COMPACT) || fputc('\n', f) == EOF)
-		return -1;
-	return fflush(f);
+		return errno ? -errno : -EIO;
+	return flushed(f);
 }
 
 static double num(const json_t *o, const char *key)
@@ -96,5 +107,5 @@ int output__table(FILE *f, const json_t *doc, int rows)
 	table_node(f, doc);
 	table_rows(f, json_object_get(doc, "cgroups"), rows, false);
 	table_rows(f, json_object_get(doc, "processes"), rows, true);
-	return fflush(f);
+	return flushed(f);
 }
