@@ -10,11 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include "cgroupfs.h"
 
 #define MAX_DEPTH 32
+/* kernfs numbers a hierarchy's root node 1: the root cgroup's id, its directory's inode */
+#define ROOT_CGROUP_INO 1
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static int unescape(const char *s, size_t len, char *out, size_t size)
@@ -57,7 +61,8 @@ static const char *field(const char *line, const char *end, int n, size_t *len)
  * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER"
  * The mount point is field 4; at least six fields stand before the " - ".
  */
-static int parse_line(const char *line, const char *end, char *out, size_t size)
+static int parse_line(const char *line, const char *end, const char *type, char *out,
+		      size_t size)
 {
 	const char *dash = NULL, *mnt, *fstype;
 	size_t mlen, flen;
@@ -72,12 +77,12 @@ static int parse_line(const char *line, const char *end, char *out, size_t size)
 		return -ENOENT;
 	fstype = field(dash + 3, end, 0, &flen);
 	mnt = field(line, dash, 4, &mlen);
-	if (!fstype || !mnt || !mlen || flen != 7 || strncmp(fstype, "cgroup2", 7))
+	if (!fstype || !mnt || !mlen || flen != strlen(type) || strncmp(fstype, type, flen))
 		return -ENOENT;
 	return unescape(mnt, mlen, out, size);
 }
 
-int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size)
+int cgroupfs__find_mount(const char *text, const char *fstype, char *out, size_t size)
 {
 	const char *line = text, *end;
 
@@ -87,12 +92,48 @@ int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size)
 		end = strchr(line, '\n');
 		if (!end)
 			end = line + strlen(line);
-		err = parse_line(line, end, out, size);
+		err = parse_line(line, end, fstype, out, size);
 		if (err != -ENOENT)
 			return err;
 		line = *end ? end + 1 : end;
 	}
 	return -ENOENT;
+}
+
+int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size)
+{
+	return cgroupfs__find_mount(text, "cgroup2", out, size);
+}
+
+int cgroupfs__check_root(const char *path, char *why, size_t size)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (statfs(path, &sfs) || stat(path, &st)) {
+		int err = -errno;
+
+		snprintf(why, size, "%s", strerror(-err));
+		return err;
+	}
+	if (sfs.f_type == CGROUP_SUPER_MAGIC) {
+		snprintf(why, size, "a cgroup v1 hierarchy, not cgroup2");
+		return -EINVAL;
+	}
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		snprintf(why, size, "not a cgroup2 mount");
+		return -EINVAL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, size, "not a directory");
+		return -ENOTDIR;
+	}
+	if (st.st_ino != ROOT_CGROUP_INO) {
+		snprintf(why, size, "cgroup %llu, not the root of cgroup2 (%d)",
+			 (unsigned long long)st.st_ino, ROOT_CGROUP_INO);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int read_file(const char *path, char **out)

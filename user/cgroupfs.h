@@ -15,10 +15,19 @@ struct cgroupfs {
 };
 
 /*
- * Find the first cgroup2 mount in mountinfo text. Writes the unescaped
+ * Find the first mount of fstype in mountinfo text. Writes the unescaped
  * mount point to out. Returns 0, -ENOENT if there is none, -ENAMETOOLONG.
  */
+int cgroupfs__find_mount(const char *text, const char *fstype, char *out, size_t size);
+/* The first cgroup2 mount: cgroupfs__find_mount(text, "cgroup2", ...). */
 int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size);
+/*
+ * Whether path is the root of a cgroup2 hierarchy, the only place where
+ * every cgroup's path comes out right. 0, or -errno with why (one phrase):
+ * -EINVAL for another filesystem, a cgroup v1 hierarchy or a cgroup below
+ * the root, -ENOTDIR, or the errno of statfs.
+ */
+int cgroupfs__check_root(const char *path, char *why, size_t size);
 
 /* root NULL or "": from /proc/self/mountinfo. */
 int cgroupfs__open(struct cgroupfs *fs, const char *root);

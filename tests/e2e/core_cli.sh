@@ -16,6 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+. tests/cgroup2.sh
 
 "$WATTLET" --bogus >"$tmp/out" 2>"$tmp/err"
 check "unknown flag exits 2" [ $? -eq 2 ]
@@ -28,6 +29,21 @@ for bad in "--interval 0" "--interval abc" "--max-processes -1" "--output xml" "
 	rc=$?
 	check "bad value '$bad' exits 2" [ $rc -eq 2 ]
 done
+# --cgroup-root must be the root of a cgroup2 hierarchy: anything else is a bad value.
+cg2=$(cgroup2_root)
+cg1=$(mount_of cgroup)
+for bad in /tmp / /nonexistent "$cg2/cgroup.procs" ${cg1:+"$cg1"}; do
+	"$WATTLET" --cgroup-root "$bad" --listen none --duration 1 >/dev/null 2>"$tmp/err"
+	rc=$?
+	check "--cgroup-root $bad exits 2 (got $rc)" [ $rc -eq 2 ]
+	check "--cgroup-root $bad: says why first ($(head -1 "$tmp/err"))" \
+		grep -q "^wattlet: invalid value '$bad' for --cgroup-root: " "$tmp/err"
+done
+check "/tmp: not cgroup2" grep -q "^wattlet: invalid value '/tmp' for --cgroup-root: not a cgroup2 mount; " <(
+	"$WATTLET" --cgroup-root /tmp --listen none --duration 1 2>&1)
+[ -n "$cg1" ] && check "$cg1: v1" grep -q "for --cgroup-root: a cgroup v1 hierarchy, not cgroup2; " <(
+	"$WATTLET" --cgroup-root "$cg1" --listen none --duration 1 2>&1)
+
 "$WATTLET" --help >"$tmp/out"
 check "--help exits 0 and documents --interval" grep -q -- "--interval" "$tmp/out"
 
@@ -39,8 +55,8 @@ check "unprivileged exits 1 (got $rc)" [ $rc -eq 1 ]
 check "unprivileged message names CAP_BPF" grep -q "missing CAP_BPF" "$tmp/err"
 check "unprivileged error is one line" [ "$(wc -l <"$tmp/err")" -eq 1 ]
 
-# JSON Lines: 3 documents in 3 s with the contract's fields.
-"$WATTLET" --listen 127.0.0.1:0 --output json --interval 1 --duration 3 >"$tmp/out" 2>"$tmp/err"
+# JSON Lines: 3 documents in 3 s with the contract's fields (the cgroup2 mount, given).
+"$WATTLET" --cgroup-root "$cg2" --listen 127.0.0.1:0 --output json --interval 1 --duration 3 >"$tmp/out" 2>"$tmp/err"
 check "json run exits 0" [ $? -eq 0 ]
 python3 - "$tmp/out" <<'PY' || fail=1
 import json, sys

@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* mountinfo parsing: where cgroup2 is mounted, hybrid or unified, escaped or not. */
+/*
+ * mountinfo parsing: where cgroup2 is mounted, hybrid or unified, escaped or
+ * not. And --cgroup-root's check against this machine's own mounts: only the
+ * root of a cgroup2 hierarchy is accepted.
+ */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
+#include "cgroup2.h"
 #include "cgroupfs.h"
 
 static const char hybrid[] =
@@ -80,6 +90,101 @@ static void parse_mountinfo__long_path__enametoolong(void **state)
 	assert_int_equal(cgroupfs__parse_mountinfo(text, out, sizeof(out)), -ENAMETOOLONG);
 }
 
+static void find_mount__v1_type__finds_first_v1(void **state)
+{
+	char out[PATH_MAX];
+
+	assert_int_equal(cgroupfs__find_mount(hybrid, "cgroup", out, sizeof(out)), 0);
+	assert_string_equal(out, "/sys/fs/cgroup/cpu");
+	assert_int_equal(cgroupfs__find_mount(hybrid, "tmpfs", out, sizeof(out)), 0);
+	assert_string_equal(out, "/sys/fs/cgroup");
+	assert_int_equal(cgroupfs__find_mount(hybrid, "cgroup3", out, sizeof(out)), -ENOENT);
+}
+
+static void check_root__cgroup2_mount__accepted(void **state)
+{
+	char root[PATH_MAX], why[256] = "";
+
+	assert_int_equal(test__cgroup2_root(root, sizeof(root)), 0);
+	assert_int_equal(cgroupfs__check_root(root, why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+}
+
+/* /tmp was walked every interval (103 ms each); / mislabelled the root cgroup. */
+static void check_root__other_filesystems__einval(void **state)
+{
+	const char *paths[] = { "/tmp", "/", "/proc" };
+	char why[256];
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		assert_int_equal(cgroupfs__check_root(paths[i], why, sizeof(why)), -EINVAL);
+		assert_string_equal(why, "not a cgroup2 mount");
+	}
+}
+
+static void check_root__missing__enoent(void **state)
+{
+	char why[256];
+
+	assert_int_equal(cgroupfs__check_root("/nonexistent/wattlet", why, sizeof(why)), -ENOENT);
+	assert_string_equal(why, "No such file or directory");
+}
+
+/* A v1 hierarchy: this host's own (hybrid), else one mounted for the test. */
+static void check_root__v1_hierarchy__einval(void **state)
+{
+	char v1[PATH_MAX], why[256], dir[] = "/tmp/wattlet-v1-XXXXXX";
+	bool mounted = false;
+	int ret;
+
+	if (test__find_mount("cgroup", v1, sizeof(v1))) {
+		assert_non_null(mkdtemp(dir));
+		if (mount("cgroup", dir, "cgroup", 0, "none,name=wattlet-test")) {
+			rmdir(dir);
+			skip();	/* no cgroup v1 in this kernel: nothing to refuse */
+		}
+		snprintf(v1, sizeof(v1), "%s", dir);
+		mounted = true;
+	}
+	ret = cgroupfs__check_root(v1, why, sizeof(why));
+	if (mounted) {
+		umount(dir);
+		rmdir(dir);
+	}
+	assert_int_equal(ret, -EINVAL);
+	assert_string_equal(why, "a cgroup v1 hierarchy, not cgroup2");
+}
+
+/* A cgroup below the root would label every path relative to itself. */
+static void check_root__child_cgroup__einval(void **state)
+{
+	char root[PATH_MAX], child[PATH_MAX + 64], why[256], want[128];
+	struct stat st;
+	int ret;
+
+	assert_int_equal(test__cgroup2_root(root, sizeof(root)), 0);
+	snprintf(child, sizeof(child), "%s/wattlet-test-check-root-%d", root, getpid());
+	if (mkdir(child, 0755))
+		skip();	/* not root: cannot make a cgroup */
+	assert_int_equal(stat(child, &st), 0);
+	ret = cgroupfs__check_root(child, why, sizeof(why));
+	rmdir(child);
+	assert_int_equal(ret, -EINVAL);
+	snprintf(want, sizeof(want), "cgroup %llu, not the root of cgroup2 (1)",
+		 (unsigned long long)st.st_ino);
+	assert_string_equal(why, want);
+}
+
+static void check_root__cgroup_file__enotdir(void **state)
+{
+	char root[PATH_MAX], file[PATH_MAX + 32], why[256];
+
+	assert_int_equal(test__cgroup2_root(root, sizeof(root)), 0);
+	snprintf(file, sizeof(file), "%s/cgroup.procs", root);
+	assert_int_equal(cgroupfs__check_root(file, why, sizeof(why)), -ENOTDIR);
+	assert_string_equal(why, "not a directory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +195,13 @@ int main(void)
 		cmocka_unit_test(parse_mountinfo__v1_only__enoent),
 		cmocka_unit_test(parse_mountinfo__garbage__enoent),
 		cmocka_unit_test(parse_mountinfo__long_path__enametoolong),
+		cmocka_unit_test(find_mount__v1_type__finds_first_v1),
+		cmocka_unit_test(check_root__cgroup2_mount__accepted),
+		cmocka_unit_test(check_root__other_filesystems__einval),
+		cmocka_unit_test(check_root__missing__enoent),
+		cmocka_unit_test(check_root__v1_hierarchy__einval),
+		cmocka_unit_test(check_root__child_cgroup__einval),
+		cmocka_unit_test(check_root__cgroup_file__enotdir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
