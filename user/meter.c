@@ -253,7 +253,7 @@ static int check_sane(const struct meter *m, const struct meter_reading *r,
 	return 0;
 }
 
-static void reject(struct meter *m, struct meter_reading *r, const struct meter_fault *f)
+static void reject_reading(struct meter *m, struct meter_reading *r, const struct meter_fault *f)
 {
 	enum meter_fault_kind kind = f->kind;
 
@@ -273,7 +273,7 @@ static void reject(struct meter *m, struct meter_reading *r, const struct meter_
 }
 
 /* Node total and zone totals, once the reading is accepted. */
-static void accept(struct meter *m, struct meter_reading *r)
+static void accept_reading(struct meter *m, struct meter_reading *r)
 {
 	struct meter_zone *z;
 	struct zone_total *t;
@@ -318,9 +318,9 @@ int meter__read(struct meter *m, const struct meter_input *in, struct meter_read
 	if (!err)
 		err = check_sane(m, out, &fault);
 	if (err)
-		reject(m, out, &fault);
+		reject_reading(m, out, &fault);
 	else
-		accept(m, out);
+		accept_reading(m, out);
 	fill_totals(m, out);
 	return 0;
 }

@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <netdb.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,14 +117,17 @@ void options__usage(FILE *f, const char *prog)
 "  --node-name NAME          node label (default $NODE_NAME, else the host name)\n"
 "\n"
 "Serving:\n"
-"  --listen ADDR:PORT        HTTP address for /metrics and /api (default 127.0.0.1:9188;\n"
-"                            'none' disables the server)\n"
+"  --listen ADDR:PORT        HTTP address for /metrics and /api (default 127.0.0.1:9188):\n"
+"                            a numeric IPv4 address, [IPv6], or :PORT for every IPv4\n"
+"                            address; host names are not looked up; 'none': no server\n"
 "  --process-metrics top:N   export per-process series for the top N (default off)\n"
 "\n"
 "  -h, --help                this help\n"
 "      --version             print the version\n",
 		prog);
 }
+
+static int parse_listen(struct options *o, const char *s);
 
 static void defaults(struct options *o)
 {
@@ -144,7 +150,7 @@ static void defaults(struct options *o)
 	strcpy(o->pod_log_dir, "/var/log/pods");
 	strcpy(o->container_log_dir, "/var/log/containers");
 	o->retain_s = 600;
-	strcpy(o->listen, "127.0.0.1:9188");
+	parse_listen(o, "127.0.0.1:9188");
 	if (node && *node)
 		snprintf(o->node_name, sizeof(o->node_name), "%s", node);
 	else if (gethostname(o->node_name, sizeof(o->node_name) - 1))
@@ -245,6 +251,76 @@ static int parse_counters(struct options *o, const char *s)
 	return 0;
 }
 
+/* "ADDR:PORT", "[IPV6]:PORT" or ":PORT" into host and port, nothing looked up yet. */
+static int split_listen(const char *s, char *host, size_t hsz, const char **port, bool *v6)
+{
+	const char *colon, *h = s, *hend;
+
+	*v6 = *s == '[';
+	if (*v6) {
+		hend = strchr(s, ']');
+		if (!hend || hend[1] != ':')
+			return -EINVAL;
+		h = s + 1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || memchr(s, ':', colon - s))
+			return -EINVAL;	/* an IPv6 address needs its brackets */
+		hend = colon;
+	}
+	if ((size_t)(hend - h) >= hsz)
+		return -EINVAL;
+	snprintf(host, hsz, "%.*s", (int)(hend - h), h);
+	*port = colon + 1;
+	return 0;
+}
+
+static bool is_port(const char *s)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	return !errno && !*end && v <= 65535;
+}
+
+/*
+ * Into the socket address the server binds. Numeric only (AI_NUMERICHOST):
+ * a node agent's listen address should not wait on, or change with, DNS.
+ */
+static int parse_listen(struct options *o, const char *s)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	struct addrinfo *ai;
+	const char *port;
+	bool v6;
+
+	if (!strcmp(s, "none")) {
+		o->listen[0] = '\0';
+		o->listen_addr_len = 0;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(o->listen) || split_listen(s, host, sizeof(host), &port, &v6))
+		return bad("listen", s, "want ADDR:PORT, [IPV6]:PORT, :PORT or none");
+	if (!is_port(port))
+		return bad("listen", s, "want a port from 0 to 65535");
+	hints.ai_family = v6 ? AF_INET6 : AF_INET;
+	if (getaddrinfo(*host || v6 ? host : "0.0.0.0", port, &hints, &ai))
+		return bad("listen", s, v6 ? "want a numeric IPv6 address inside [ ]" :
+			   "want a numeric IPv4 address, or [IPv6]; host names are not looked up");
+	memcpy(&o->listen_addr, ai->ai_addr, ai->ai_addrlen);
+	o->listen_addr_len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	strcpy(o->listen, s);
+	return 0;
+}
+
 static int parse_process_metrics(struct options *o, const char *s)
 {
 	__u32 n;
@@ -330,13 +406,7 @@ static int parse_one(struct options *o, int c, const char *arg)
 	case OPT_NODE_NAME:
 		return parse_path("node-name", arg, o->node_name, sizeof(o->node_name));
 	case OPT_LISTEN:
-		if (!strcmp(arg, "none")) {
-			o->listen[0] = '\0';
-			return 0;
-		}
-		if (!strchr(arg, ':'))
-			return bad("listen", arg, "want ADDR:PORT or none");
-		return parse_path("listen", arg, o->listen, sizeof(o->listen));
+		return parse_listen(o, arg);
 	case OPT_PROCESS_METRICS:
 		return parse_process_metrics(o, arg);
 	}

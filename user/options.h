@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 
 enum output_mode {
@@ -61,7 +62,9 @@ struct options {
 	char node_name[256];
 
 	/* serving */
-	char listen[128];		/* "": no HTTP server */
+	char listen[128];		/* as given, for messages; "": no HTTP server */
+	struct sockaddr_storage listen_addr;	/* what --listen names, to bind as is */
+	socklen_t listen_addr_len;	/* 0: no HTTP server */
 	int process_metrics_top;	/* 0: no per-process series */
 };
 

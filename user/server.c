@@ -10,7 +10,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -587,63 +586,24 @@ static void server__on_connection(void *cls, struct MHD_Connection *c, void **so
 	setpriority(PRIO_PROCESS, gettid(), SERVER_NICE);
 }
 
-/* "ADDR:PORT", "[V6]:PORT" or ":PORT" (all IPv4 addresses) into host and port. */
-static int listen__split(const char *spec, char *host, size_t hsz, char *port, size_t psz)
+/* A socket on the address options parsed, bound here so a busy port fails with its errno. */
+static int listen__open(const struct options *o)
 {
-	const char *colon, *h = spec, *hend;
-
-	if (*spec == '[') {
-		hend = strchr(spec, ']');
-		if (!hend || hend[1] != ':')
-			return -EINVAL;
-		h = spec + 1;
-		colon = hend + 1;
-	} else {
-		colon = strrchr(spec, ':');
-		if (!colon)
-			return -EINVAL;
-		hend = colon;
-	}
-	if ((size_t)(hend - h) >= hsz || strlen(colon + 1) >= psz || !colon[1])
-		return -EINVAL;
-	snprintf(host, hsz, "%.*s", (int)(hend - h), h);
-	snprintf(port, psz, "%s", colon + 1);
-	if (!*host)
-		snprintf(host, hsz, "0.0.0.0");
-	return 0;
-}
-
-/* A listening socket, bound here so a busy port or a bad address fails with its errno. */
-static int listen__open(const char *spec, int *family)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo *ai;
-	char host[128], port[16];
+	const struct sockaddr *sa = (const struct sockaddr *)&o->listen_addr;
 	int fd, one = 1, err;
 
-	if (listen__split(spec, host, sizeof(host), port, sizeof(port)))
-		return -EINVAL;
-	err = getaddrinfo(host, port, &hints, &ai);
-	if (err) {
-		fprintf(stderr, "wattlet: cannot resolve '%s': %s\n", host, gai_strerror(err));
-		return err == EAI_SYSTEM ? -errno : -EADDRNOTAVAIL;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		err = -errno;
-		goto out_free;
-	}
+	if (!o->listen_addr_len)
+		return -EDESTADDRREQ;
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SERVER_BACKLOG)) {
+	if (bind(fd, sa, o->listen_addr_len) || listen(fd, SERVER_BACKLOG)) {
 		err = -errno;
 		close(fd);
-		goto out_free;
+		return err;
 	}
-	*family = ai->ai_family;
-	err = fd;
-out_free:
-	freeaddrinfo(ai);
-	return err;
+	return fd;
 }
 
 static int listen__port(int fd)
@@ -713,21 +673,20 @@ int server__start(struct server **out, const struct options *o)
 {
 	unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
 	struct server *s;
-	int fd, family = AF_INET, err;
+	int fd, err;
 
 	*out = NULL;
 	s = server__alloc(o);
 	if (!s)
 		return -ENOMEM;
-	fd = listen__open(o->listen, &family);
+	fd = listen__open(o);
 	if (fd < 0) {
 		err = fd;
-		fprintf(stderr, "wattlet: cannot listen on '%s': %s\n", o->listen,
-			err == -EINVAL ? "want ADDR:PORT" : strerror(-err));
+		fprintf(stderr, "wattlet: cannot listen on '%s': %s\n", o->listen, strerror(-err));
 		goto out_free;
 	}
 	s->port = listen__port(fd);
-	if (family == AF_INET6)
+	if (o->listen_addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (o->verbose)
 		flags |= MHD_USE_ERROR_LOG;

@@ -23,11 +23,15 @@ check "unknown flag exits 2" [ $? -eq 2 ]
 check "unknown flag names it and prints usage" grep -q -- "--bogus" "$tmp/err"
 check "usage printed" grep -q "^Usage:" "$tmp/err"
 for bad in "--interval 0" "--interval abc" "--max-processes -1" "--output xml" "--pue 0.5" \
-	"--counters cycles,bogus" "--duration" "--process-metrics 5"; do
+	"--counters cycles,bogus" "--duration" "--process-metrics 5" \
+	"--listen 127.0.0.1:99999 --duration 1" "--listen 127.0.0.1:abc --duration 1" \
+	"--listen localhost:9188 --duration 1" "--listen 127.0.0.1 --duration 1"; do
 	# shellcheck disable=SC2086
 	"$WATTLET" $bad >/dev/null 2>"$tmp/err"
 	rc=$?
-	check "bad value '$bad' exits 2" [ $rc -eq 2 ]
+	check "bad value '$bad' exits 2 (got $rc)" [ $rc -eq 2 ]
+	check "bad value '$bad': the first line names the flag ($(head -1 "$tmp/err"))" \
+		grep -q "^wattlet: invalid value '[^']*' for ${bad%% *}: \|^wattlet: unknown option or missing value: '--duration'" <(head -1 "$tmp/err")
 done
 # --cgroup-root must be the root of a cgroup2 hierarchy: anything else is a bad value.
 cg2=$(cgroup2_root)
@@ -43,6 +47,29 @@ check "/tmp: not cgroup2" grep -q "^wattlet: invalid value '/tmp' for --cgroup-r
 	"$WATTLET" --cgroup-root /tmp --listen none --duration 1 2>&1)
 [ -n "$cg1" ] && check "$cg1: v1" grep -q "for --cgroup-root: a cgroup v1 hierarchy, not cgroup2; " <(
 	"$WATTLET" --cgroup-root "$cg1" --listen none --duration 1 2>&1)
+
+# --listen: an address this host does not have is the environment's fault: exit 1, one line.
+"$WATTLET" --listen 192.0.2.1:9188 --output none --duration 2 >/dev/null 2>"$tmp/err"
+rc=$?
+check "--listen 192.0.2.1:9188 (not on this host) exits 1 (got $rc)" [ $rc -eq 1 ]
+check "--listen 192.0.2.1:9188 says why in one line ($(cat "$tmp/err"))" \
+	[ "$(cat "$tmp/err")" = "wattlet: cannot listen on '192.0.2.1:9188': Cannot assign requested address" ]
+# IPv6 in brackets serves.
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0)); print(s.getsockname()[1])' 2>/dev/null)
+if [ -n "$port" ]; then
+	"$WATTLET" --listen "[::1]:$port" --output none --interval 0.5 --duration 3 2>"$tmp/err" &
+	pid=$!
+	code=
+	for _ in $(seq 25); do
+		code=$(curl -s -g -m 1 -o /dev/null -w '%{http_code}' "http://[::1]:$port/healthz")
+		[ "$code" = 200 ] && break
+		sleep 0.1
+	done
+	check "--listen [::1]:$port serves /healthz over IPv6 (got $code)" [ "$code" = 200 ]
+	wait $pid
+else
+	echo "ok   (no IPv6 loopback here: --listen [::1] not checked end to end)"
+fi
 
 "$WATTLET" --help >"$tmp/out"
 check "--help exits 0 and documents --interval" grep -q -- "--interval" "$tmp/out"

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "capture.h"
 #include "fake_sysfs.h"
 #include "meter.h"
 #include "options.h"
@@ -25,44 +26,6 @@ static inline void opts_from(struct options *o, ...)
 		argc++;
 	va_end(ap);
 	assert_int_equal(options__parse(o, argc, argv), 0);
-}
-
-struct captured {
-	int saved_fd;
-	FILE *tmp;
-	char text[8192];
-};
-
-static inline void capture__begin(struct captured *c)
-{
-	fflush(stderr);
-	c->tmp = tmpfile();
-	assert_non_null(c->tmp);
-	c->saved_fd = dup(STDERR_FILENO);
-	dup2(fileno(c->tmp), STDERR_FILENO);
-}
-
-static inline const char *capture__end(struct captured *c)
-{
-	size_t n;
-
-	fflush(stderr);
-	dup2(c->saved_fd, STDERR_FILENO);
-	close(c->saved_fd);
-	rewind(c->tmp);
-	n = fread(c->text, 1, sizeof(c->text) - 1, c->tmp);
-	c->text[n] = '\0';
-	fclose(c->tmp);
-	return c->text;
-}
-
-static inline int count_lines(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		n += *s == '\n';
-	return n;
 }
 
 static inline const struct meter_zone *zone_named(const struct meter_reading *r,
