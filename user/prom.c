@@ -403,6 +403,9 @@ static void out__node(struct out *o, const json_t *node)
 	out__scalar(o, node, "unattributed_energy_joules_total",
 		    "wattlet_node_unattributed_energy_joules", COUNTER, "joules",
 		    "Active energy of no tracked cgroup.");
+	out__scalar(o, node, "expired_energy_joules_total", "wattlet_node_expired_energy_joules",
+		    COUNTER, "joules",
+		    "Active energy of pods and system workloads whose series were removed (--retain).");
 	out__scalar(o, node, "unattributed_cpu_seconds_total", "wattlet_node_unattributed_cpu_seconds",
 		    COUNTER, "seconds", "CPU time of tasks whose cgroup did not fit the map.");
 	out__scalar(o, node, "facility_energy_joules_total", "wattlet_node_facility_energy_joules",

@@ -7,6 +7,10 @@
  * terminated: it keeps its totals, is reported as such, and is removed
  * --retain seconds later (earlier, oldest first, past the caps in the header).
  *
+ * The energy of a pod or system workload removed is kept in expired_joules,
+ * so pods + system + unattributed + expired = node active at every document,
+ * the identity /metrics can be checked with (its series are these levels).
+ *
  * A pod joins a namespace once, when it is named or its name is given up
  * ("unknown"), bringing its totals so far: namespace totals never go back,
  * and equal the sum of their pods' once every pod is named.
@@ -82,6 +86,7 @@ struct workloads {
 	struct node *systems;		/* struct system */
 	struct namespace *nss;
 	unsigned long gen;
+	double expired_joules;		/* total energy of removed pods and system workloads */
 };
 
 #define pod_of(n)	((struct pod *)(n))
@@ -430,6 +435,7 @@ static void pod__release(struct workloads *w, struct node *n)
 {
 	struct pod *p = pod_of(n);
 
+	w->expired_joules += n->tally.total.energy_joules;
 	while (p->ctrs) {
 		struct node *c = p->ctrs;
 
@@ -443,6 +449,7 @@ static void pod__release(struct workloads *w, struct node *n)
 
 static void sys__release(struct workloads *w, struct node *n)
 {
+	w->expired_joules += n->tally.total.energy_joules;
 	free(n);
 }
 
@@ -637,6 +644,8 @@ void workloads__to_json(const struct workloads *w, json_t *doc, const struct rep
 	json_object_set_new(doc, "pods", pods);
 	json_object_set_new(doc, "namespaces", namespaces_json(w, ctx));
 	json_object_set_new(doc, "system", sys);
+	json_object_set_new(json_object_get(doc, "node"), "expired_energy_joules_total",
+			    json_real(w->expired_joules));
 }
 
 void workloads__label(const struct workloads *w, __u64 cgroup_id, const char **ns,

@@ -101,6 +101,21 @@ static int count_lines(const char *text, const char *prefix)
 	return n;
 }
 
+/* The energy of removed workloads, so pods + system + unattributed + expired = active. */
+static void prom__render__expired_energy__node_counter(void **state)
+{
+	json_t *doc = doc_new();
+	char *out;
+
+	json_object_set_new(json_object_get(doc, "node"), "expired_energy_joules_total",
+			    json_real(12.5));
+	out = render(doc, PROM_TEXT, 0);
+	assert_non_null(strstr(out, "# TYPE wattlet_node_expired_energy_joules_total counter\n"));
+	assert_true(value_of(out, "wattlet_node_expired_energy_joules_total{node=\"node-a\"}") == 12.5);
+	free(out);
+	json_decref(doc);
+}
+
 static void prom__render__text__every_series_has_node_label(void **state)
 {
 	json_t *doc = doc_new();
@@ -138,6 +153,7 @@ static void prom__render__text__issue_names_and_values(void **state)
 	assert_true(value_of(out, "wattlet_processes_lost_total{node=\"node-a\"}") == 1);
 	assert_true(value_of(out, "wattlet_meter_read_errors_total{node=\"node-a\"}") == 2);
 	assert_true(value_of(out, "wattlet_tracked_cgroups{node=\"node-a\"}") == 4);
+	assert_null(strstr(out, "wattlet_node_expired_energy_joules"));	/* not in this document */
 	assert_true(value_of(out, "wattlet_last_collection_timestamp_seconds{node=\"node-a\"}") == 1763895000.5);
 	/* Not configured in this document: no facility or carbon series. */
 	assert_null(strstr(out, "facility"));
@@ -313,6 +329,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(prom__render__text__every_series_has_node_label),
+		cmocka_unit_test(prom__render__expired_energy__node_counter),
 		cmocka_unit_test(prom__render__text__issue_names_and_values),
 		cmocka_unit_test(prom__render__histogram__adds_inf_bucket),
 		cmocka_unit_test(prom__render__same_labels__summed_once),
