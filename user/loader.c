@@ -39,8 +39,35 @@ static bool has_cap(const struct __user_cap_data_struct *d, int cap)
 	return d[cap / 32].effective & (1U << (cap % 32));
 }
 
+static int print_nothing(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	return 0;
+}
+
+/*
+ * Kernel BTF that exists but does not parse (empty, truncated, corrupt):
+ * one line here, rather than libbpf's warnings from every later user of it,
+ * ending in a bare "No such process". Kept for kcpustat_from_rq().
+ */
+static struct btf *load_vmlinux_btf(void)
+{
+	libbpf_print_fn_t print = libbpf_set_print(print_nothing);
+	struct btf *btf = btf__parse(VMLINUX_BTF, NULL);
+	int err = -errno;
+	char why[128];
+
+	libbpf_set_print(print);
+	if (btf)
+		return btf;
+	libbpf_strerror(err, why, sizeof(why));
+	fprintf(stderr, "wattlet: kernel BTF at %s cannot be parsed (%s): the file is empty, "
+		"truncated or corrupt; the agent needs the running kernel's own BTF "
+		"(CONFIG_DEBUG_INFO_BTF=y)\n", VMLINUX_BTF, why);
+	return NULL;
+}
+
 /* One line saying what is missing and how to fix it. */
-static int preflight(void)
+static int preflight(struct btf **vmlinux)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = {};
@@ -67,7 +94,8 @@ static int preflight(void)
 			VMLINUX_BTF, strerror(errno));
 		return -ENOENT;
 	}
-	return 0;
+	*vmlinux = load_vmlinux_btf();
+	return *vmlinux ? 0 : -ENOENT;
 }
 
 /* As libbpf-tools' probe_tp_btf(): does a tp_btf program load here? */
@@ -94,16 +122,13 @@ static bool probe_tp_btf(const char *name)
  * variables, and vmlinux BTF gives their offsets in the per-CPU section.
  * 0 if either is missing (per-CPU times then stay 0).
  */
-static __s64 kcpustat_from_rq(void)
+static __s64 kcpustat_from_rq(const struct btf *btf)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
 	const struct btf_var_secinfo *vs;
 	const struct btf_type *sec;
 	__s64 rq = -1, kc = -1;
 	int id;
 
-	if (!btf)
-		return 0;
 	id = btf__find_by_name_kind(btf, ".data..percpu", BTF_KIND_DATASEC);
 	sec = id > 0 ? btf__type_by_id(btf, id) : NULL;
 	vs = sec ? btf_var_secinfos(sec) : NULL;
@@ -115,7 +140,6 @@ static __s64 kcpustat_from_rq(void)
 		else if (!strcmp(name, "kernel_cpustat"))
 			kc = vs[i].offset;
 	}
-	btf__free(btf);
 	if (rq < 0 || kc < 0) {
 		fprintf(stderr, "wattlet: kernel BTF has no per-CPU offsets for runqueues and "
 			"kernel_cpustat; per-CPU times are unavailable\n");
@@ -239,7 +263,7 @@ static void choose_programs(struct wattlet_bpf *skel, bool raw, bool counters)
 	bpf_program__set_autoload(skel->progs.wl_switch_raw, raw && counters);
 }
 
-static int configure(struct loader *l, const struct options *o)
+static int configure(struct loader *l, const struct options *o, const struct btf *vmlinux)
 {
 	struct wattlet_bpf *skel = l->skel;
 	__u32 counter_slots = l->nr_cpus;
@@ -250,7 +274,7 @@ static int configure(struct loader *l, const struct options *o)
 	skel->rodata->targ_task_storage = !l->raw_tp;
 	skel->rodata->targ_nr_cpus = l->nr_cpus;
 	skel->rodata->targ_nr_counters = l->nr_counters;
-	skel->rodata->targ_kcpustat_from_rq = kcpustat_from_rq();
+	skel->rodata->targ_kcpustat_from_rq = kcpustat_from_rq(vmlinux);
 	choose_programs(skel, l->raw_tp, l->nr_counters > 0);
 
 	err = bpf_map__set_max_entries(skel->maps.procs, l->max_processes);
@@ -269,15 +293,18 @@ static int configure(struct loader *l, const struct options *o)
 int loader__open(struct loader **out, const struct options *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_level = verbose ? 1 : 0);
+	struct btf *vmlinux = NULL;
 	struct loader *l;
 	int err;
 
-	err = preflight();
+	err = preflight(&vmlinux);
 	if (err)
 		return err;
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l) {
+		btf__free(vmlinux);
 		return -ENOMEM;
+	}
 	l->nr_cpus = libbpf_num_possible_cpus();
 	if (l->nr_cpus <= 0 || l->nr_cpus > 1024) {
 		fprintf(stderr, "wattlet: unsupported CPU count %d\n", l->nr_cpus);
@@ -297,7 +324,9 @@ int loader__open(struct loader **out, const struct options *o)
 		fprintf(stderr, "wattlet: failed to open BPF object: %s\n", strerror(-err));
 		goto out_destroy;
 	}
-	err = configure(l, o);
+	err = configure(l, o, vmlinux);
+	btf__free(vmlinux);
+	vmlinux = NULL;
 	if (err) {
 		fprintf(stderr, "wattlet: failed to size BPF maps: %s\n", strerror(-err));
 		goto out_destroy;
@@ -322,6 +351,7 @@ int loader__open(struct loader **out, const struct options *o)
 	return 0;
 
 out_destroy:
+	btf__free(vmlinux);
 	loader__destroy(l);
 	return err;
 }

@@ -82,6 +82,23 @@ check "unprivileged exits 1 (got $rc)" [ $rc -eq 1 ]
 check "unprivileged message names CAP_BPF" grep -q "missing CAP_BPF" "$tmp/err"
 check "unprivileged error is one line" [ "$(wc -l <"$tmp/err")" -eq 1 ]
 
+# Unusable kernel BTF (empty, truncated, garbage), bind-mounted over the real one in a
+# mount namespace of its own: exit 1 with one line that says so.
+: >"$tmp/btf.empty"
+head -c 100 /sys/kernel/btf/vmlinux >"$tmp/btf.truncated"
+printf 'not BTF at all\n' >"$tmp/btf.garbage"
+for kind in empty truncated garbage; do
+	unshare --mount bash -c 'mount --bind "$1" /sys/kernel/btf/vmlinux && exec "$2" \
+		--listen none --output none --duration 1' _ "$tmp/btf.$kind" "$WATTLET" \
+		>/dev/null 2>"$tmp/err"
+	rc=$?
+	check "$kind vmlinux BTF exits 1 (got $rc)" [ $rc -eq 1 ]
+	check "$kind vmlinux BTF: one line ($(wc -l <"$tmp/err"))" [ "$(wc -l <"$tmp/err")" -eq 1 ]
+	check "$kind vmlinux BTF: says the BTF is unusable ($(head -1 "$tmp/err"))" grep -q \
+		"^wattlet: kernel BTF at /sys/kernel/btf/vmlinux cannot be parsed ([^)]*): the file is empty, truncated or corrupt; the agent needs the running kernel's own BTF (CONFIG_DEBUG_INFO_BTF=y)$" \
+		"$tmp/err"
+done
+
 # JSON Lines: 3 documents in 3 s with the contract's fields (the cgroup2 mount, given).
 "$WATTLET" --cgroup-root "$cg2" --listen 127.0.0.1:0 --output json --interval 1 --duration 3 >"$tmp/out" 2>"$tmp/err"
 check "json run exits 0" [ $? -eq 0 ]
