@@ -12,13 +12,17 @@ ARCH       ?= $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/; s/ppc64le
 VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 LIBS_PKG   := libbpf jansson libmicrohttpd zlib
+# CFLAGS, LDFLAGS and LDLIBS are the packager's (make CFLAGS=... replaces them whole);
+# what the build needs lives in WL_*, as libbpf-tools and the kernel keep theirs apart.
 CFLAGS     ?= -g -O2
-CFLAGS     += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+LDFLAGS    ?=
+WL_CFLAGS  := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -std=gnu11 -D_GNU_SOURCE -DWATTLET_VERSION='"$(VERSION)"' \
               -I$(OUTPUT) -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
 DEPFLAGS    = -MMD -MP
-LDLIBS     += $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz) -lelf -lm -lpthread
+WL_LDLIBS  := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz) -lelf -lm -lpthread
 CLI_LDLIBS := $(shell $(PKG_CONFIG) --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm
+ALL_CFLAGS  = $(WL_CFLAGS) $(CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf
 
 ifeq ($(V),1)
@@ -70,7 +74,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user $(OUTPUT)/user/wattctl
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(OUTPUT)/libwattlet.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -78,27 +82,27 @@ $(OUTPUT)/libwattlet.a: $(LIB_OBJS)
 
 $(OUTPUT)/wattlet: $(OUTPUT)/user/main.o $(OUTPUT)/libwattlet.a
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(WL_LDLIBS) $(LDLIBS) -o $@
 
 $(OUTPUT)/wattctl: $(CLI_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(CLI_LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(CLI_LDLIBS) $(LDLIBS) -o $@
 
 # Unit tests (cmocka) link the daemon's library; BPF tests too.
 $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $(DEPFLAGS) $< $(OUTPUT)/libwattlet.a $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(DEPFLAGS) $(LDFLAGS) $< $(OUTPUT)/libwattlet.a $(WL_LDLIBS) $(LDLIBS) -lcmocka -o $@
 
 $(OUTPUT)/tests/bpf_%: tests/bpf/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $(DEPFLAGS) $< $(OUTPUT)/libwattlet.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(DEPFLAGS) $(LDFLAGS) $< $(OUTPUT)/libwattlet.a $(WL_LDLIBS) $(LDLIBS) -o $@
 
 # libFuzzer targets: each parser built with its own sources, sanitized.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -I$(OUTPUT) \
                $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)clang $(FUZZ_CFLAGS) $< $(shell sed -n 's|^// fuzz-sources: *||p' $<) $(LDLIBS) -o $@
+	$(Q)clang $(FUZZ_CFLAGS) $< $(shell sed -n 's|^// fuzz-sources: *||p' $<) $(WL_LDLIBS) -o $@
 
 tests-build: all $(UNIT_BINS) $(BPFT_BINS)
 fuzz-build: $(FUZZ_BINS)
