@@ -90,16 +90,56 @@ static void proc__exit_record__reported_once_then_dropped(void **state)
 	accounts__free(&a);
 }
 
+/* The account of tgid 100 that started at start_ns. */
+static struct proc_account *proc_started(struct accounts *a, __u64 start_ns)
+{
+	struct proc_account *found = NULL, *p;
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&a->procs, &pos, &key, &val)) {
+		p = val;
+		if (p->pid == 100 && p->start_ns == start_ns) {
+			assert_null(found);	/* one account per process */
+			found = p;
+		}
+	}
+	assert_non_null(found);
+	return found;
+}
+
+/* A tgid reused by a new process: two accounts, each with only its own figures. */
 static void proc__reused_tgid__separate_process(void **state)
 {
 	struct accounts a = { 0 };
-	struct wl_proc old = proc(5000, 0, 42), new = proc(100, 0, 99);
+	struct wl_proc old = proc(5000, 4, 42), new = proc(100, 1, 99);
+	struct proc_account *po, *pn;
 
 	accounts__begin(&a, NULL, NULL);
 	accounts__proc(&a, 100, &old, true);
 	accounts__proc(&a, 100, &new, false);
 	accounts__end(&a);
 	assert_int_equal(a.procs.len, 2);
+	po = proc_started(&a, 42);
+	pn = proc_started(&a, 99);
+	assert_true(po->exited);
+	assert_false(pn->exited);
+	assert_float_equal(po->tally.total.cpu_seconds, 5000 / 1e9, 1e-18);
+	assert_float_equal(pn->tally.total.cpu_seconds, 100 / 1e9, 1e-18);
+	assert_int_equal(po->tally.total.wakeups, 4);
+	assert_int_equal(pn->tally.total.wakeups, 1);
+	assert_int_equal(a.exited_procs, 1);
+
+	/* the old one goes at the next interval; the new one keeps counting from 100 ns */
+	accounts__begin(&a, NULL, NULL);
+	new.usage.cpu_ns = 300;
+	accounts__proc(&a, 100, &new, false);
+	accounts__end(&a);
+	assert_int_equal(a.procs.len, 1);
+	pn = proc_started(&a, 99);
+	assert_float_equal(pn->tally.delta.cpu_seconds, 200 / 1e9, 1e-18);
+	assert_float_equal(pn->tally.total.cpu_seconds, 300 / 1e9, 1e-18);
 	accounts__free(&a);
 }
 

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The processes a document lists: those active in the interval (CPU,
+ * wakeups, switches, or exited in it), the busiest first, at most
+ * --max-listed-processes, and node.processes_unlisted saying exactly how
+ * many active ones were left out. The accounts are the test's own.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "collector.h"
+
+/* A collector with only accounts, fed by the test: tgid 100+i has run cpu_ns[i]. */
+struct fake {
+	struct collector c;
+	__u64 cpu_ns[16];
+};
+
+/* One interval in which tgid 100+i ran ms[i] ms (0: read, but not active). */
+static void interval(struct fake *f, const int *ms, int n)
+{
+	accounts__begin(&f->c.acc, NULL, NULL);
+	for (int i = 0; i < n; i++) {
+		struct wl_proc p = { .start_ns = 1, .cgroup_id = 7, .comm = "w" };
+
+		f->cpu_ns[i] += ms[i] * 1000000ULL;
+		p.usage.cpu_ns = f->cpu_ns[i];
+		assert_int_equal(accounts__proc(&f->c.acc, 100 + i, &p, false), 0);
+	}
+	accounts__end(&f->c.acc);
+}
+
+/* The document's pids in order, and node.processes_unlisted. */
+static json_int_t listing(const struct collector *c, __u32 limit, json_int_t *pids, size_t *n)
+{
+	struct options o = { .max_listed_processes = limit };
+	struct report_ctx rc = { .opt = &o, .interval_s = 1 };
+	json_t *doc = json_pack("{s:{}}", "node"), *arr, *p;
+	json_int_t unlisted;
+	size_t i;
+
+	collector__to_json(c, doc, &rc, NULL, NULL);
+	arr = json_object_get(doc, "processes");
+	*n = json_array_size(arr);
+	json_array_foreach(arr, i, p)
+		pids[i] = json_integer_value(json_object_get(p, "pid"));
+	unlisted = json_integer_value(json_object_get(json_object_get(doc, "node"),
+						      "processes_unlisted"));
+	json_decref(doc);
+	return unlisted;
+}
+
+static void processes__limit_2_of_7_active__busiest_2_and_5_unlisted(void **state)
+{
+	/* tgids 100..109; 103, 106 and 109 idle this interval */
+	static const int first[10] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
+	static const int second[10] = { 30, 10, 70, 0, 20, 50, 0, 40, 60, 0 };
+	struct fake f = { 0 };
+	struct collector *c = &f.c;
+	json_int_t pids[16];
+	size_t n;
+
+	interval(&f, first, 10);
+	interval(&f, second, 10);
+
+	assert_int_equal(listing(c, 2, pids, &n), 5);
+	assert_int_equal(n, 2);
+	assert_int_equal(pids[0], 102);	/* 70 ms */
+	assert_int_equal(pids[1], 108);	/* 60 ms */
+
+	assert_int_equal(listing(c, 7, pids, &n), 0);
+	assert_int_equal(n, 7);
+	assert_int_equal(listing(c, 0, pids, &n), 0);	/* 0: every active one */
+	assert_int_equal(n, 7);
+	accounts__free(&c->acc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(processes__limit_2_of_7_active__busiest_2_and_5_unlisted),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
