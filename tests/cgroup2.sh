@@ -4,7 +4,8 @@
 # SOURCE SUPER": the type is the field after the " - " separator, never a fixed column,
 # since the optional fields (shared:N, master:N, ...) vary in number.
 
-# mount_of FSTYPE: the first mount point of that type (escapes such as \040 decoded).
+# mount_of FSTYPE [MOUNTINFO]: the first mount point of that type (escapes such as \040
+# decoded), from /proc/self/mountinfo unless another file is given.
 mount_of() {
 	awk -v type="$1" '{
 		for (i = 7; i < NF; i++)
@@ -15,7 +16,7 @@ mount_of() {
 				}
 				break
 			}
-	}' /proc/self/mountinfo | sed 's/\\040/ /g; s/\\011/\t/g; s/\\012/\n/g; s/\\134/\\/g'
+	}' "${2:-/proc/self/mountinfo}" | sed 's/\\040/ /g; s/\\011/\t/g; s/\\012/\n/g; s/\\134/\\/g'
 }
 
 # The cgroup v2 mount: /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts.

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "harness.h"
+#include "cgroup2.h"
 #include "cgroupfs.h"
 #include "collector.h"
 #include "loader.h"
@@ -31,14 +32,6 @@ struct rig {
 };
 
 static char cgroup2_root[4096];
-
-static int find_cgroup2(void)
-{
-	char buf[65536];
-	int err = read_text("/proc/self/mountinfo", buf, sizeof(buf));
-
-	return err ?: cgroupfs__parse_mountinfo(buf, cgroup2_root, sizeof(cgroup2_root));
-}
 
 static int rig_open(struct rig *r, const char *name, bool raw_tp, __u32 max_procs,
 		    const char *counter)
@@ -486,7 +479,7 @@ int main(int argc, char **argv)
 		printf("SKIP: BPF accounting tests need root (CAP_BPF, CAP_PERFMON, cgroup writes)\n");
 		return 77;
 	}
-	if (find_cgroup2()) {
+	if (test__cgroup2_root(cgroup2_root, sizeof(cgroup2_root))) {
 		printf("FAIL: no cgroup2 mount in /proc/self/mountinfo\n");
 		return 1;
 	}

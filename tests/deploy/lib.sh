@@ -86,10 +86,7 @@ render_base() {
 	kubectl kustomize deploy/kubernetes
 }
 
-# The cgroup2 mount point: /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts.
-cgroup2_root() {
-	awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo
-}
+. tests/cgroup2.sh	# cgroup2_root: /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts
 
 # A pod the way the kubelet leaves it on a node (systemd driver, besteffort, containerd):
 # its log dir, its container's log link and its cgroups under PARENT (a cgroup2 dir).

@@ -18,7 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root to load BPF programs and create cgroups"
 	exit 77
 fi
-cgroot=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+. tests/cgroup2.sh
+cgroot=$(cgroup2_root)
 if [ -z "$cgroot" ]; then
 	echo "FAIL: no cgroup2 mount in /proc/self/mountinfo"
 	exit 1

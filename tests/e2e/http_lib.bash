@@ -79,9 +79,7 @@ free_port() {
 	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-cgroup2_root() {
-	awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts
-}
+. tests/cgroup2.sh	# cgroup2_root
 
 # pod_cgroup UID CONTAINER_ID: a systemd-driver besteffort containerd pod; sets POD_CG.
 pod_cgroup() {

@@ -20,8 +20,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root for BPF and cgroups"
 	exit 77
 fi
-cg2=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
-	/proc/self/mountinfo | head -1)
+. tests/cgroup2.sh
+cg2=$(cgroup2_root)
 if [ -z "$cg2" ]; then
 	echo "SKIP: no cgroup2 mount"
 	exit 77

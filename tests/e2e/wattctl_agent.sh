@@ -23,8 +23,8 @@ fi
 GOLD=tests/golden/wattctl
 TOL=0.15	# web-0's CPU rate vs cpu.stat: both windows are ~1 s of a busy loop on a shared VM
 PTOL=0.25	# the same through Prometheus: its rate() extrapolates over a 10 s window
-cg2=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") print $5; break } }' \
-	/proc/self/mountinfo | head -1)
+. tests/cgroup2.sh
+cg2=$(cgroup2_root)
 [ -n "$cg2" ] || { echo "SKIP: no cgroup2 mount"; exit 77; }
 
 tmp=$(mktemp -d /tmp/wattctl-agent.XXXXXX)
