@@ -178,24 +178,54 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int cgroupfs__open(struct cgroupfs *fs, const char *root)
+/*
+ * Only the root of a cgroup2 hierarchy names every cgroup right: a v1
+ * hierarchy has other ids, another filesystem (/tmp) would be walked for
+ * nothing every interval, a cgroup below the root (or /) mislabels paths.
+ */
+static int open_given(struct cgroupfs *fs, const char *root, char *why, size_t size)
+{
+	char reason[128];
+	int err = cgroupfs__check_root(root, reason, sizeof(reason));
+
+	if (err) {
+		snprintf(why, size, "--cgroup-root %s: %s; want where cgroup v2 is mounted "
+			 "(/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts)", root, reason);
+		return err;
+	}
+	snprintf(fs->root, sizeof(fs->root), "%s", root);
+	return 0;
+}
+
+static int open_found(struct cgroupfs *fs, char *why, size_t size)
 {
 	char *text = NULL;
 	int err;
 
-	memset(fs, 0, sizeof(*fs));
-	if (root && *root) {
-		snprintf(fs->root, sizeof(fs->root), "%s", root);
-	} else {
-		err = read_file("/proc/self/mountinfo", &text);
-		if (err)
-			return err;
+	err = read_file("/proc/self/mountinfo", &text);
+	if (!err) {
 		err = cgroupfs__parse_mountinfo(text, fs->root, sizeof(fs->root));
 		free(text);
-		if (err)
-			return err;
 	}
-	return cgroupfs__refresh(fs);
+	if (err)
+		snprintf(why, size, "no cgroup v2 mount found (%s): mount cgroup2, or pass "
+			 "--cgroup-root", strerror(-err));
+	return err;
+}
+
+int cgroupfs__open(struct cgroupfs *fs, const char *root, char *why, size_t size)
+{
+	int err;
+
+	memset(fs, 0, sizeof(*fs));
+	err = root && *root ? open_given(fs, root, why, size) : open_found(fs, why, size);
+	if (err)
+		return err;
+	err = cgroupfs__refresh(fs);
+	if (err)
+		snprintf(why, size, "cannot read the cgroup tree at %s: %s", fs->root,
+			 strerror(-err));
+	return err;
 }
 
 static void clear(struct idmap *m)

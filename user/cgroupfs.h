@@ -29,8 +29,11 @@ int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size);
  */
 int cgroupfs__check_root(const char *path, char *why, size_t size);
 
-/* root NULL or "": from /proc/self/mountinfo. */
-int cgroupfs__open(struct cgroupfs *fs, const char *root);
+/*
+ * root NULL or "": from /proc/self/mountinfo; else it must pass
+ * cgroupfs__check_root. 0, or -errno with why (one line, no newline).
+ */
+int cgroupfs__open(struct cgroupfs *fs, const char *root, char *why, size_t size);
 /* Walk the tree again; ids no longer found are dropped from the cache. */
 int cgroupfs__refresh(struct cgroupfs *fs);
 /* The path of id, or NULL if unknown (after at most one refresh a call to lookup). */

@@ -250,6 +250,7 @@ static int node_cpu_init(struct node_cpu *n, int nr_cpus)
 int collector__new(struct collector **out, struct loader *l, const struct options *o)
 {
 	struct collector *c = calloc(1, sizeof(*c));
+	char why[PATH_MAX + 256];
 	int err;
 
 	if (!c)
@@ -258,10 +259,9 @@ int collector__new(struct collector **out, struct loader *l, const struct option
 	err = node_cpu_init(&c->cpu, l->nr_cpus);
 	if (err)
 		goto out_free;
-	err = cgroupfs__open(&c->fs, o->cgroup_root);
+	err = cgroupfs__open(&c->fs, o->cgroup_root, why, sizeof(why));
 	if (err) {
-		fprintf(stderr, "wattlet: no cgroup v2 mount found (%s): mount cgroup2, or pass "
-			"--cgroup-root\n", strerror(-err));
+		fprintf(stderr, "wattlet: %s\n", why);
 		goto out_free;
 	}
 	c->exits = ring_buffer__new(bpf_map__fd(l->skel->maps.exits), on_exit_record, c, NULL);

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cgroupfs.h"
 #include "options.h"
 
 enum {
@@ -212,24 +211,6 @@ static int parse_path(const char *flag, const char *s, char *dst, size_t size)
 	return 0;
 }
 
-/*
- * Only the root of a cgroup2 hierarchy names every cgroup right: a v1
- * hierarchy has other ids, another filesystem (/tmp) would be walked for
- * nothing every interval, a cgroup below the root (or /) mislabels paths.
- */
-static int parse_cgroup_root(struct options *o, const char *s)
-{
-	char why[128], want[256];
-
-	if (parse_path("cgroup-root", s, o->cgroup_root, sizeof(o->cgroup_root)))
-		return -EINVAL;
-	if (!cgroupfs__check_root(s, why, sizeof(why)))
-		return 0;
-	snprintf(want, sizeof(want), "%s; want the cgroup2 mount point (/sys/fs/cgroup, or "
-		 "/sys/fs/cgroup/unified on hybrid hosts)", why);
-	return bad("cgroup-root", s, want);
-}
-
 static int parse_counters(struct options *o, const char *s)
 {
 	static const char *const known[] = { "cycles", "instructions", "cache-misses",
@@ -400,7 +381,7 @@ static int parse_one(struct options *o, int c, const char *arg)
 		return parse_path("container-log-dir", arg, o->container_log_dir,
 				  sizeof(o->container_log_dir));
 	case OPT_CGROUP_ROOT:
-		return parse_cgroup_root(o, arg);
+		return parse_path("cgroup-root", arg, o->cgroup_root, sizeof(o->cgroup_root));
 	case OPT_RETAIN:
 		return parse_double("retain", arg, 0, 1e7, &o->retain_s);
 	case OPT_NODE_NAME:

@@ -7,10 +7,12 @@
 #include <unistd.h>
 #include "output.h"
 
-/* Flush, and say whether anything written to f since it was opened failed. */
+/*
+ * Flush, and say whether anything written to f failed: errno is that of the
+ * failed write (callers clear it first), -EIO if nothing set it.
+ */
 static int flushed(FILE *f)
 {
-	errno = 0;
 	if (fflush(f) || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;
@@ -102,6 +104,7 @@ static void table_rows(FILE *f, const json_t *arr, int rows, bool procs)
 
 int output__table(FILE *f, const json_t *doc, int rows)
 {
+	errno = 0;
 	if (isatty(fileno(f)))
 		fputs("\033[H\033[2J", f);
 	table_node(f, doc);
