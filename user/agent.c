@@ -16,6 +16,7 @@
 #include "server.h"
 #include "snapshot.h"
 #include "workloads.h"
+#include "util.h"
 
 #define TABLE_ROWS 15
 
@@ -38,14 +39,6 @@ struct agent {
 	bool stdout_gone;		/* a write to stdout failed: print no more */
 };
 
-static double wall_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void stats_observe(struct collection_stats *s, double seconds)
 {
 	s->count++;
@@ -53,7 +46,7 @@ static void stats_observe(struct collection_stats *s, double seconds)
 	for (int i = 0; i < AGENT_DURATION_BUCKETS; i++)
 		if (i == AGENT_DURATION_BUCKETS - 1 || seconds <= duration_bounds[i])
 			s->buckets[i]++;
-	s->last_timestamp = wall_s();
+	s->last_timestamp = wall_clock_s();
 }
 
 static json_t *stats_json(const struct collection_stats *s)
@@ -98,7 +91,7 @@ static json_t *build_document(const struct agent *a)
 	struct report_ctx rc = { .opt = a->opt, .interval_s = c->interval_s };
 	json_t *doc;
 
-	doc = json_pack("{s:f, s:f, s:{s:s}}", "timestamp", wall_s(), "interval_seconds",
+	doc = json_pack("{s:f, s:f, s:{s:s}}", "timestamp", wall_clock_s(), "interval_seconds",
 			c->interval_s, "node", "name", a->opt->node_name);
 	if (!doc)
 		return NULL;
@@ -188,10 +181,7 @@ static int interval(struct agent *a)
 
 static void sleep_until(double deadline)
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)deadline,
-		.tv_nsec = (long)((deadline - (time_t)deadline) * 1e9),
-	};
+	struct timespec ts = timespec_of(deadline);
 
 	/* EINTR (a signal) returns early; the loop checks stop */
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
@@ -249,7 +239,7 @@ static int open_stages(struct agent *a)
 
 int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 {
-	struct agent a = { .opt = o, .started_wall = wall_s() };
+	struct agent a = { .opt = o, .started_wall = wall_clock_s() };
 	int err;
 
 	/* privileges and BTF first: their message is the one a user needs */

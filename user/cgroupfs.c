@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include "cgroupfs.h"
+#include "util.h"
 
 #define MAX_DEPTH 32
 /* kernfs numbers a hierarchy's root node 1: the root cgroup's id, its directory's inode */
@@ -170,14 +171,6 @@ static int read_file(const char *path, char **out)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Only the root of a cgroup2 hierarchy names every cgroup right: a v1
  * hierarchy has other ids, another filesystem (/tmp) would be walked for
@@ -287,7 +280,7 @@ int cgroupfs__refresh(struct cgroupfs *fs)
 	walk(&fresh, fd, rel, 0, 0);
 	clear(&fs->paths);
 	fs->paths = fresh;
-	fs->last_walk = now_s();
+	fs->last_walk = monotonic_s();
 	fs->walks++;
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "collector.h"
 #include "wattlet.h"
 #include "wattlet.skel.h"
+#include "util.h"
 
 #define BATCH 1024
 #ifndef ENOTSUPP
@@ -18,14 +19,6 @@
 #define CGROUP_WALK_PERIOD_S 10.0
 /* Every this many collections the iterator stamps live processes' entries. */
 #define STAMP_EVERY 4
-
-double monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 typedef int (*entry_fn)(struct collector *c, const void *key, const void *val);
 

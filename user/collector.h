@@ -54,6 +54,4 @@ void collector__to_json(const struct collector *c, json_t *doc, const struct rep
 			process_label_fn label, const void *label_ctx);
 void collector__free(struct collector *c);
 
-double monotonic_s(void);
-
 #endif /* __WATTLET_COLLECTOR_H */

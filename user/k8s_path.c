@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "k8s_path.h"
+#include "util.h"
 
 struct comp {
 	const char *s;
@@ -261,26 +262,26 @@ const char *k8s_kind__name(enum k8s_kind k)
 {
 	static const char *const names[] = { "none", "unknown", "pod", "container", "helper" };
 
-	return (unsigned int)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
+	return (unsigned int)k < ARRAY_SIZE(names) ? names[k] : "unknown";
 }
 
 const char *k8s_driver__name(enum k8s_driver d)
 {
 	static const char *const names[] = { "unknown", "systemd", "cgroupfs" };
 
-	return (unsigned int)d < sizeof(names) / sizeof(names[0]) ? names[d] : "unknown";
+	return (unsigned int)d < ARRAY_SIZE(names) ? names[d] : "unknown";
 }
 
 const char *k8s_qos__name(enum k8s_qos q)
 {
 	static const char *const names[] = { "unknown", "guaranteed", "burstable", "besteffort" };
 
-	return (unsigned int)q < sizeof(names) / sizeof(names[0]) ? names[q] : "unknown";
+	return (unsigned int)q < ARRAY_SIZE(names) ? names[q] : "unknown";
 }
 
 const char *k8s_runtime__name(enum k8s_runtime r)
 {
 	static const char *const names[] = { "unknown", "containerd", "cri-o", "docker" };
 
-	return (unsigned int)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
+	return (unsigned int)r < ARRAY_SIZE(names) ? names[r] : "unknown";
 }

@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "wattlet.h"
 #include "wattlet.skel.h"
+#include "util.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 #define PROC_CAP_DEFAULT 32768
@@ -175,7 +176,7 @@ static int counter_attr(const char *name, struct perf_event_attr *a)
 		{ "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK },
 	};
 
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
 		if (!strcmp(name, known[i].name)) {
 			memset(a, 0, sizeof(*a));
 			a->size = sizeof(*a);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "meter.h"
+#include "util.h"
 
 struct zone_total {
 	char name[64];
@@ -138,7 +139,7 @@ static const struct meter_ops *const auto_order[] = {
 
 static const struct meter_ops *ops_by_name(const char *name)
 {
-	for (size_t i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(auto_order); i++)
 		if (!strcmp(auto_order[i]->name, name))
 			return auto_order[i];
 	return NULL;
@@ -179,7 +180,7 @@ static int open_auto(struct meter *m, const struct options *o)
 	struct meter_fault why;
 	int err = -ENOENT;
 
-	for (size_t i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(auto_order); i++) {
 		why = (struct meter_fault){ 0 };
 		err = auto_order[i]->open(&m->priv, o, &why);
 		if (!err) {
@@ -224,7 +225,7 @@ static struct zone_total *zone_total(struct meter *m, const char *name)
 	for (i = 0; i < m->nr_totals; i++)
 		if (!strcmp(m->totals[i].name, name))
 			return &m->totals[i];
-	if (m->nr_totals == (int)(sizeof(m->totals) / sizeof(m->totals[0])))
+	if (m->nr_totals == (int)ARRAY_SIZE(m->totals))
 		return NULL;
 	t = &m->totals[m->nr_totals++];
 	snprintf(t->name, sizeof(t->name), "%s", name);

@@ -24,6 +24,7 @@
 #include "prom.h"
 #include "server.h"
 #include "snapshot.h"
+#include "util.h"
 
 #define SERVER_THREADS		2
 #define SERVER_MAX_CONNECTIONS	128
@@ -273,10 +274,7 @@ static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, 
 
 static long long mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return (long long)(monotonic_s() * 1000);
 }
 
 /* Shut down connections that have been receiving one request for too long. */

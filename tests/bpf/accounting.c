@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "wattlet.h"
 #include "wattlet.skel.h"
+#include "util.h"
 
 #define WAKER_THREADS 8
 #ifndef WAIT_ROUNDS
@@ -485,7 +486,7 @@ int main(int argc, char **argv)
 	}
 	loader__set_verbose(false);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
 		int before = test_failures;
 
 		if (argc > 1 && !strstr(tests[i].name, argv[1]))

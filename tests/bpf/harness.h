@@ -49,14 +49,6 @@ static int test_failures;
 			    ___g, ___w, 100 * ___e);                                     \
 	})
 
-static inline double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Burn CPU in userspace for about this long of this thread's CPU time. */
 static inline void spin_cpu(double seconds)
 {

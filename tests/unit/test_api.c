@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "api.h"
+#include "util.h"
 
 static json_t *pod(const char *ns, const char *name, const char *state, double cpu)
 {
@@ -151,7 +152,7 @@ static void api__pod__bad_segments__404(void **state)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(paths); i++) {
 		struct api_reply rep = call(*state, paths[i], 0);
 
 		if (rep.status != 404)
@@ -220,7 +221,7 @@ static void api__processes__bad_values__400_names_parameter(void **state)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct api_reply rep = call(*state, "/api/v1/processes", 1, cases[i][0]);
 
 		if (rep.status != 400 || !strstr(error_of(&rep), cases[i][1]))

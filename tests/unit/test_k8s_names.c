@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "k8s_names.h"
+#include "util.h"
 
 #define U	"0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
 #define U2	"11111111-2222-3333-4444-555555555555"
@@ -88,7 +89,7 @@ static const struct ctr_case ctr_cases[] = {
 
 static void k8s_names__parse_pod_dir__table__matches(void **state)
 {
-	for (size_t i = 0; i < sizeof(pod_cases) / sizeof(pod_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(pod_cases); i++) {
 		const struct pod_case *c = &pod_cases[i];
 		struct k8s_pod_entry e;
 		int err = k8s_names__parse_pod_dir(c->entry, &e);
@@ -105,7 +106,7 @@ static void k8s_names__parse_pod_dir__table__matches(void **state)
 
 static void k8s_names__parse_container_log__table__matches(void **state)
 {
-	for (size_t i = 0; i < sizeof(ctr_cases) / sizeof(ctr_cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(ctr_cases); i++) {
 		const struct ctr_case *c = &ctr_cases[i];
 		struct k8s_ctr_entry e;
 		int err = k8s_names__parse_container_log(c->entry, &e);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "k8s_path.h"
+#include "util.h"
 
 #define U	"0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
 #define U_	"0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a90"
@@ -119,7 +120,7 @@ static const struct path_case cases[] = {
 
 static void k8s_path__parse__table__matches(void **state)
 {
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct path_case *c = &cases[i];
 		struct k8s_ident id;
 		int kind = k8s_path__parse(c->path, &id);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include "server.h"
 #include "snapshot.h"
+#include "util.h"
 
 static struct options opts(const char *listen)
 {
@@ -183,14 +184,6 @@ static void server__start__ipv6_loopback__serves(void **state)
 	server__stop(s);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* After each publish, /metrics shows the new document within 0.5 s and never goes back. */
 static void server__metrics__follows_publishes_monotonic(void **state)
 {
@@ -205,7 +198,7 @@ static void server__metrics__follows_publishes_monotonic(void **state)
 	port = server__port(s);
 	for (gen = 1; gen <= 20; gen++) {
 		snapshot__publish(doc_gen(gen));
-		for (t = now(), v = -1; v != gen && now() - t < 0.5;) {
+		for (t = monotonic_s(), v = -1; v != gen && monotonic_s() - t < 0.5;) {
 			assert_int_equal(http(port, "GET", "/metrics", &reply), 200);
 			v = busy_of(reply);
 			free(reply);

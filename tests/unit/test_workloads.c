@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "workloads.h"
+#include "util.h"
 
 #define UA	"0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
 #define UA_	"0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a90"
@@ -68,7 +69,7 @@ static const struct cg_def cgs[] = {
 	{ 63, "/" },
 	{ 64, "/init.scope" },
 };
-#define NR_CGS (sizeof(cgs) / sizeof(cgs[0]))
+#define NR_CGS (ARRAY_SIZE(cgs))
 
 static void touch(const char *dir, const char *name)
 {

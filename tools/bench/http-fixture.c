@@ -20,20 +20,13 @@
 #include "options.h"
 #include "server.h"
 #include "snapshot.h"
+#include "util.h"
 
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
 	stop = 1;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static json_t *figures(double cpu, double scale)
@@ -174,21 +167,21 @@ int main(int argc, char **argv)
 	server__set_ready(srv, true);
 	printf("listening %d\n", server__port(srv));
 	fflush(stdout);
-	start = next = now();
+	start = next = monotonic_s();
 	while (!stop) {
 		next += o.interval_s;
-		t = next - now();
+		t = next - monotonic_s();
 		if (t > 0)
 			usleep(t * 1e6);
 		if (stop)
 			break;
-		dev = fabs(now() - next);
+		dev = fabs(monotonic_s() - next);
 		sum_dev += dev;
 		max_dev = dev > max_dev ? dev : max_dev;
 		snapshot__publish(document(pods, &o, ++gen));
 	}
 	printf("intervals %d mean_dev_ms %.3f max_dev_ms %.3f elapsed_s %.1f\n", gen - 1,
-	       gen > 1 ? sum_dev / (gen - 1) * 1e3 : 0, max_dev * 1e3, now() - start);
+	       gen > 1 ? sum_dev / (gen - 1) * 1e3 : 0, max_dev * 1e3, monotonic_s() - start);
 	server__stop(srv);
 	snapshot__clear();
 	return 0;

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "period.h"
 #include "wattctl.h"
+#include "util.h"
 
 #define REPORT_DEFAULT_S (30LL * 86400)
 
@@ -79,7 +80,7 @@ static const struct cmd commands[] = {
 	  "seconds, now. Durations: 30d, 12h, 90m, 1w.\n" },
 };
 
-#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+#define NR_COMMANDS (ARRAY_SIZE(commands))
 
 static const char *global_help =
 	"Global options:\n"

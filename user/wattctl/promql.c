@@ -12,6 +12,7 @@
 #include "promapi.h"
 #include "view.h"
 #include "wattctl.h"
+#include "util.h"
 
 struct prom_level {
 	const char *metric;	/* wattlet_<metric>_... */
@@ -147,7 +148,7 @@ static int promql__top(struct wattctl *c, const struct prom_level *lv)
 	size_t i;
 	int ret = EXIT_ERR;
 
-	for (i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(figures); i++)
 		if (promql__figure(c, lv, &figures[i], rows))
 			goto cleanup;
 	json_object_foreach(rows, k, it)
