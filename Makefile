@@ -1,6 +1,13 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # wattlet build, in the libbpf-tools shape: objects in build/, quiet unless V=1.
 
+comma      := ,
+# SANITIZE=address,undefined or SANITIZE=thread: an instrumented build of the same sources, in its
+# own directory so that it never mixes with the normal build's objects.
+ifneq ($(SANITIZE),)
+OUTPUT     ?= build/san-$(subst $(comma),-,$(SANITIZE))
+SAN_FLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+endif
 OUTPUT     ?= build
 CLANG      ?= clang
 CC         ?= gcc
@@ -18,7 +25,8 @@ CFLAGS     ?= -g -O2
 LDFLAGS    ?=
 WL_CFLAGS  := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -std=gnu11 -D_GNU_SOURCE -DWATTLET_VERSION='"$(VERSION)"' \
-              -I$(OUTPUT) -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
+              -I$(OUTPUT) -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null) \
+              $(SAN_FLAGS)
 DEPFLAGS    = -MMD -MP
 WL_LDLIBS  := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz) -lelf -lm -lpthread
 CLI_LDLIBS := $(shell $(PKG_CONFIG) --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm

@@ -11,16 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <zlib.h>
 #include "prom.h"
-
-/* A growing output buffer; on allocation failure it sets err and stops growing. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int err;
-};
+#include "strbuf.h"
 
 enum mtype {
 	COUNTER,
@@ -29,9 +21,9 @@ enum mtype {
 };
 
 struct out {
-	struct sbuf b;
+	struct strbuf b;
 	enum prom_format fmt;
-	struct sbuf node;	/* node="..." */
+	struct strbuf node;	/* node="..." */
 };
 
 /* One figure of a workload: the document key and the metric it becomes. */
@@ -81,111 +73,52 @@ struct level {
 	int err;
 };
 
-static void sbuf__grow(struct sbuf *b, size_t need)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	while (cap < b->len + need + 1)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p) {
-		b->err = -ENOMEM;
-		return;
-	}
-	b->p = p;
-	b->cap = cap;
-}
-
-static void sbuf__add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n + 1 > b->cap)
-		sbuf__grow(b, n);
-	if (b->err)
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sbuf__puts(struct sbuf *b, const char *s)
-{
-	sbuf__add(b, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3))) sbuf__printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->err = -EINVAL;
-		return;
-	}
-	if ((size_t)n < sizeof(tmp)) {
-		sbuf__add(b, tmp, n);
-		return;
-	}
-	if (b->err || (b->len + n + 1 > b->cap && (sbuf__grow(b, n), b->err)))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, n + 1, fmt, ap);
-	va_end(ap);
-	b->len += n;
-}
-
 /* A label value, escaped as both formats require: backslash, quote, newline. */
-static void sbuf__label(struct sbuf *b, const char *key, const char *val)
+static void add_label(struct strbuf *b, const char *key, const char *val)
 {
 	const char *s;
 
 	if (b->len)
-		sbuf__add(b, ",", 1);
-	sbuf__puts(b, key);
-	sbuf__add(b, "=\"", 2);
+		strbuf__add(b, ",", 1);
+	strbuf__puts(b, key);
+	strbuf__add(b, "=\"", 2);
 	for (s = val ? val : ""; *s; s++) {
 		const char *run = s;
 
 		while (*s && *s != '\\' && *s != '"' && *s != '\n')
 			s++;
-		sbuf__add(b, run, s - run);
+		strbuf__add(b, run, s - run);
 		if (!*s)
 			break;
-		sbuf__add(b, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", 2);
+		strbuf__add(b, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n", 2);
 	}
-	sbuf__add(b, "\"", 1);
+	strbuf__add(b, "\"", 1);
 }
 
 /* The shortest of %.15g/%.17g that reads back as the same double; NaN, +Inf, -Inf as spelled. */
-static void sbuf__num(struct sbuf *b, double v)
+static void add_num(struct strbuf *b, double v)
 {
 	char tmp[32];
 
 	if (isnan(v)) {
-		sbuf__puts(b, "NaN");
+		strbuf__puts(b, "NaN");
 		return;
 	}
 	if (isinf(v)) {
-		sbuf__puts(b, v > 0 ? "+Inf" : "-Inf");
+		strbuf__puts(b, v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
 	if (v == floor(v) && fabs(v) < 1e15) {
-		sbuf__printf(b, "%.0f", v);
+		strbuf__printf(b, "%.0f", v);
 		return;
 	}
 	snprintf(tmp, sizeof(tmp), "%.15g", v);
 	if (strtod(tmp, NULL) != v)
 		snprintf(tmp, sizeof(tmp), "%.17g", v);
-	sbuf__puts(b, tmp);
+	strbuf__puts(b, tmp);
 }
 
-static const char *mtype__name(enum mtype t, enum prom_format fmt)
+static const char *mtype_name(enum mtype t, enum prom_format fmt)
 {
 	switch (t) {
 	case COUNTER:
@@ -198,7 +131,7 @@ static const char *mtype__name(enum mtype t, enum prom_format fmt)
 }
 
 /* The sample name suffix of a type: counters end in _total. */
-static const char *mtype__suffix(enum mtype t)
+static const char *mtype_suffix(enum mtype t)
 {
 	return t == COUNTER ? "_total" : "";
 }
@@ -208,32 +141,32 @@ static const char *mtype__suffix(enum mtype t)
  * family without the _total its samples carry; text 0.0.4 names it as its
  * samples.
  */
-static void out__family(struct out *o, const char *name, enum mtype t, const char *unit,
+static void put_family(struct out *o, const char *name, enum mtype t, const char *unit,
 			const char *help)
 {
-	const char *fam_sfx = o->fmt == PROM_TEXT ? mtype__suffix(t) : "";
+	const char *fam_sfx = o->fmt == PROM_TEXT ? mtype_suffix(t) : "";
 
-	sbuf__printf(&o->b, "# HELP %s%s %s\n", name, fam_sfx, help);
-	sbuf__printf(&o->b, "# TYPE %s%s %s\n", name, fam_sfx, mtype__name(t, o->fmt));
+	strbuf__printf(&o->b, "# HELP %s%s %s\n", name, fam_sfx, help);
+	strbuf__printf(&o->b, "# TYPE %s%s %s\n", name, fam_sfx, mtype_name(t, o->fmt));
 	if (o->fmt == PROM_OPENMETRICS && unit)
-		sbuf__printf(&o->b, "# UNIT %s %s\n", name, unit);
+		strbuf__printf(&o->b, "# UNIT %s %s\n", name, unit);
 }
 
 /* One sample: name{node="...",labels} value. labels may be NULL or "". */
-static void out__sample(struct out *o, const char *name, const char *sfx, const char *labels,
+static void put_sample(struct out *o, const char *name, const char *sfx, const char *labels,
 			double v)
 {
-	sbuf__puts(&o->b, name);
-	sbuf__puts(&o->b, sfx);
-	sbuf__add(&o->b, "{", 1);
-	sbuf__add(&o->b, o->node.p, o->node.len);
+	strbuf__puts(&o->b, name);
+	strbuf__puts(&o->b, sfx);
+	strbuf__add(&o->b, "{", 1);
+	strbuf__add(&o->b, o->node.p, o->node.len);
 	if (labels && *labels) {
-		sbuf__add(&o->b, ",", 1);
-		sbuf__puts(&o->b, labels);
+		strbuf__add(&o->b, ",", 1);
+		strbuf__puts(&o->b, labels);
 	}
-	sbuf__add(&o->b, "} ", 2);
-	sbuf__num(&o->b, v);
-	sbuf__add(&o->b, "\n", 1);
+	strbuf__add(&o->b, "} ", 2);
+	add_num(&o->b, v);
+	strbuf__add(&o->b, "\n", 1);
 }
 
 static bool num(const json_t *obj, const char *key, double *v)
@@ -247,18 +180,18 @@ static bool num(const json_t *obj, const char *key, double *v)
 }
 
 /* A single-sample family, only when the document has the field. */
-static void out__scalar(struct out *o, const json_t *obj, const char *key, const char *name,
+static void put_scalar(struct out *o, const json_t *obj, const char *key, const char *name,
 			enum mtype t, const char *unit, const char *help)
 {
 	double v;
 
 	if (!num(obj, key, &v))
 		return;
-	out__family(o, name, t, unit, help);
-	out__sample(o, name, mtype__suffix(t), NULL, v);
+	put_family(o, name, t, unit, help);
+	put_sample(o, name, mtype_suffix(t), NULL, v);
 }
 
-static void level__add(struct level *l, char *labels, const json_t *obj)
+static void level_add(struct level *l, char *labels, const json_t *obj)
 {
 	struct row *r;
 	int i;
@@ -285,38 +218,38 @@ static void level__add(struct level *l, char *labels, const json_t *obj)
 }
 
 /* Add a row whose labels are built from (key, value) pairs, NULL-terminated. */
-static void level__addv(struct level *l, const json_t *obj, ...)
+static void level_addv(struct level *l, const json_t *obj, ...)
 {
-	struct sbuf lb = {};
+	struct strbuf lb = {};
 	const char *key;
 	va_list ap;
 
 	va_start(ap, obj);
 	while ((key = va_arg(ap, const char *)))
-		sbuf__label(&lb, key, va_arg(ap, const char *));
+		add_label(&lb, key, va_arg(ap, const char *));
 	va_end(ap);
 	if (lb.err || !lb.p) {
 		free(lb.p);
 		l->err = -ENOMEM;
 		return;
 	}
-	level__add(l, lb.p, obj);
+	level_add(l, lb.p, obj);
 }
 
-static int row__cmp(const void *a, const void *b)
+static int row_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct row *)a)->labels, ((const struct row *)b)->labels);
 }
 
 /* Sort rows by labels and sum rows whose labels are equal. */
-static void level__merge(struct level *l)
+static void level_merge(struct level *l)
 {
 	size_t i, w = 0;
 	int k;
 
 	if (!l->n)
 		return;
-	qsort(l->rows, l->n, sizeof(*l->rows), row__cmp);
+	qsort(l->rows, l->n, sizeof(*l->rows), row_cmp);
 	for (i = 1; i < l->n; i++) {
 		struct row *dst = &l->rows[w], *src = &l->rows[i];
 
@@ -331,13 +264,13 @@ static void level__merge(struct level *l)
 	l->n = w + 1;
 }
 
-static void level__emit(struct out *o, struct level *l)
+static void level_put(struct out *o, struct level *l)
 {
 	char name[128], help[256];
 	size_t r;
 	int i;
 
-	level__merge(l);
+	level_merge(l);
 	for (i = 0; l->figs[i].key; i++) {
 		const struct figure *f = &l->figs[i];
 
@@ -345,13 +278,13 @@ static void level__emit(struct out *o, struct level *l)
 			continue;
 		snprintf(name, sizeof(name), "wattlet_%s_%s", l->name, f->suffix);
 		snprintf(help, sizeof(help), "%s, per %s.", f->help, l->noun);
-		out__family(o, name, f->type, f->unit, help);
+		put_family(o, name, f->type, f->unit, help);
 		for (r = 0; r < l->n; r++)
-			out__sample(o, name, mtype__suffix(f->type), l->rows[r].labels, l->rows[r].v[i]);
+			put_sample(o, name, mtype_suffix(f->type), l->rows[r].labels, l->rows[r].v[i]);
 	}
 }
 
-static void level__free(struct level *l)
+static void level_free(struct level *l)
 {
 	size_t r;
 
@@ -367,67 +300,67 @@ static const char *str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-static void out__node(struct out *o, const json_t *node)
+static void put_node(struct out *o, const json_t *node)
 {
 	const char *meter = str(node, "meter");
 	char lb[256];
 	double v;
 
-	out__family(o, "wattlet_node_cpu_seconds", COUNTER, "seconds",
+	put_family(o, "wattlet_node_cpu_seconds", COUNTER, "seconds",
 		    "Node CPU time: busy is user+nice+system+irq+softirq, idle is idle+iowait.");
 	if (num(node, "cpu_busy_seconds_total", &v))
-		out__sample(o, "wattlet_node_cpu_seconds", "_total", "mode=\"busy\"", v);
+		put_sample(o, "wattlet_node_cpu_seconds", "_total", "mode=\"busy\"", v);
 	if (num(node, "cpu_idle_seconds_total", &v))
-		out__sample(o, "wattlet_node_cpu_seconds", "_total", "mode=\"idle\"", v);
+		put_sample(o, "wattlet_node_cpu_seconds", "_total", "mode=\"idle\"", v);
 
 	if (num(node, "active_energy_joules_total", &v)) {
-		struct sbuf zl = {};
+		struct strbuf zl = {};
 
-		sbuf__label(&zl, "zone", "node");
-		sbuf__label(&zl, "meter", meter);
-		out__family(o, "wattlet_node_energy_joules", COUNTER, "joules",
+		add_label(&zl, "zone", "node");
+		add_label(&zl, "meter", meter);
+		put_family(o, "wattlet_node_energy_joules", COUNTER, "joules",
 			    "Node IT energy by mode; zone node is the sum of the zones that make up node energy.");
 		snprintf(lb, sizeof(lb), "%s,mode=\"active\"", zl.p ? zl.p : "");
-		out__sample(o, "wattlet_node_energy_joules", "_total", lb, v);
+		put_sample(o, "wattlet_node_energy_joules", "_total", lb, v);
 		if (num(node, "idle_energy_joules_total", &v)) {
 			snprintf(lb, sizeof(lb), "%s,mode=\"idle\"", zl.p ? zl.p : "");
-			out__sample(o, "wattlet_node_energy_joules", "_total", lb, v);
+			put_sample(o, "wattlet_node_energy_joules", "_total", lb, v);
 		}
 		if (num(node, "power_watts", &v)) {
-			out__family(o, "wattlet_node_power_watts", GAUGE, "watts",
+			put_family(o, "wattlet_node_power_watts", GAUGE, "watts",
 				    "Node IT power over the last interval.");
-			out__sample(o, "wattlet_node_power_watts", "", zl.p, v);
+			put_sample(o, "wattlet_node_power_watts", "", zl.p, v);
 		}
 		free(zl.p);
 	}
-	out__scalar(o, node, "unattributed_energy_joules_total",
+	put_scalar(o, node, "unattributed_energy_joules_total",
 		    "wattlet_node_unattributed_energy_joules", COUNTER, "joules",
 		    "Active energy of no tracked cgroup.");
-	out__scalar(o, node, "expired_energy_joules_total", "wattlet_node_expired_energy_joules",
+	put_scalar(o, node, "expired_energy_joules_total", "wattlet_node_expired_energy_joules",
 		    COUNTER, "joules",
 		    "Active energy of pods and system workloads whose series were removed (--retain).");
-	out__scalar(o, node, "unattributed_cpu_seconds_total", "wattlet_node_unattributed_cpu_seconds",
+	put_scalar(o, node, "unattributed_cpu_seconds_total", "wattlet_node_unattributed_cpu_seconds",
 		    COUNTER, "seconds", "CPU time of tasks whose cgroup did not fit the map.");
-	out__scalar(o, node, "facility_energy_joules_total", "wattlet_node_facility_energy_joules",
+	put_scalar(o, node, "facility_energy_joules_total", "wattlet_node_facility_energy_joules",
 		    COUNTER, "joules", "Node facility energy, IT energy times PUE (--pue).");
-	out__scalar(o, node, "carbon_grams_total", "wattlet_node_carbon_grams", COUNTER, "grams",
+	put_scalar(o, node, "carbon_grams_total", "wattlet_node_carbon_grams", COUNTER, "grams",
 		    "Node emissions in grams CO2e (--carbon-intensity).");
 }
 
-static void out__zones(struct out *o, const json_t *node)
+static void put_zones(struct out *o, const json_t *node)
 {
 	struct level l = { .name = "zone", .noun = "meter zone", .figs = zone_figs };
 	const json_t *z;
 	size_t i;
 
 	json_array_foreach(json_object_get(node, "zones"), i, z)
-		level__addv(&l, z, "zone", str(z, "name"), "meter", str(z, "meter"), NULL);
-	level__emit(o, &l);
-	level__free(&l);
+		level_addv(&l, z, "zone", str(z, "name"), "meter", str(z, "meter"), NULL);
+	level_put(o, &l);
+	level_free(&l);
 }
 
 /* Pods and, from their nested containers, containers. */
-static void out__pods(struct out *o, const json_t *doc)
+static void put_pods(struct out *o, const json_t *doc)
 {
 	struct level pods = { .name = "pod", .noun = "pod", .figs = workload_figs };
 	struct level ctrs = { .name = "container", .noun = "container", .figs = workload_figs };
@@ -437,29 +370,29 @@ static void out__pods(struct out *o, const json_t *doc)
 	json_array_foreach(json_object_get(doc, "pods"), i, p) {
 		const char *ns = str(p, "namespace"), *name = str(p, "name");
 
-		level__addv(&pods, p, "namespace", ns, "pod", name, NULL);
+		level_addv(&pods, p, "namespace", ns, "pod", name, NULL);
 		json_array_foreach(json_object_get(p, "containers"), j, c)
-			level__addv(&ctrs, c, "namespace", ns, "pod", name, "container",
+			level_addv(&ctrs, c, "namespace", ns, "pod", name, "container",
 				    str(c, "name"), NULL);
 	}
-	level__emit(o, &pods);
-	level__emit(o, &ctrs);
+	level_put(o, &pods);
+	level_put(o, &ctrs);
 	o->b.err = o->b.err ?: pods.err ?: ctrs.err;
-	level__free(&pods);
-	level__free(&ctrs);
+	level_free(&pods);
+	level_free(&ctrs);
 }
 
-static void out__named(struct out *o, const json_t *arr, const char *name, const char *label)
+static void put_named(struct out *o, const json_t *arr, const char *name, const char *label)
 {
 	struct level l = { .name = name, .noun = label, .figs = workload_figs };
 	const json_t *x;
 	size_t i;
 
 	json_array_foreach(arr, i, x)
-		level__addv(&l, x, label, str(x, "name"), NULL);
-	level__emit(o, &l);
+		level_addv(&l, x, label, str(x, "name"), NULL);
+	level_put(o, &l);
 	o->b.err = o->b.err ?: l.err;
-	level__free(&l);
+	level_free(&l);
 }
 
 static double key_of(const json_t *p, const char *key)
@@ -470,7 +403,7 @@ static double key_of(const json_t *p, const char *key)
 	return v;
 }
 
-static int proc__cmp(const void *a, const void *b)
+static int proc_cmp(const void *a, const void *b)
 {
 	const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
 	double px = key_of(x, "power_watts"), py = key_of(y, "power_watts");
@@ -484,7 +417,7 @@ static int proc__cmp(const void *a, const void *b)
 }
 
 /* The top N processes by power, then CPU: opt-in, as processes are unbounded. */
-static void out__processes(struct out *o, const json_t *doc, int top)
+static void put_processes(struct out *o, const json_t *doc, int top)
 {
 	struct level l = { .name = "process", .noun = "process", .figs = workload_figs };
 	const json_t *arr = json_object_get(doc, "processes");
@@ -501,21 +434,21 @@ static void out__processes(struct out *o, const json_t *doc, int top)
 	}
 	for (i = 0; i < n; i++)
 		v[i] = json_array_get(arr, i);
-	qsort(v, n, sizeof(*v), proc__cmp);
+	qsort(v, n, sizeof(*v), proc_cmp);
 	for (i = 0; i < n && i < (size_t)top; i++) {
 		snprintf(pid, sizeof(pid), "%lld", (long long)key_of(v[i], "pid"));
-		level__addv(&l, v[i], "pid", pid, "comm", str(v[i], "comm"), "namespace",
+		level_addv(&l, v[i], "pid", pid, "comm", str(v[i], "comm"), "namespace",
 			    str(v[i], "namespace"), "pod", str(v[i], "pod"), "container",
 			    str(v[i], "container"), NULL);
 	}
 	free(v);
-	level__emit(o, &l);
+	level_put(o, &l);
 	o->b.err = o->b.err ?: l.err;
-	level__free(&l);
+	level_free(&l);
 }
 
 /* A bucket bound as OpenMetrics wants it: a float, "+Inf" for the last. */
-static void le__format(char *buf, size_t sz, const json_t *le)
+static void le_format(char *buf, size_t sz, const json_t *le)
 {
 	double v = json_number_value(le);
 
@@ -527,7 +460,7 @@ static void le__format(char *buf, size_t sz, const json_t *le)
 		snprintf(buf, sz, "%.15g", v);
 }
 
-static void out__histogram(struct out *o, const json_t *h)
+static void put_histogram(struct out *o, const json_t *h)
 {
 	const char *name = "wattlet_collection_duration_seconds";
 	const json_t *bk;
@@ -540,21 +473,21 @@ static void out__histogram(struct out *o, const json_t *h)
 		return;
 	num(h, "sum", &sum);
 	num(h, "count", &count);
-	out__family(o, name, HISTOGRAM, "seconds", "Time taken by one collection.");
+	put_family(o, name, HISTOGRAM, "seconds", "Time taken by one collection.");
 	json_array_foreach(json_object_get(h, "buckets"), i, bk) {
-		le__format(le, sizeof(le), json_object_get(bk, "le"));
+		le_format(le, sizeof(le), json_object_get(bk, "le"));
 		inf |= !strcmp(le, "+Inf");
 		c = key_of(bk, "count");
 		snprintf(lb, sizeof(lb), "le=\"%s\"", le);
-		out__sample(o, name, "_bucket", lb, c);
+		put_sample(o, name, "_bucket", lb, c);
 	}
 	if (!inf)
-		out__sample(o, name, "_bucket", "le=\"+Inf\"", count);
-	out__sample(o, name, "_sum", NULL, sum);
-	out__sample(o, name, "_count", NULL, count);
+		put_sample(o, name, "_bucket", "le=\"+Inf\"", count);
+	put_sample(o, name, "_sum", NULL, sum);
+	put_sample(o, name, "_count", NULL, count);
 }
 
-static void out__loss(struct out *o, const json_t *loss)
+static void put_loss(struct out *o, const json_t *loss)
 {
 	const char *key;
 	const json_t *v;
@@ -562,41 +495,41 @@ static void out__loss(struct out *o, const json_t *loss)
 
 	if (!json_is_object(loss))
 		return;
-	out__family(o, "wattlet_bpf_overflow_drops", COUNTER, NULL,
+	put_family(o, "wattlet_bpf_overflow_drops", COUNTER, NULL,
 		    "Records the BPF side could not keep: full maps, missing thread state, full ring buffer.");
 	json_object_foreach((json_t *)loss, key, v) {
 		if (!strcmp(key, "processes_lost") || !json_is_number(v))
 			continue;
 		snprintf(lb, sizeof(lb), "kind=\"%.128s\"", key);
-		out__sample(o, "wattlet_bpf_overflow_drops", "_total", lb, json_number_value(v));
+		put_sample(o, "wattlet_bpf_overflow_drops", "_total", lb, json_number_value(v));
 	}
-	out__scalar(o, loss, "processes_lost", "wattlet_processes_lost", COUNTER, NULL,
+	put_scalar(o, loss, "processes_lost", "wattlet_processes_lost", COUNTER, NULL,
 		    "Processes that vanished with no final record.");
 }
 
-static void out__agent(struct out *o, const json_t *doc)
+static void put_agent(struct out *o, const json_t *doc)
 {
 	const json_t *agent = json_object_get(doc, "agent"), *node = json_object_get(doc, "node");
-	struct sbuf lb = {};
+	struct strbuf lb = {};
 
-	sbuf__label(&lb, "version", str(agent, "version"));
-	sbuf__label(&lb, "attach", str(agent, "attach"));
+	add_label(&lb, "version", str(agent, "version"));
+	add_label(&lb, "attach", str(agent, "attach"));
 	/* A gauge, not an OpenMetrics info family: promtool and text 0.0.4 know no info type. */
-	out__family(o, "wattlet_build_info", GAUGE, NULL, "The agent's version and how it attached.");
-	out__sample(o, "wattlet_build_info", "", lb.p, 1);
+	put_family(o, "wattlet_build_info", GAUGE, NULL, "The agent's version and how it attached.");
+	put_sample(o, "wattlet_build_info", "", lb.p, 1);
 	free(lb.p);
 
-	out__scalar(o, agent, "collections_total", "wattlet_collections", COUNTER, NULL,
+	put_scalar(o, agent, "collections_total", "wattlet_collections", COUNTER, NULL,
 		    "Collections done.");
-	out__scalar(o, agent, "last_collection_timestamp", "wattlet_last_collection_timestamp_seconds",
+	put_scalar(o, agent, "last_collection_timestamp", "wattlet_last_collection_timestamp_seconds",
 		    GAUGE, "seconds", "Unix time at the end of the last collection.");
-	out__histogram(o, json_object_get(agent, "collection_duration_seconds"));
-	out__scalar(o, node, "processes", "wattlet_tracked_processes", GAUGE, NULL,
+	put_histogram(o, json_object_get(agent, "collection_duration_seconds"));
+	put_scalar(o, node, "processes", "wattlet_tracked_processes", GAUGE, NULL,
 		    "Processes tracked.");
-	out__scalar(o, node, "cgroups", "wattlet_tracked_cgroups", GAUGE, NULL, "Cgroups tracked.");
-	out__scalar(o, node, "meter_errors_total", "wattlet_meter_read_errors", COUNTER, NULL,
+	put_scalar(o, node, "cgroups", "wattlet_tracked_cgroups", GAUGE, NULL, "Cgroups tracked.");
+	put_scalar(o, node, "meter_errors_total", "wattlet_meter_read_errors", COUNTER, NULL,
 		    "Energy meter readings rejected (garbage, backwards, absurd).");
-	out__loss(o, json_object_get(node, "loss"));
+	put_loss(o, json_object_get(node, "loss"));
 }
 
 int prom__render(const json_t *doc, const struct prom_opts *po, char **out, size_t *len)
@@ -606,17 +539,17 @@ int prom__render(const json_t *doc, const struct prom_opts *po, char **out, size
 
 	if (!json_is_object(doc))
 		return -EINVAL;
-	sbuf__label(&o.node, "node", str(node, "name"));
-	sbuf__grow(&o.b, 64 * 1024);
-	out__agent(&o, doc);
-	out__node(&o, node);
-	out__zones(&o, node);
-	out__pods(&o, doc);
-	out__named(&o, json_object_get(doc, "namespaces"), "namespace", "namespace");
-	out__named(&o, json_object_get(doc, "system"), "system", "workload");
-	out__processes(&o, doc, po->process_top);
+	add_label(&o.node, "node", str(node, "name"));
+	strbuf__reserve(&o.b, 64 * 1024);
+	put_agent(&o, doc);
+	put_node(&o, node);
+	put_zones(&o, node);
+	put_pods(&o, doc);
+	put_named(&o, json_object_get(doc, "namespaces"), "namespace", "namespace");
+	put_named(&o, json_object_get(doc, "system"), "system", "workload");
+	put_processes(&o, doc, po->process_top);
 	if (o.fmt == PROM_OPENMETRICS)
-		sbuf__puts(&o.b, "# EOF\n");
+		strbuf__puts(&o.b, "# EOF\n");
 	free(o.node.p);
 	if (o.b.err || o.node.err) {
 		free(o.b.p);
@@ -625,97 +558,6 @@ int prom__render(const json_t *doc, const struct prom_opts *po, char **out, size
 	*out = o.b.p;
 	*len = o.b.len;
 	return 0;
-}
-
-int prom__gzip(const char *in, size_t len, char **out, size_t *out_len)
-{
-	z_stream zs = {};
-	size_t cap;
-	char *buf;
-	int err;
-
-	/* windowBits 15 + 16: a gzip wrapper; level 1: /metrics compresses well even so. */
-	if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -ENOMEM;
-	cap = deflateBound(&zs, len);
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out_end;
-	}
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = len;
-	zs.next_out = (Bytef *)buf;
-	zs.avail_out = cap;
-	if (deflate(&zs, Z_FINISH) != Z_STREAM_END) {
-		free(buf);
-		err = -EIO;
-		goto out_end;
-	}
-	*out = buf;
-	*out_len = zs.total_out;
-	err = 0;
-out_end:
-	deflateEnd(&zs);
-	return err;
-}
-
-/* The q value of a media range's parameters ("; q=0.5"), 1 when absent. */
-static double accept__q(const char *params, const char *end)
-{
-	const char *q;
-
-	for (q = params; q && q < end; q = memchr(q, ';', end - q)) {
-		q++;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
-		if (end - q > 2 && (q[0] == 'q' || q[0] == 'Q') && q[1] == '=')
-			return strtod(q + 2, NULL);
-	}
-	return 1;
-}
-
-/* The q of the first element of a comma list that starts with token, or -1. */
-static double list__q(const char *list, const char *token)
-{
-	size_t tl = strlen(token);
-	const char *s = list, *end;
-
-	while (s && *s) {
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
-		end = strchr(s, ',');
-		if (!end)
-			end = s + strlen(s);
-		if ((size_t)(end - s) >= tl && !strncasecmp(s, token, tl) &&
-		    (s[tl] == ';' || s[tl] == ',' || s[tl] == ' ' || s[tl] == '\0' || s + tl == end))
-			return accept__q(s + tl, end);
-		s = end;
-	}
-	return -1;
-}
-
-enum prom_format prom__negotiate(const char *accept)
-{
-	double om, text;
-
-	if (!accept)
-		return PROM_TEXT;
-	om = list__q(accept, "application/openmetrics-text");
-	text = list__q(accept, "text/plain");
-	return om > 0 && om >= text ? PROM_OPENMETRICS : PROM_TEXT;
-}
-
-bool prom__accepts_gzip(const char *accept_encoding)
-{
-	double q;
-
-	if (!accept_encoding)
-		return false;
-	q = list__q(accept_encoding, "gzip");
-	if (q < 0)
-		q = list__q(accept_encoding, "*");
-	return q > 0;
 }
 
 const char *prom__content_type(enum prom_format format)

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include "api.h"
+#include "gzip.h"
+#include "http_accept.h"
 #include "prom.h"
 #include "server.h"
 #include "snapshot.h"
@@ -162,7 +164,7 @@ static struct blob *render__gzip(const struct blob *plain)
 	char *gz;
 	size_t len;
 
-	if (!plain || prom__gzip(plain->data, plain->len, &gz, &len))
+	if (!plain || gzip__compress(plain->data, plain->len, &gz, &len))
 		return NULL;
 	return blob__new(gz, len);
 }
@@ -364,7 +366,7 @@ static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int statu
 
 static bool wants_gzip(struct MHD_Connection *c)
 {
-	return prom__accepts_gzip(
+	return accept__gzip(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 }
 
@@ -375,7 +377,7 @@ static struct MHD_Response *response__buffer(struct MHD_Connection *c, char *bod
 	char *gz;
 	size_t gzlen;
 
-	if (len < GZIP_MIN_BYTES || !wants_gzip(c) || prom__gzip(body, len, &gz, &gzlen))
+	if (len < GZIP_MIN_BYTES || !wants_gzip(c) || gzip__compress(body, len, &gz, &gzlen))
 		return MHD_create_response_from_buffer_with_free_callback(len, body, free);
 	free(body);
 	r = MHD_create_response_from_buffer_with_free_callback(gzlen, gz, free);
@@ -413,7 +415,7 @@ static struct MHD_Response *response__blob(struct blob *b)
 static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-	enum prom_format fmt = prom__negotiate(accept);
+	enum prom_format fmt = accept__openmetrics(accept) ? PROM_OPENMETRICS : PROM_TEXT;
 	bool gz = wants_gzip(c);
 	struct MHD_Response *r;
 	struct blob *b;
