@@ -154,6 +154,7 @@ static void attribute(struct agent *a)
 
 static int interval(struct agent *a)
 {
+	const struct snapshot *snap;
 	double t0 = monotonic_s();
 	json_t *doc;
 	int err;
@@ -173,9 +174,9 @@ static int interval(struct agent *a)
 		return -ENOMEM;
 	snapshot__publish(doc);
 	server__set_ready(a->server, true);
-	doc = snapshot__get();
-	err = emit(a, doc);
-	json_decref(doc);
+	snap = snapshot__get();
+	err = emit(a, snap->doc);
+	snapshot__put(snap);
 	return err ? stdout_failed(a, err) : 0;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * /api/v1/ views of the published document. Lists come as
- * {"timestamp", "interval_seconds", "items": [...]}; items are the
- * document's own objects, shared by reference (the document is immutable).
+ * {"timestamp", "interval_seconds", "items": [...]}. Replies are written as
+ * text straight from the document's nodes (json_dump_callback reads them),
+ * so no reply holds a reference into the document: see snapshot.h.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -11,18 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api.h"
+#include "strbuf.h"
 
 #define PROCESSES_DEFAULT_LIMIT 100
 #define PROCESSES_MAX_LIMIT 1000000
 
-typedef void (*api_fn)(const json_t *doc, const struct api_request *req, const char *tail,
-		       struct api_reply *rep);
+typedef void (*view_fn)(const json_t *doc, const struct api_request *req, const char *tail,
+			struct api_reply *rep);
 
 struct route {
 	const char *path;
 	bool tail;		/* path is a prefix followed by more segments */
 	const char *params[5];	/* the query parameters it takes */
-	api_fn fn;
+	view_fn fn;
 };
 
 json_t *api__error(int status, const char *fmt, ...)
@@ -40,17 +42,44 @@ json_t *api__error(int status, const char *fmt, ...)
 	return json_pack("{s:s, s:i}", "error", msg, "status", status);
 }
 
-static void reply(struct api_reply *rep, int status, json_t *body)
+static int dump_cb(const char *buf, size_t size, void *data)
 {
-	rep->status = body ? status : 500;
-	rep->body = body;
+	strbuf__add(data, buf, size);
+	return 0;
+}
+
+/* A node of the document (or any value) as compact JSON text. */
+static void put_json(struct strbuf *b, const json_t *v)
+{
+	if (json_dump_callback(v, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY))
+		b->err = b->err ?: -ENOMEM;
+}
+
+/* The reply is the text in b (taken); 500 if building it failed. */
+static void reply(struct api_reply *rep, int status, struct strbuf *b)
+{
+	rep->body = strbuf__take(b, &rep->len);
+	rep->status = rep->body ? status : 500;
+}
+
+/* A reply of a value made for it (stolen). */
+static void reply_value(struct api_reply *rep, int status, json_t *v)
+{
+	struct strbuf b = {};
+
+	if (v)
+		put_json(&b, v);
+	else
+		b.err = -ENOMEM;
+	json_decref(v);
+	reply(rep, status, &b);
 }
 
 static void reply_error(struct api_reply *rep, int status, const char *msg, const char *what)
 {
 	/* Names from the client are cut short: an error never echoes a 100 KB value. */
-	rep->status = status;
-	rep->body = what ? api__error(status, "%s '%.64s'", msg, what) : api__error(status, "%s", msg);
+	reply_value(rep, status,
+		    what ? api__error(status, "%s '%.64s'", msg, what) : api__error(status, "%s", msg));
 }
 
 /* A parameter's value; NULL when absent or empty (no filter). */
@@ -76,55 +105,71 @@ static bool matches(const char *want, const char *have)
 	return !want || !strcmp(want, have);
 }
 
-/* {"timestamp", "interval_seconds", "items": items} (items stolen). */
-static json_t *envelope(const json_t *doc, json_t *items)
+/* The members every reply shares: '{"timestamp":T,"interval_seconds":I' (no closing brace). */
+static void put_dated(struct strbuf *b, const json_t *doc)
 {
-	json_t *o = json_object();
-
-	if (!o || !items) {
-		json_decref(o);
-		json_decref(items);
-		return NULL;
-	}
-	json_object_set(o, "timestamp", json_object_get(doc, "timestamp"));
-	json_object_set(o, "interval_seconds", json_object_get(doc, "interval_seconds"));
-	json_object_set_new(o, "items", items);
-	return o;
+	strbuf__puts(b, "{\"timestamp\":");
+	put_json(b, json_object_get(doc, "timestamp"));
+	strbuf__puts(b, ",\"interval_seconds\":");
+	put_json(b, json_object_get(doc, "interval_seconds"));
 }
 
-static void api__node(const json_t *doc, const struct api_request *req, const char *tail,
+/* A list reply: '{"timestamp", "interval_seconds", "items": [' ... ']}'. */
+static void items_open(struct strbuf *b, const json_t *doc)
+{
+	put_dated(b, doc);
+	strbuf__puts(b, ",\"items\":[");
+}
+
+static void items_add(struct strbuf *b, const json_t *item, size_t *n)
+{
+	if ((*n)++)
+		strbuf__add(b, ",", 1);
+	put_json(b, item);
+}
+
+static void items_close(struct strbuf *b)
+{
+	strbuf__puts(b, "]}");
+}
+
+static void view_node(const json_t *doc, const struct api_request *req, const char *tail,
 		      struct api_reply *rep)
 {
-	json_t *o = json_object();
+	struct strbuf b = {};
 
-	if (o) {
-		json_object_set(o, "timestamp", json_object_get(doc, "timestamp"));
-		json_object_set(o, "interval_seconds", json_object_get(doc, "interval_seconds"));
-		json_object_set(o, "node", json_object_get(doc, "node"));
-		json_object_set(o, "agent", json_object_get(doc, "agent"));
-	}
-	reply(rep, 200, o);
+	put_dated(&b, doc);
+	strbuf__puts(&b, ",\"node\":");
+	put_json(&b, json_object_get(doc, "node"));
+	strbuf__puts(&b, ",\"agent\":");
+	put_json(&b, json_object_get(doc, "agent"));
+	strbuf__puts(&b, "}");
+	reply(rep, 200, &b);
 }
 
-static void api__pods(const json_t *doc, const struct api_request *req, const char *tail,
+static void view_pods(const json_t *doc, const struct api_request *req, const char *tail,
 		      struct api_reply *rep)
 {
 	const char *ns = arg(req, "namespace");
-	json_t *items = json_array(), *p;
-	size_t i;
+	struct strbuf b = {};
+	size_t i, n = 0;
+	json_t *p;
 
+	items_open(&b, doc);
 	json_array_foreach(json_object_get(doc, "pods"), i, p)
 		if (matches(ns, str(p, "namespace")))
-			json_array_append(items, p);
-	reply(rep, 200, envelope(doc, items));
+			items_add(&b, p, &n);
+	items_close(&b);
+	reply(rep, 200, &b);
 }
 
 /* /api/v1/pods/NS/NAME: a running pod before a retained terminated one of the same name. */
-static void api__pod(const json_t *doc, const struct api_request *req, const char *tail,
+static void view_pod(const json_t *doc, const struct api_request *req, const char *tail,
 		     struct api_reply *rep)
 {
 	const char *slash = strchr(tail, '/');
 	json_t *p, *found = NULL;
+	struct strbuf b = {};
 	size_t i, nsl;
 
 	if (!slash || slash == tail || !slash[1] || strchr(slash + 1, '/')) {
@@ -144,41 +189,60 @@ static void api__pod(const json_t *doc, const struct api_request *req, const cha
 		reply_error(rep, 404, "no such pod", tail);
 		return;
 	}
-	reply(rep, 200, json_incref(found));
+	put_json(&b, found);
+	reply(rep, 200, &b);
 }
 
-static void api__namespaces(const json_t *doc, const struct api_request *req, const char *tail,
-			    struct api_reply *rep)
+static void view_namespaces(const json_t *doc, const struct api_request *req,
+			    const char *tail, struct api_reply *rep)
 {
-	json_t *arr = json_object_get(doc, "namespaces");
+	struct strbuf b = {};
+	size_t i, n = 0;
+	json_t *ns;
 
-	reply(rep, 200, envelope(doc, json_is_array(arr) ? json_incref(arr) : json_array()));
+	items_open(&b, doc);
+	json_array_foreach(json_object_get(doc, "namespaces"), i, ns)
+		items_add(&b, ns, &n);
+	items_close(&b);
+	reply(rep, 200, &b);
 }
 
 /* Containers flattened out of their pods, each with its namespace and pod. */
-static void api__containers(const json_t *doc, const struct api_request *req, const char *tail,
-			    struct api_reply *rep)
+/* A container with its pod's namespace and name: a copy, the document stays as it is. */
+static void items_add_container(struct strbuf *b, const json_t *pod, const json_t *c, size_t *n)
+{
+	json_t *copy = json_deep_copy(c);
+
+	if (!copy || json_object_set_new(copy, "namespace", json_string(str(pod, "namespace"))) ||
+	    json_object_set_new(copy, "pod", json_string(str(pod, "name")))) {
+		b->err = b->err ?: -ENOMEM;
+		json_decref(copy);
+		return;
+	}
+	items_add(b, copy, n);
+	json_decref(copy);
+}
+
+static void view_containers(const json_t *doc, const struct api_request *req,
+			    const char *tail, struct api_reply *rep)
 {
 	const char *ns = arg(req, "namespace"), *pod = arg(req, "pod");
-	json_t *items = json_array(), *p, *c, *copy;
-	size_t i, j;
+	struct strbuf b = {};
+	size_t i, j, n = 0;
+	json_t *p, *c;
 
+	items_open(&b, doc);
 	json_array_foreach(json_object_get(doc, "pods"), i, p) {
 		if (!matches(ns, str(p, "namespace")) || !matches(pod, str(p, "name")))
 			continue;
-		json_array_foreach(json_object_get(p, "containers"), j, c) {
-			copy = json_copy(c);
-			if (!copy)
-				continue;
-			json_object_set(copy, "namespace", json_object_get(p, "namespace"));
-			json_object_set(copy, "pod", json_object_get(p, "name"));
-			json_array_append_new(items, copy);
-		}
+		json_array_foreach(json_object_get(p, "containers"), j, c)
+			items_add_container(&b, p, c, &n);
 	}
-	reply(rep, 200, envelope(doc, items));
+	items_close(&b);
+	reply(rep, 200, &b);
 }
 
-static int proc__cmp(const void *a, const void *b, void *key)
+static int proc_cmp(const void *a, const void *b, void *key)
 {
 	double x = json_number_value(json_object_get(*(json_t *const *)a, key));
 	double y = json_number_value(json_object_get(*(json_t *const *)b, key));
@@ -203,7 +267,7 @@ static int parse_limit(const char *s, long *out)
 	return 0;
 }
 
-static const char *sort__key(const char *s)
+static const char *sort_key(const char *s)
 {
 	if (!s || !strcmp(s, "power"))
 		return "power_watts";
@@ -214,30 +278,34 @@ static const char *sort__key(const char *s)
 	return NULL;
 }
 
-static json_t *processes__select(const json_t *doc, const char *ns, const char *pod, long limit,
-				 const char *key)
+/* The processes of ns and pod (NULL: any), ordered by key, at most limit. */
+static void put_processes(struct strbuf *b, const json_t *doc, const char *ns, const char *pod,
+			  long limit, const char *key)
 {
-	json_t *arr = json_object_get(doc, "processes"), *p, *items, **v;
-	size_t i, n = 0;
+	json_t *arr = json_object_get(doc, "processes"), *p, **v;
+	size_t i, n = 0, listed = 0;
 
 	v = malloc((json_array_size(arr) + 1) * sizeof(*v));
-	if (!v)
-		return NULL;
+	if (!v) {
+		b->err = -ENOMEM;
+		return;
+	}
 	json_array_foreach(arr, i, p)
 		if (matches(ns, str(p, "namespace")) && matches(pod, str(p, "pod")))
 			v[n++] = p;
-	qsort_r(v, n, sizeof(*v), proc__cmp, (void *)key);
-	items = json_array();
-	for (i = 0; items && i < n && i < (size_t)limit; i++)
-		json_array_append(items, v[i]);
+	qsort_r(v, n, sizeof(*v), proc_cmp, (void *)key);
+	items_open(b, doc);
+	for (i = 0; i < n && i < (size_t)limit; i++)
+		items_add(b, v[i], &listed);
+	items_close(b);
 	free(v);
-	return items;
 }
 
-static void api__processes(const json_t *doc, const struct api_request *req, const char *tail,
+static void view_processes(const json_t *doc, const struct api_request *req, const char *tail,
 			   struct api_reply *rep)
 {
-	const char *key = sort__key(arg(req, "sort"));
+	const char *key = sort_key(arg(req, "sort"));
+	struct strbuf b = {};
 	long limit;
 
 	if (parse_limit(arg(req, "limit"), &limit)) {
@@ -250,21 +318,21 @@ static void api__processes(const json_t *doc, const struct api_request *req, con
 			    arg(req, "sort"));
 		return;
 	}
-	reply(rep, 200, envelope(doc, processes__select(doc, arg(req, "namespace"),
-							arg(req, "pod"), limit, key)));
+	put_processes(&b, doc, arg(req, "namespace"), arg(req, "pod"), limit, key);
+	reply(rep, 200, &b);
 }
 
 static const struct route routes[] = {
-	{ "/api/v1/node", false, {}, api__node },
-	{ "/api/v1/pods", false, { "namespace" }, api__pods },
-	{ "/api/v1/pods/", true, {}, api__pod },
-	{ "/api/v1/namespaces", false, {}, api__namespaces },
-	{ "/api/v1/containers", false, { "namespace", "pod" }, api__containers },
-	{ "/api/v1/processes", false, { "namespace", "pod", "limit", "sort" }, api__processes },
+	{ "/api/v1/node", false, {}, view_node },
+	{ "/api/v1/pods", false, { "namespace" }, view_pods },
+	{ "/api/v1/pods/", true, {}, view_pod },
+	{ "/api/v1/namespaces", false, {}, view_namespaces },
+	{ "/api/v1/containers", false, { "namespace", "pod" }, view_containers },
+	{ "/api/v1/processes", false, { "namespace", "pod", "limit", "sort" }, view_processes },
 	{},
 };
 
-static const struct route *route__find(const char *path, const char **tail)
+static const struct route *route_find(const char *path, const char **tail)
 {
 	const struct route *r;
 	size_t n;
@@ -280,7 +348,7 @@ static const struct route *route__find(const char *path, const char **tail)
 }
 
 /* The name of the first parameter the route does not take, or NULL. */
-static const char *route__bad_param(const struct route *r, const struct api_request *req)
+static const char *route_bad_param(const struct route *r, const struct api_request *req)
 {
 	int i, k;
 
@@ -299,7 +367,7 @@ void api__handle(const json_t *doc, const struct api_request *req, struct api_re
 	const struct route *r;
 	const char *tail, *bad;
 
-	r = route__find(req->path, &tail);
+	r = route_find(req->path, &tail);
 	if (!r) {
 		reply_error(rep, 404, "no such endpoint", req->path);
 		return;
@@ -308,7 +376,7 @@ void api__handle(const json_t *doc, const struct api_request *req, struct api_re
 		reply_error(rep, 400, "too many query parameters", NULL);
 		return;
 	}
-	bad = route__bad_param(r, req);
+	bad = route_bad_param(r, req);
 	if (bad) {
 		reply_error(rep, 400, "unknown query parameter", bad);
 		return;

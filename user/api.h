@@ -24,10 +24,14 @@ struct api_request {
 
 struct api_reply {
 	int status;		/* HTTP status */
-	json_t *body;		/* owned by the caller once returned */
+	char *body;		/* JSON text, malloc'd: the caller frees it */
+	size_t len;
 };
 
-/* Answer req from doc (NULL before the first collection: 503). */
+/*
+ * Answer req from doc (NULL before the first collection: 503). The reply is
+ * text: it shares nothing with doc, which may be read by other threads.
+ */
 void api__handle(const json_t *doc, const struct api_request *req, struct api_reply *rep);
 
 /* {"error": message, "status": status} */

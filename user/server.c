@@ -3,10 +3,10 @@
  * libmicrohttpd in a small thread pool. Limits keep hostile or numerous
  * clients from starving the agent: a connection cap, a per-IP cap, an idle
  * timeout, a deadline to send a whole request, and a per-connection memory
- * limit that makes MHD refuse oversized request lines and headers. Server threads run at a lower
- * priority than the collector. Large bodies (/metrics, the pod list) are
- * rendered once per published document by a pre-render thread, and
- * requests share the bytes.
+ * limit that makes MHD refuse oversized request lines and headers. Server
+ * threads run at a lower priority than the collector. Large bodies
+ * (/metrics, the pod list) come from the render cache (render.c); every
+ * other reply is made here from the snapshot, by the rules of snapshot.h.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include "gzip.h"
 #include "http_accept.h"
 #include "prom.h"
+#include "render.h"
 #include "server.h"
 #include "snapshot.h"
 #include "util.h"
@@ -35,46 +36,14 @@
 #define SERVER_CONN_MEMORY	(32 * 1024)	/* request line + headers must fit */
 #define SERVER_BACKLOG		128
 #define SERVER_NICE		5		/* below the collector */
-#define PRERENDER_POLL_MS	20
 #define GZIP_MIN_BYTES		1024		/* smaller JSON bodies go plain */
-#define SERVER_REQUEST_DEADLINE_MS 15000	/* to send a whole request line and headers */
-#define REAP_EVERY_MS		500
-
-/* Rendered bytes shared by the cache and the responses that send them. */
-struct blob {
-	atomic_int refs;
-	size_t len;
-	char *data;
-};
-
-/*
- * A rendered body and the document it was rendered from. lock guards the
- * two pointers and is held only to read or swap them; render_lock makes
- * one thread at a time render this body.
- */
-struct cache {
-	pthread_mutex_t lock;
-	pthread_mutex_t render_lock;
-	json_t *doc;
-	struct blob *blob;
-	atomic_bool wanted;	/* requested once: pre-render every new document */
-};
-
-/* Each gzip body directly follows its plain one: plain + 1 == gzip. */
-enum cache_id {
-	CACHE_TEXT,
-	CACHE_TEXT_GZ,
-	CACHE_OM,
-	CACHE_OM_GZ,
-	CACHE_PODS,		/* /api/v1/pods with no filter */
-	CACHE_PODS_GZ,
-	NR_CACHES,
-};
+#define SERVER_REQUEST_DEADLINE_S 15.0	/* to send a whole request line and headers */
+#define REAP_EVERY_S		0.5
 
 /*
  * An open connection, for the request deadline: libmicrohttpd's timeout is
  * an idle timeout, so a client that dribbles a header byte now and then
- * would hold its slot forever. The pre-render thread shuts down the
+ * would hold its slot forever. The reaper thread shuts down the
  * socket of a connection that has been receiving a request for longer
  * than the deadline. Entries leave the list (under conns_lock) in the
  * CLOSED notification, which libmicrohttpd sends before it closes the fd.
@@ -82,20 +51,18 @@ enum cache_id {
 struct conn {
 	struct conn *prev, *next;
 	int fd;
-	atomic_llong waiting_since_ms;	/* waiting for a request since; 0 while one is handled */
+	_Atomic double waiting_since;	/* monotonic s; 0 while a request is handled */
 };
 
 struct server {
 	struct MHD_Daemon *mhd;
 	int port;
-	int process_top;
 	atomic_bool ready;
-	struct cache cache[NR_CACHES];
-	pthread_t prerender;
-	bool prerender_started;
-	pthread_mutex_t wake_lock;	/* guards kicked and stopping */
+	struct render_cache *cache;
+	pthread_t reaper;
+	bool reaper_started;
+	pthread_mutex_t wake_lock;	/* guards stopping */
 	pthread_cond_t wake_cond;
-	bool kicked;
 	bool stopping;
 	pthread_mutex_t conns_lock;
 	struct conn conns;		/* list head */
@@ -117,224 +84,38 @@ static const char index_text[] =
 	"\n"
 	"Units are in field and metric names; see docs/api.md.\n";
 
-static struct blob *blob__new(char *data, size_t len)
-{
-	struct blob *b = malloc(sizeof(*b));
-
-	if (!b) {
-		free(data);
-		return NULL;
-	}
-	atomic_init(&b->refs, 1);
-	b->data = data;
-	b->len = len;
-	return b;
-}
-
-static struct blob *blob__get(struct blob *b)
-{
-	if (b)
-		atomic_fetch_add(&b->refs, 1);
-	return b;
-}
-
-static void blob__put(void *p)
-{
-	struct blob *b = p;
-
-	if (b && atomic_fetch_sub(&b->refs, 1) == 1) {
-		free(b->data);
-		free(b);
-	}
-}
-
-static struct blob *render__metrics(json_t *doc, enum prom_format fmt, int top)
-{
-	struct prom_opts po = { .format = fmt, .process_top = top };
-	char *text;
-	size_t len;
-
-	if (prom__render(doc, &po, &text, &len))
-		return NULL;
-	return blob__new(text, len);
-}
-
-static struct blob *render__gzip(const struct blob *plain)
-{
-	char *gz;
-	size_t len;
-
-	if (!plain || gzip__compress(plain->data, plain->len, &gz, &len))
-		return NULL;
-	return blob__new(gz, len);
-}
-
-static struct blob *render__pods(json_t *doc)
-{
-	struct api_request req = { .path = "/api/v1/pods" };
-	struct api_reply rep = {};
-	char *s;
-
-	api__handle(doc, &req, &rep);
-	s = rep.status == 200 && rep.body ? json_dumps(rep.body, JSON_COMPACT) : NULL;
-	json_decref(rep.body);
-	return s ? blob__new(s, strlen(s)) : NULL;
-}
-
-static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, bool allow_stale);
-
-static struct blob *cache__render(struct server *s, enum cache_id id, json_t *doc)
-{
-	struct blob *plain, *b;
-
-	switch (id) {
-	case CACHE_TEXT:
-		return render__metrics(doc, PROM_TEXT, s->process_top);
-	case CACHE_OM:
-		return render__metrics(doc, PROM_OPENMETRICS, s->process_top);
-	case CACHE_TEXT_GZ:
-	case CACHE_OM_GZ:
-	case CACHE_PODS_GZ:
-		/* The plain body of this very document, never a stale one. */
-		plain = cache__get(s, id - 1, doc, false);
-		b = render__gzip(plain);
-		blob__put(plain);
-		return b;
-	case CACHE_PODS:
-		return render__pods(doc);
-	default:
-		return NULL;
-	}
-}
-
-/* The cached body if it is doc's; else *stale gets the older one (or NULL). */
-static struct blob *cache__peek(struct cache *c, json_t *doc, struct blob **stale)
-{
-	struct blob *b = NULL;
-
-	pthread_mutex_lock(&c->lock);
-	if (c->doc == doc)
-		b = blob__get(c->blob);
-	else if (stale)
-		*stale = blob__get(c->blob);
-	pthread_mutex_unlock(&c->lock);
-	return b;
-}
-
-/* Make b (rendered from doc) the cached body; the old one is released outside the lock. */
-static void cache__store(struct cache *c, json_t *doc, struct blob *b)
-{
-	struct blob *old_blob;
-	json_t *old_doc;
-
-	pthread_mutex_lock(&c->lock);
-	old_blob = c->blob;
-	old_doc = c->doc;
-	c->blob = blob__get(b);
-	c->doc = json_incref(doc);
-	pthread_mutex_unlock(&c->lock);
-	blob__put(old_blob);
-	json_decref(old_doc);
-}
-
-static void prerender__kick(struct server *s)
-{
-	pthread_mutex_lock(&s->wake_lock);
-	s->kicked = true;
-	pthread_cond_signal(&s->wake_cond);
-	pthread_mutex_unlock(&s->wake_lock);
-}
-
-/*
- * doc's body, rendered at most once per document. With allow_stale, a
- * request that finds an older body gets it at once and leaves the render
- * to the pre-render thread: no request waits for rendering but the first.
- */
-static struct blob *cache__get(struct server *s, enum cache_id id, json_t *doc, bool allow_stale)
-{
-	struct cache *c = &s->cache[id];
-	struct blob *b, *stale = NULL;
-
-	atomic_store(&c->wanted, true);
-	b = cache__peek(c, doc, allow_stale ? &stale : NULL);
-	if (b)
-		return b;
-	if (stale) {
-		prerender__kick(s);
-		return stale;
-	}
-	pthread_mutex_lock(&c->render_lock);
-	b = cache__peek(c, doc, NULL);
-	if (!b) {
-		b = cache__render(s, id, doc);
-		if (b)
-			cache__store(c, doc, b);
-	}
-	pthread_mutex_unlock(&c->render_lock);
-	return b;
-}
-
-static long long mono_ms(void)
-{
-	return (long long)(monotonic_s() * 1000);
-}
-
 /* Shut down connections that have been receiving one request for too long. */
-static void conns__reap(struct server *s)
+static void conns_reap(struct server *s)
 {
-	long long now = mono_ms(), since;
+	double now = monotonic_s(), since;
 	struct conn *k;
 
 	pthread_mutex_lock(&s->conns_lock);
 	for (k = s->conns.next; k != &s->conns; k = k->next) {
-		since = atomic_load(&k->waiting_since_ms);
-		if (since && now - since > SERVER_REQUEST_DEADLINE_MS)
+		since = atomic_load(&k->waiting_since);
+		if (since && now - since > SERVER_REQUEST_DEADLINE_S)
 			shutdown(k->fd, SHUT_RDWR);
 	}
 	pthread_mutex_unlock(&s->conns_lock);
 }
 
-/*
- * Render each body that clients ask for as soon as a document is
- * published; enforce the request deadline.
- */
-static void *prerender__run(void *arg)
+/* Enforce the request deadline every REAP_EVERY_S until the server stops. */
+static void *reaper_thread(void *arg)
 {
 	struct server *s = arg;
-	json_t *doc, *last = NULL;
-	long long reaped = 0;
 	struct timespec ts;
-	int id;
 
 	setpriority(PRIO_PROCESS, gettid(), SERVER_NICE);
 	pthread_mutex_lock(&s->wake_lock);
 	while (!s->stopping) {
-		s->kicked = false;
 		pthread_mutex_unlock(&s->wake_lock);
-		doc = snapshot__get();
-		if (doc && doc != last) {
-			for (id = 0; id < NR_CACHES; id++)
-				if (atomic_load(&s->cache[id].wanted))
-					blob__put(cache__get(s, id, doc, false));
-		}
-		json_decref(last);
-		last = doc;
-		if (mono_ms() - reaped >= REAP_EVERY_MS) {
-			conns__reap(s);
-			reaped = mono_ms();
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += PRERENDER_POLL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		conns_reap(s);
+		ts = timespec_of(wall_clock_s() + REAP_EVERY_S);
 		pthread_mutex_lock(&s->wake_lock);
-		if (!s->stopping && !s->kicked)
+		if (!s->stopping)
 			pthread_cond_timedwait(&s->wake_cond, &s->wake_lock, &ts);
 	}
 	pthread_mutex_unlock(&s->wake_lock);
-	json_decref(last);
 	return NULL;
 }
 
@@ -371,7 +152,7 @@ static bool wants_gzip(struct MHD_Connection *c)
 }
 
 /* A response for a malloc'd body (taken), gzipped when it is large and the client allows. */
-static struct MHD_Response *response__buffer(struct MHD_Connection *c, char *body, size_t len)
+static struct MHD_Response *response_buffer(struct MHD_Connection *c, char *body, size_t len)
 {
 	struct MHD_Response *r;
 	char *gz;
@@ -388,27 +169,34 @@ static struct MHD_Response *response__buffer(struct MHD_Connection *c, char *bod
 	return r;
 }
 
-/* Send body (stolen) as JSON. */
+/* Send a malloc'd JSON text (taken). */
+static enum MHD_Result respond_json_text(struct MHD_Connection *c, unsigned int status,
+					 char *text, size_t len)
+{
+	if (!text)
+		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	return respond(c, status, response_buffer(c, text, len), "application/json");
+}
+
+/* Send a value made for this reply (stolen) as JSON. */
 static enum MHD_Result respond_json(struct MHD_Connection *c, unsigned int status, json_t *body)
 {
 	char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
 	json_decref(body);
-	if (!s)
-		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	return respond(c, status, response__buffer(c, s, strlen(s)), "application/json");
+	return respond_json_text(c, status, s, s ? strlen(s) : 0);
 }
 
 /* A response that sends a cached body and drops its reference when done (NULL on failure). */
-static struct MHD_Response *response__blob(struct blob *b)
+static struct MHD_Response *response_body(struct body *b)
 {
 	struct MHD_Response *r;
 
 	if (!b)
 		return NULL;
-	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, blob__put, b);
+	r = MHD_create_response_from_buffer_with_free_callback_cls(b->len, b->data, body__put, b);
 	if (!r)
-		blob__put(b);
+		body__put(b);
 	return r;
 }
 
@@ -416,17 +204,15 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
 {
 	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	enum prom_format fmt = accept__openmetrics(accept) ? PROM_OPENMETRICS : PROM_TEXT;
+	enum render_body which = fmt == PROM_OPENMETRICS ? RENDER_METRICS_OM : RENDER_METRICS_TEXT;
+	const struct snapshot *snap = snapshot__get();
 	bool gz = wants_gzip(c);
 	struct MHD_Response *r;
-	struct blob *b;
-	json_t *doc;
 
-	doc = snapshot__get();
-	if (!doc)
+	if (!snap)
 		return respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "no collection yet\n");
-	b = cache__get(s, (fmt == PROM_OPENMETRICS ? CACHE_OM : CACHE_TEXT) + gz, doc, true);
-	json_decref(doc);
-	r = response__blob(b);
+	r = response_body(render_cache__get(s->cache, which + gz, snap, true));
+	snapshot__put(snap);
 	if (!r)
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering failed\n");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding");
@@ -435,7 +221,7 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
 	return respond(c, MHD_HTTP_OK, r, prom__content_type(fmt));
 }
 
-static enum MHD_Result arg__collect(void *cls, enum MHD_ValueKind kind, const char *key,
+static enum MHD_Result arg_collect(void *cls, enum MHD_ValueKind kind, const char *key,
 				    const char *value)
 {
 	struct api_request *req = cls;
@@ -446,14 +232,13 @@ static enum MHD_Result arg__collect(void *cls, enum MHD_ValueKind kind, const ch
 	return MHD_YES;
 }
 
-/* A cached JSON body (the unfiltered pod list: large, asked for often); id is the plain one. */
+/* A cached JSON body (the unfiltered pod list: large, asked for often); which is the plain one. */
 static enum MHD_Result respond_cached(struct server *s, struct MHD_Connection *c,
-				      enum cache_id id, json_t *doc)
+				      enum render_body which, const struct snapshot *snap)
 {
 	bool gz = wants_gzip(c);
-	struct MHD_Response *r = response__blob(cache__get(s, id + gz, doc, true));
+	struct MHD_Response *r = response_body(render_cache__get(s->cache, which + gz, snap, true));
 
-	json_decref(doc);
 	if (!r)
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "rendering failed\n");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
@@ -465,32 +250,36 @@ static enum MHD_Result respond_cached(struct server *s, struct MHD_Connection *c
 static enum MHD_Result serve_api(struct server *s, struct MHD_Connection *c, const char *url)
 {
 	struct api_request req = { .path = url };
+	const struct snapshot *snap;
 	struct api_reply rep = {};
-	json_t *doc;
+	enum MHD_Result ret;
 
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg__collect, &req);
-	doc = snapshot__get();
-	if (doc && !req.nr_args && !strcmp(url, "/api/v1/pods"))
-		return respond_cached(s, c, CACHE_PODS, doc);
-	api__handle(doc, &req, &rep);
-	json_decref(doc);
-	return respond_json(c, rep.status, rep.body);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_collect, &req);
+	snap = snapshot__get();
+	if (snap && !req.nr_args && !strcmp(url, "/api/v1/pods")) {
+		ret = respond_cached(s, c, RENDER_PODS, snap);
+	} else {
+		api__handle(snap ? snap->doc : NULL, &req, &rep);
+		ret = respond_json_text(c, rep.status, rep.body, rep.len);
+	}
+	snapshot__put(snap);
+	return ret;
 }
 
 static enum MHD_Result serve_readyz(struct server *s, struct MHD_Connection *c)
 {
-	json_t *doc = snapshot__get();
-	bool ready = atomic_load(&s->ready) && doc;
+	const struct snapshot *snap = snapshot__get();
+	bool published = snap != NULL, ready = atomic_load(&s->ready) && published;
 
-	json_decref(doc);
+	snapshot__put(snap);
 	if (ready)
 		return respond_json(c, MHD_HTTP_OK, json_pack("{s:s}", "status", "ready"));
 	return respond_json(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    json_pack("{s:s, s:s}", "status", "not ready", "reason",
-				      doc ? "programs not attached" : "no collection yet"));
+				      published ? "programs not attached" : "no collection yet"));
 }
 
-static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c, const char *url,
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
 				      void **req_cls)
@@ -502,7 +291,7 @@ static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c, const
 
 	/* The request is in: the deadline stops until it is answered. */
 	if (k)
-		atomic_store(&k->waiting_since_ms, 0);
+		atomic_store(&k->waiting_since, 0);
 	if (strcmp(method, MHD_HTTP_METHOD_GET))
 		return respond_json(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
@@ -521,7 +310,7 @@ static enum MHD_Result server__handle(void *cls, struct MHD_Connection *c, const
 }
 
 /* A request was answered (or abandoned): the wait for the next one starts. */
-static void server__on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 				 enum MHD_RequestTerminationCode toe)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -529,10 +318,10 @@ static void server__on_completed(void *cls, struct MHD_Connection *c, void **req
 	struct conn *k = ci ? ci->socket_context : NULL;
 
 	if (k)
-		atomic_store(&k->waiting_since_ms, mono_ms());
+		atomic_store(&k->waiting_since, monotonic_s());
 }
 
-static void conn__started(struct server *s, struct MHD_Connection *c, void **socket_context)
+static void conn_started(struct server *s, struct MHD_Connection *c, void **socket_context)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -544,7 +333,7 @@ static void conn__started(struct server *s, struct MHD_Connection *c, void **soc
 	if (!k)
 		return;
 	k->fd = ci->connect_fd;
-	atomic_init(&k->waiting_since_ms, mono_ms());
+	atomic_init(&k->waiting_since, monotonic_s());
 	pthread_mutex_lock(&s->conns_lock);
 	k->next = s->conns.next;
 	k->prev = &s->conns;
@@ -554,7 +343,7 @@ static void conn__started(struct server *s, struct MHD_Connection *c, void **soc
 	*socket_context = k;
 }
 
-static void conn__closed(struct server *s, void **socket_context)
+static void conn_closed(struct server *s, void **socket_context)
 {
 	struct conn *k = *socket_context;
 
@@ -571,15 +360,15 @@ static void conn__closed(struct server *s, void **socket_context)
 static __thread bool thread_niced;
 
 /* In the serving thread: track the connection, and lower the thread's priority once. */
-static void server__on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 				  enum MHD_ConnectionNotificationCode code)
 {
 	struct server *s = cls;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED)
-		conn__started(s, c, socket_context);
+		conn_started(s, c, socket_context);
 	else
-		conn__closed(s, socket_context);
+		conn_closed(s, socket_context);
 	if (thread_niced)
 		return;
 	thread_niced = true;
@@ -587,7 +376,7 @@ static void server__on_connection(void *cls, struct MHD_Connection *c, void **so
 }
 
 /* A socket on the address options parsed, bound here so a busy port fails with its errno. */
-static int listen__open(const struct options *o)
+static int listen_open(const struct options *o)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&o->listen_addr;
 	int fd, one = 1, err;
@@ -606,7 +395,7 @@ static int listen__open(const struct options *o)
 	return fd;
 }
 
-static int listen__port(int fd)
+static int listen_port(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -618,55 +407,39 @@ static int listen__port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-static struct server *server__alloc(const struct options *o)
+static struct server *server_alloc(const struct options *o)
 {
 	struct server *s = calloc(1, sizeof(*s));
-	int id;
 
 	if (!s)
 		return NULL;
-	s->process_top = o->process_metrics_top;
 	atomic_init(&s->ready, false);
 	pthread_mutex_init(&s->wake_lock, NULL);
 	pthread_cond_init(&s->wake_cond, NULL);
 	pthread_mutex_init(&s->conns_lock, NULL);
 	s->conns.next = s->conns.prev = &s->conns;
-	for (id = 0; id < NR_CACHES; id++) {
-		pthread_mutex_init(&s->cache[id].lock, NULL);
-		pthread_mutex_init(&s->cache[id].render_lock, NULL);
-		atomic_init(&s->cache[id].wanted, false);
-	}
-	/* Scrapers almost always want gzipped text: have it ready for the first one. */
-	atomic_store(&s->cache[CACHE_TEXT_GZ].wanted, true);
 	return s;
 }
 
-static void server__free(struct server *s)
+static void server_free(struct server *s)
 {
-	int id;
-
-	for (id = 0; id < NR_CACHES; id++) {
-		blob__put(s->cache[id].blob);
-		json_decref(s->cache[id].doc);
-		pthread_mutex_destroy(&s->cache[id].lock);
-		pthread_mutex_destroy(&s->cache[id].render_lock);
-	}
+	render_cache__stop(s->cache);
 	pthread_cond_destroy(&s->wake_cond);
 	pthread_mutex_destroy(&s->wake_lock);
 	pthread_mutex_destroy(&s->conns_lock);
 	free(s);
 }
 
-static void prerender__stop(struct server *s)
+static void reaper_stop(struct server *s)
 {
-	if (!s->prerender_started)
+	if (!s->reaper_started)
 		return;
 	pthread_mutex_lock(&s->wake_lock);
 	s->stopping = true;
 	pthread_cond_signal(&s->wake_cond);
 	pthread_mutex_unlock(&s->wake_lock);
-	pthread_join(s->prerender, NULL);
-	s->prerender_started = false;
+	pthread_join(s->reaper, NULL);
+	s->reaper_started = false;
 }
 
 int server__start(struct server **out, const struct options *o)
@@ -676,22 +449,27 @@ int server__start(struct server **out, const struct options *o)
 	int fd, err;
 
 	*out = NULL;
-	s = server__alloc(o);
+	s = server_alloc(o);
 	if (!s)
 		return -ENOMEM;
-	fd = listen__open(o);
+	err = render_cache__start(&s->cache, o->process_metrics_top);
+	if (err) {
+		fprintf(stderr, "wattlet: cannot start the HTTP renderer: %s\n", strerror(-err));
+		goto out_free;
+	}
+	fd = listen_open(o);
 	if (fd < 0) {
 		err = fd;
 		fprintf(stderr, "wattlet: cannot listen on '%s': %s\n", o->listen, strerror(-err));
 		goto out_free;
 	}
-	s->port = listen__port(fd);
+	s->port = listen_port(fd);
 	if (o->listen_addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (o->verbose)
 		flags |= MHD_USE_ERROR_LOG;
 	s->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, server__handle, s,
+		flags, 0, NULL, NULL, handle_request, s,
 		MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)SERVER_THREADS,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SERVER_MAX_CONNECTIONS,
@@ -699,8 +477,8 @@ int server__start(struct server **out, const struct options *o)
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SERVER_IDLE_TIMEOUT_S,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SERVER_CONN_MEMORY,
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-		MHD_OPTION_NOTIFY_CONNECTION, server__on_connection, s,
-		MHD_OPTION_NOTIFY_COMPLETED, server__on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->mhd) {
 		err = -EIO;
@@ -708,18 +486,18 @@ int server__start(struct server **out, const struct options *o)
 		close(fd);
 		goto out_free;
 	}
-	err = -pthread_create(&s->prerender, NULL, prerender__run, s);
+	err = -pthread_create(&s->reaper, NULL, reaper_thread, s);
 	if (err) {
-		fprintf(stderr, "wattlet: cannot start the HTTP renderer: %s\n", strerror(-err));
+		fprintf(stderr, "wattlet: cannot start the HTTP reaper: %s\n", strerror(-err));
 		goto out_stop;
 	}
-	s->prerender_started = true;
+	s->reaper_started = true;
 	*out = s;
 	return 0;
 out_stop:
 	MHD_stop_daemon(s->mhd);
 out_free:
-	server__free(s);
+	server_free(s);
 	return err;
 }
 
@@ -739,6 +517,6 @@ void server__stop(struct server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->mhd);
-	prerender__stop(s);
-	server__free(s);
+	reaper_stop(s);
+	server_free(s);
 }

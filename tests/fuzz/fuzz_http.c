@@ -4,7 +4,7 @@
  * What a client controls, on arbitrary bytes: the Accept and
  * Accept-Encoding parsers, and the API router with a path and query
  * parameters over a small document. No crash; every API reply has a
- * status and a body; a 200 only for a path the API serves.
+ * status and a body that is a JSON object; a 200 only for a path the API serves.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +33,7 @@ static void api__fuzz(char *s, size_t len)
 	struct api_request req = {};
 	struct api_reply rep = {};
 	char *p = s, *end = s + len;
+	json_t *parsed;
 
 	req.path = p;
 	p += strlen(p) + 1;
@@ -52,7 +53,11 @@ static void api__fuzz(char *s, size_t len)
 		abort();
 	if (rep.status == 200 && strncmp(req.path, "/api/v1/", 8))
 		abort();
-	json_decref(rep.body);
+	parsed = json_loadb(rep.body, rep.len, 0, NULL);
+	if (!json_is_object(parsed))
+		abort();
+	json_decref(parsed);
+	free(rep.body);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -45,11 +45,19 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Handle path with "key=value" arguments; returns the reply (body owned by the test). */
-static struct api_reply call(const json_t *doc, const char *path, int n, ...)
+/* A reply with its text parsed back, to look into. */
+struct reply {
+	int status;
+	json_t *body;	/* owned by the test */
+};
+
+/* Handle path with "key=value" arguments; returns the reply, parsed. */
+static struct reply call(const json_t *doc, const char *path, int n, ...)
 {
 	struct api_request req = { .path = path };
 	struct api_reply rep = {};
+	struct reply parsed;
+	json_error_t jerr;
 	static char kv[API_MAX_ARGS + 2][128];
 	va_list ap;
 	int i;
@@ -69,22 +77,28 @@ static struct api_reply call(const json_t *doc, const char *path, int n, ...)
 	req.nr_args = n;
 	api__handle(doc, &req, &rep);
 	assert_non_null(rep.body);
-	return rep;
+	assert_int_equal(strlen(rep.body), rep.len);
+	parsed.status = rep.status;
+	parsed.body = json_loadb(rep.body, rep.len, 0, &jerr);
+	if (!parsed.body)
+		fail_msg("reply is not JSON: %s: %s", jerr.text, rep.body);
+	free(rep.body);
+	return parsed;
 }
 
-static const char *error_of(const struct api_reply *rep)
+static const char *error_of(const struct reply *rep)
 {
 	return json_string_value(json_object_get(rep->body, "error"));
 }
 
-static size_t items(const struct api_reply *rep)
+static size_t items(const struct reply *rep)
 {
 	return json_array_size(json_object_get(rep->body, "items"));
 }
 
 static void api__handle__unknown_path__404(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/podz", 0);
+	struct reply rep = call(*state, "/api/v1/podz", 0);
 
 	assert_int_equal(rep.status, 404);
 	assert_non_null(strstr(error_of(&rep), "/api/v1/podz"));
@@ -93,7 +107,7 @@ static void api__handle__unknown_path__404(void **state)
 
 static void api__handle__no_document__503(void **state)
 {
-	struct api_reply rep = call(NULL, "/api/v1/pods", 0);
+	struct reply rep = call(NULL, "/api/v1/pods", 0);
 
 	assert_int_equal(rep.status, 503);
 	json_decref(rep.body);
@@ -101,7 +115,7 @@ static void api__handle__no_document__503(void **state)
 
 static void api__handle__unknown_parameter__400_names_it(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/pods", 1, "nmespace=ns");
+	struct reply rep = call(*state, "/api/v1/pods", 1, "nmespace=ns");
 
 	assert_int_equal(rep.status, 400);
 	assert_non_null(strstr(error_of(&rep), "'nmespace'"));
@@ -110,7 +124,7 @@ static void api__handle__unknown_parameter__400_names_it(void **state)
 
 static void api__handle__too_many_parameters__400(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/pods", 9, "a", "b", "c", "d", "e", "f", "g",
+	struct reply rep = call(*state, "/api/v1/pods", 9, "a", "b", "c", "d", "e", "f", "g",
 				    "h", "i");
 
 	assert_int_equal(rep.status, 400);
@@ -119,7 +133,7 @@ static void api__handle__too_many_parameters__400(void **state)
 
 static void api__pods__namespace_filter__only_that_namespace(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/pods", 1, "namespace=kube-system");
+	struct reply rep = call(*state, "/api/v1/pods", 1, "namespace=kube-system");
 
 	assert_int_equal(rep.status, 200);
 	assert_int_equal(items(&rep), 1);
@@ -136,7 +150,7 @@ static void api__pods__namespace_filter__only_that_namespace(void **state)
 
 static void api__pod__by_name__running_before_terminated(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/pods/ns/web-0", 0);
+	struct reply rep = call(*state, "/api/v1/pods/ns/web-0", 0);
 
 	assert_int_equal(rep.status, 200);
 	assert_string_equal(json_string_value(json_object_get(rep.body, "state")), "running");
@@ -153,7 +167,7 @@ static void api__pod__bad_segments__404(void **state)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(paths); i++) {
-		struct api_reply rep = call(*state, paths[i], 0);
+		struct reply rep = call(*state, paths[i], 0);
 
 		if (rep.status != 404)
 			fail_msg("%s: status %d", paths[i], rep.status);
@@ -163,7 +177,7 @@ static void api__pod__bad_segments__404(void **state)
 
 static void api__containers__flattened__with_namespace_and_pod(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/containers", 1, "pod=web-1");
+	struct reply rep = call(*state, "/api/v1/containers", 1, "pod=web-1");
 	json_t *c;
 
 	assert_int_equal(rep.status, 200);
@@ -181,21 +195,21 @@ static void api__containers__flattened__with_namespace_and_pod(void **state)
 
 static void api__namespaces__all__items(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/namespaces", 0);
+	struct reply rep = call(*state, "/api/v1/namespaces", 0);
 
 	assert_int_equal(rep.status, 200);
 	assert_int_equal(items(&rep), 2);
 	json_decref(rep.body);
 }
 
-static int pid_at(const struct api_reply *rep, size_t i)
+static int pid_at(const struct reply *rep, size_t i)
 {
 	return json_integer_value(json_object_get(json_array_get(json_object_get(rep->body, "items"), i), "pid"));
 }
 
 static void api__processes__sort_and_limit__ordered(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/processes", 0);
+	struct reply rep = call(*state, "/api/v1/processes", 0);
 
 	/* Default: by power. */
 	assert_int_equal(items(&rep), 4);
@@ -222,7 +236,7 @@ static void api__processes__bad_values__400_names_parameter(void **state)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct api_reply rep = call(*state, "/api/v1/processes", 1, cases[i][0]);
+		struct reply rep = call(*state, "/api/v1/processes", 1, cases[i][0]);
 
 		if (rep.status != 400 || !strstr(error_of(&rep), cases[i][1]))
 			fail_msg("%s: %d %s", cases[i][0], rep.status, error_of(&rep));
@@ -233,7 +247,7 @@ static void api__processes__bad_values__400_names_parameter(void **state)
 static void api__error__long_value__truncated(void **state)
 {
 	char big[4096];
-	struct api_reply rep;
+	struct reply rep;
 
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -246,7 +260,7 @@ static void api__error__long_value__truncated(void **state)
 
 static void api__handle__invalid_utf8_path__404_with_body(void **state)
 {
-	struct api_reply rep = call(*state, "/api/\xff\xfe\x01v1", 0);
+	struct reply rep = call(*state, "/api/\xff\xfe\x01v1", 0);
 
 	assert_int_equal(rep.status, 404);
 	assert_non_null(strstr(error_of(&rep), "/api/???v1"));
@@ -255,13 +269,48 @@ static void api__handle__invalid_utf8_path__404_with_body(void **state)
 
 static void api__node__has_node_and_agent(void **state)
 {
-	struct api_reply rep = call(*state, "/api/v1/node", 0);
+	struct reply rep = call(*state, "/api/v1/node", 0);
 
 	assert_int_equal(rep.status, 200);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(rep.body, "node"), "name")),
 			    "node-a");
 	assert_non_null(json_object_get(rep.body, "agent"));
 	json_decref(rep.body);
+}
+
+/* Replies share nothing with the document: no view takes a reference into it (snapshot.h). */
+static void api__handle__every_view__document_refcounts_untouched(void **state)
+{
+	const char *paths[] = { "/api/v1/node", "/api/v1/pods", "/api/v1/pods/ns/web-0",
+				"/api/v1/namespaces", "/api/v1/containers", "/api/v1/processes" };
+	json_t *doc = *state, *pods = json_object_get(doc, "pods");
+	json_t *pod = json_array_get(pods, 1), *node = json_object_get(doc, "node");
+	size_t before[3] = { pods->refcount, pod->refcount, node->refcount };
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		struct reply rep = call(doc, paths[i], 0);
+
+		assert_int_equal(rep.status, 200);
+		json_decref(rep.body);
+		assert_int_equal(pods->refcount, before[0]);
+		assert_int_equal(pod->refcount, before[1]);
+		assert_int_equal(node->refcount, before[2]);
+	}
+}
+
+/* The list envelope keeps the document's own text for each item. */
+static void api__pods__items__same_text_as_document(void **state)
+{
+	const char *head = "{\"timestamp\":1763895000.5,\"interval_seconds\":2.0,\"items\":[";
+	struct api_request req = { .path = "/api/v1/pods" };
+	struct api_reply rep = {};
+	char *want = json_dumps(json_array_get(json_object_get(*state, "pods"), 0), JSON_COMPACT);
+
+	api__handle(*state, &req, &rep);
+	assert_int_equal(strncmp(rep.body, head, strlen(head)), 0);
+	assert_non_null(strstr(rep.body, want));
+	free(want);
+	free(rep.body);
 }
 
 int main(void)
@@ -281,6 +330,8 @@ int main(void)
 		cmocka_unit_test(api__error__long_value__truncated),
 		cmocka_unit_test(api__handle__invalid_utf8_path__404_with_body),
 		cmocka_unit_test(api__node__has_node_and_agent),
+		cmocka_unit_test(api__handle__every_view__document_refcounts_untouched),
+		cmocka_unit_test(api__pods__items__same_text_as_document),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
