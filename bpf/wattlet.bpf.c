@@ -19,9 +19,6 @@
 #include <bpf/bpf_tracing.h>
 #include "wattlet.h"
 
-#define DEFAULT_MAX_PROCS   32768
-#define DEFAULT_MAX_CGROUPS 8192
-
 /* Settings, written by the loader between open and load. */
 const volatile bool targ_task_storage = true;	/* else a tid-keyed hash */
 const volatile __u32 targ_nr_cpus = 1;
@@ -53,7 +50,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, DEFAULT_MAX_PROCS);
+	__uint(max_entries, WL_DEFAULT_MAX_PROCESSES);
 	__type(key, __u32);
 	__type(value, struct wl_thread);
 } thread_hash SEC(".maps");
@@ -61,7 +58,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, DEFAULT_MAX_PROCS);
+	__uint(max_entries, WL_DEFAULT_MAX_PROCESSES);
 	__type(key, __u32);
 	__type(value, struct wl_proc);
 } procs SEC(".maps");
@@ -69,7 +66,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, DEFAULT_MAX_CGROUPS);
+	__uint(max_entries, WL_DEFAULT_MAX_CGROUPS);
 	__type(key, __u64);
 	__type(value, struct wl_cgroup);
 } cgroups SEC(".maps");

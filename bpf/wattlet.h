@@ -7,9 +7,16 @@
 #ifndef __WATTLET_H
 #define __WATTLET_H
 
-#define WL_COMM_LEN	 16
-#define WL_MAX_COUNTERS	 3
-#define WL_MAX_CPUS	 1024
+/*
+ * The limits both sides share, written once here (libbpf-tools keeps its
+ * shared constants in the x.h both sides include).
+ */
+#define WL_COMM_LEN		 16
+#define WL_MAX_COUNTERS		 3	/* perf counters read at switch: maps counter0..2 */
+#define WL_MAX_CPUS		 1024	/* possible CPUs the per-CPU arrays cover */
+/* Map sizes the loader sets before load (bpf_map__set_max_entries); these are the defaults. */
+#define WL_DEFAULT_MAX_PROCESSES 32768	/* per-process map, or pid_max when lower */
+#define WL_DEFAULT_MAX_CGROUPS	 8192	/* per-cgroup map */
 
 /* Everything the kernel keeps for a task that wattlet reports. */
 struct wl_usage {

@@ -68,8 +68,8 @@ static json_t *agent_json(const struct agent *a)
 {
 	json_t *counters = json_array();
 
-	for (int i = 0; i < a->loader->nr_counters; i++)
-		json_array_append_new(counters, json_string(a->opt->counters[i]));
+	for (int slot = 0; slot < a->loader->nr_counters; slot++)
+		json_array_append_new(counters, json_string(a->loader->counters[slot]->name));
 	return json_pack("{s:s, s:s, s:o, s:f, s:I, s:f, s:o}", "version", WATTLET_VERSION,
 			 "attach", a->loader->raw_tp ? "raw_tp" : "tp_btf", "counters", counters,
 			 "start_time", a->started_wall, "collections_total",
@@ -230,7 +230,7 @@ static int open_stages(struct agent *a)
 	int err;
 
 	a->mem_gib = mem_total_gib();
-	attribution__init(&a->attribution, o);
+	attribution__init(&a->attribution, o, loader__counter_slot(a->loader, "cycles"));
 	err = meter__open(&a->meter, o);
 	err = err ?: workloads__new(&a->workloads, o);
 	if (err || !o->listen[0])

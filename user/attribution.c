@@ -11,13 +11,10 @@
 #include "attribution.h"
 #include "report.h"
 
-void attribution__init(struct attribution *at, const struct options *o)
+void attribution__init(struct attribution *at, const struct options *o, int cycles_slot)
 {
 	memset(at, 0, sizeof(*at));
-	at->cycles_idx = -1;
-	for (int i = 0; i < o->nr_counters && i < WL_MAX_COUNTERS; i++)
-		if (!strcmp(o->counters[i], "cycles"))
-			at->cycles_idx = i;
+	at->cycles_slot = cycles_slot < WL_MAX_COUNTERS ? cycles_slot : -1;
 }
 
 /* ---- idle power ---- */
@@ -91,7 +88,7 @@ static void share__plan(struct share *s, const struct attribution *at, double ac
 	void *val;
 
 	memset(s, 0, sizeof(*s));
-	s->idx = at->cycles_idx;
+	s->idx = at->cycles_slot;
 	while (idmap__next(&acc->cgroups, &pos, &key, &val)) {
 		c = val;
 		cpu_sum += c->tally.delta.cpu_seconds;

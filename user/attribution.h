@@ -36,10 +36,11 @@ struct attribution {
 	double learn[ATTRIBUTION_LEARN_WINDOW];
 	int nr_learn, next_learn;
 
-	int cycles_idx;		/* counter index of "cycles", -1: none */
+	int cycles_slot;	/* counter slot of "cycles" (loader__counter_slot), -1: none */
 };
 
-void attribution__init(struct attribution *at, const struct options *o);
+/* cycles_slot: where the loader put the cycles counter, -1 if it did not open. */
+void attribution__init(struct attribution *at, const struct options *o, int cycles_slot);
 /*
  * Split one interval's node energy. node_busy_s = node busy CPU seconds in
  * the interval. Each cgroup account gets its share of active energy in

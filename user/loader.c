@@ -12,13 +12,13 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "counters.h"
 #include "loader.h"
 #include "wattlet.h"
 #include "wattlet.skel.h"
 #include "util.h"
 
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-#define PROC_CAP_DEFAULT 32768
 
 static bool verbose;
 
@@ -151,41 +151,23 @@ static __s64 kcpustat_from_rq(const struct btf *btf)
 
 static __u32 default_max_processes(void)
 {
-	unsigned long pid_max = PROC_CAP_DEFAULT;
+	unsigned long pid_max = WL_DEFAULT_MAX_PROCESSES;
 	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
 
 	if (f) {
 		if (fscanf(f, "%lu", &pid_max) != 1)
-			pid_max = PROC_CAP_DEFAULT;
+			pid_max = WL_DEFAULT_MAX_PROCESSES;
 		fclose(f);
 	}
-	return pid_max < PROC_CAP_DEFAULT ? pid_max : PROC_CAP_DEFAULT;
+	return pid_max < WL_DEFAULT_MAX_PROCESSES ? pid_max : WL_DEFAULT_MAX_PROCESSES;
 }
 
-static int counter_attr(const char *name, struct perf_event_attr *a)
+static void counter_attr(const struct counter_def *def, struct perf_event_attr *a)
 {
-	static const struct {
-		const char *name;
-		__u32 type;
-		__u64 config;
-	} known[] = {
-		{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
-		{ "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS },
-		{ "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES },
-		{ "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK },
-		{ "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-		if (!strcmp(name, known[i].name)) {
-			memset(a, 0, sizeof(*a));
-			a->size = sizeof(*a);
-			a->type = known[i].type;
-			a->config = known[i].config;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = def->type;
+	a->config = def->config;
 }
 
 static void close_counters(struct loader *l)
@@ -197,39 +179,61 @@ static void close_counters(struct loader *l)
 	l->counter_fds = NULL;
 }
 
+/* One counter on every CPU into fds[nr_cpus]. 0 or -errno, with nothing left open. */
+static int open_counter(const struct loader *l, const struct counter_def *def, int *fds)
+{
+	struct perf_event_attr attr;
+	int cpu, err = 0;
+
+	counter_attr(def, &attr);
+	for (cpu = 0; cpu < l->nr_cpus; cpu++) {
+		fds[cpu] = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fds[cpu] < 0 && errno != ENODEV) { /* ENODEV: CPU not present */
+			err = -errno;
+			break;
+		}
+	}
+	if (err)
+		while (--cpu >= 0)
+			if (fds[cpu] >= 0)
+				close(fds[cpu]);
+	return err;
+}
+
 /*
- * Open the counters on every CPU. A counter the machine cannot count (no
- * PMU) is logged once and left out; the others keep their order.
+ * Open the counters on every CPU, each that opens in the next slot. A
+ * counter the machine cannot count (no PMU) is logged once and left out,
+ * so a slot is not a command-line position: l->counters names each slot.
  */
 static int open_counters(struct loader *l, const struct options *o)
 {
-	l->counter_fds = malloc(sizeof(int) * OPT_MAX_COUNTERS * l->nr_cpus);
+	l->counter_fds = malloc(sizeof(int) * WL_MAX_COUNTERS * l->nr_cpus);
 	if (!l->counter_fds)
 		return -ENOMEM;
-	for (int c = 0; c < o->nr_counters; c++) {
-		int *fds = l->counter_fds + l->nr_counters * l->nr_cpus, cpu, err = 0;
-		struct perf_event_attr attr;
+	for (int c = 0; c < o->nr_counters && l->nr_counters < WL_MAX_COUNTERS; c++) {
+		const struct counter_def *def = counter__find(o->counters[c]);
+		int err;
 
-		counter_attr(o->counters[c], &attr);
-		for (cpu = 0; cpu < l->nr_cpus; cpu++) {
-			fds[cpu] = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-			if (fds[cpu] < 0 && errno != ENODEV) { /* ENODEV: CPU not present */
-				err = -errno;
-				break;
-			}
-		}
+		if (!def)
+			return -EINVAL;	/* options accept only the table's names */
+		err = open_counter(l, def, l->counter_fds + l->nr_counters * l->nr_cpus);
 		if (err) {
-			while (--cpu >= 0)
-				if (fds[cpu] >= 0)
-					close(fds[cpu]);
 			fprintf(stderr, "wattlet: perf counter '%s' not available (%s)%s; "
-				"continuing without it\n", o->counters[c], strerror(-err),
+				"continuing without it\n", def->name, strerror(-err),
 				err == -ENOENT || err == -EOPNOTSUPP ? ": no hardware PMU" : "");
 			continue;
 		}
-		l->nr_counters++;
+		l->counters[l->nr_counters++] = def;
 	}
 	return 0;
+}
+
+int loader__counter_slot(const struct loader *l, const char *name)
+{
+	for (int slot = 0; slot < l->nr_counters; slot++)
+		if (!strcmp(l->counters[slot]->name, name))
+			return slot;
+	return -1;
 }
 
 static int fill_counter_maps(struct loader *l)
@@ -307,7 +311,7 @@ int loader__open(struct loader **out, const struct options *o)
 		return -ENOMEM;
 	}
 	l->nr_cpus = libbpf_num_possible_cpus();
-	if (l->nr_cpus <= 0 || l->nr_cpus > 1024) {
+	if (l->nr_cpus <= 0 || l->nr_cpus > WL_MAX_CPUS) {
 		fprintf(stderr, "wattlet: unsupported CPU count %d\n", l->nr_cpus);
 		err = -EINVAL;
 		goto out_destroy;

@@ -4,16 +4,18 @@
 #define __WATTLET_LOADER_H
 
 #include <stdbool.h>
+#include "counters.h"
 #include "options.h"
+#include "wattlet.h"
 
 struct wattlet_bpf;
 
 struct loader {
 	struct wattlet_bpf *skel;
-	struct bpf_link *iter_link;
 	bool raw_tp;			/* the raw tracepoint twins are attached */
 	int nr_cpus;
-	int nr_counters;
+	int nr_counters;		/* counters that opened, in slots 0..nr_counters-1 */
+	const struct counter_def *counters[WL_MAX_COUNTERS]; /* by slot */
 	int *counter_fds;		/* nr_counters * nr_cpus perf event fds */
 	__u32 max_processes;
 	__u32 max_cgroups;
@@ -23,6 +25,8 @@ struct loader {
 void loader__set_verbose(bool verbose);
 /* Check privileges and BTF, then load and attach. One clear message on failure. */
 int loader__open(struct loader **out, const struct options *o);
+/* The slot of the opened counter named name (its index in wl_usage.counters), or -1. */
+int loader__counter_slot(const struct loader *l, const char *name);
 /* Run the task iterator once: fold every task's gain into the maps. */
 int loader__iterate(struct loader *l);
 void loader__destroy(struct loader *l);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "counters.h"
 #include "options.h"
 
 enum {
@@ -85,12 +86,12 @@ void options__usage(FILE *f, const char *prog)
 "  --duration SECONDS        stop after SECONDS; 0 runs until signalled (default 0)\n"
 "  --output json|table|none  JSON Lines or a top-like table on stdout\n"
 "                            (default: table on a terminal, else none)\n"
-"  --max-processes N         per-process map size (default min(pid_max, 32768))\n"
-"  --max-cgroups N           per-cgroup map size (default 8192)\n"
+"  --max-processes N         per-process map size (default min(pid_max, %d))\n"
+"  --max-cgroups N           per-cgroup map size (default %d)\n"
 "  --max-listed-processes N  processes listed per document: the N busiest of the\n"
 "                            interval; 0 lists every active one (default 1000)\n"
-"  --counters LIST           perf counters read at context switch, up to 3:\n"
-"                            cycles,instructions,cache-misses,cpu-clock,task-clock\n"
+"  --counters LIST           perf counters read at context switch, up to %d:\n"
+"                            %s\n"
 "  --raw-tracepoints         use raw tracepoints even where tp_btf loads\n"
 "  -v, --verbose             libbpf debug output and the verifier log\n"
 "\n"
@@ -123,7 +124,8 @@ void options__usage(FILE *f, const char *prog)
 "\n"
 "  -h, --help                this help\n"
 "      --version             print the version\n",
-		prog);
+		prog, WL_DEFAULT_MAX_PROCESSES, WL_DEFAULT_MAX_CGROUPS, WL_MAX_COUNTERS,
+		counter__names());
 }
 
 static int parse_listen(struct options *o, const char *s);
@@ -135,7 +137,7 @@ static void defaults(struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 2;
 	o->output = isatty(STDOUT_FILENO) ? OUTPUT_TABLE : OUTPUT_NONE;
-	o->max_cgroups = 8192;
+	o->max_cgroups = WL_DEFAULT_MAX_CGROUPS;
 	o->max_listed_processes = 1000;
 	strcpy(o->meter, "auto");
 	strcpy(o->sysfs_root, "/sys");
@@ -213,20 +215,21 @@ static int parse_path(const char *flag, const char *s, char *dst, size_t size)
 
 static int parse_counters(struct options *o, const char *s)
 {
-	static const char *const known[] = { "cycles", "instructions", "cache-misses",
-					     "cpu-clock", "task-clock", NULL };
-	char buf[256], *tok, *save = NULL;
-	int idx;
+	char buf[256], *tok, *save = NULL, want[160];
 
 	if (strlen(s) >= sizeof(buf))
 		return bad("counters", s, "list too long");
 	strcpy(buf, s);
 	o->nr_counters = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_choice("counters", tok, known, &idx))
-			return -EINVAL;
-		if (o->nr_counters == OPT_MAX_COUNTERS)
-			return bad("counters", s, "at most 3 counters");
+		if (!counter__find(tok)) {
+			snprintf(want, sizeof(want), "want one of %s", counter__names());
+			return bad("counters", tok, want);
+		}
+		if (o->nr_counters == WL_MAX_COUNTERS) {
+			snprintf(want, sizeof(want), "at most %d counters", WL_MAX_COUNTERS);
+			return bad("counters", s, want);
+		}
 		strcpy(o->counters[o->nr_counters++], tok);
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <linux/types.h>
+#include "wattlet.h"
 
 enum output_mode {
 	OUTPUT_NONE,
@@ -25,8 +26,6 @@ enum share_by {
 	SHARE_CYCLES,
 };
 
-#define OPT_MAX_COUNTERS 3
-
 struct options {
 	/* collection */
 	double interval_s;
@@ -38,7 +37,7 @@ struct options {
 	__u32 max_cgroups;
 	__u32 max_listed_processes;	/* per document; 0: all active ones */
 	int nr_counters;
-	char counters[OPT_MAX_COUNTERS][32]; /* perf event names */
+	char counters[WL_MAX_COUNTERS][32]; /* perf event names, as asked for (counters.h) */
 
 	/* energy */
 	char meter[16];			/* auto|rapl|hwmon|model */

@@ -44,7 +44,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	opts(&f->o, NULL);
-	attribution__init(&f->at, &f->o);
+	attribution__init(&f->at, &f->o, -1);
 	*state = f;
 	return 0;
 }
@@ -69,7 +69,8 @@ static void reconfigure(struct fixture *f, ...)
 		argc++;
 	va_end(ap);
 	assert_int_equal(options__parse(&f->o, argc, argv), 0);
-	attribution__init(&f->at, &f->o);
+	/* as the loader would place them, every counter opening */
+	attribution__init(&f->at, &f->o, f->o.nr_counters && !strcmp(f->o.counters[0], "cycles") ? 0 : -1);
 }
 
 /* This interval, cgroup id ran cpu_s more (and cycles more). */
@@ -270,6 +271,25 @@ static void attribution_apply__cycles_without_counter__cpu(void **state)
 	cgroup_runs(f, 2, 0.25, 9000);
 	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
 	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 75);
+}
+
+/*
+ * --counters cycles,cpu-clock on a machine without a PMU: cycles does not
+ * open, cpu-clock takes slot 0. Attribution must not take slot 0 for cycles.
+ */
+static void attribution_apply__cycles_not_opened_other_counter_in_slot__cpu(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_reading r = reading(100, 1, 0);
+
+	reconfigure(f, "--counters", "cycles,cpu-clock", "--share-by", "cycles", NULL);
+	attribution__init(&f->at, &f->o, -1);
+	accounts__begin(&f->acc, attribution__retire_cb, &f->at);
+	cgroup_runs(f, 1, 0.75, 1000);	/* slot 0 holds cpu-clock: 1000 and 9000 */
+	cgroup_runs(f, 2, 0.25, 9000);
+	attribution__apply(&f->at, &r, 1.0, &f->acc, &f->o);
+	assert_rel(cgroup(f, 1)->tally.delta.energy_joules, 75);
+	assert_rel(cgroup(f, 2)->tally.delta.energy_joules, 25);
 }
 
 /* A rejected reading attributes nothing and changes no total. */
@@ -508,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(attribution_apply__idle_attribution_cpu__idle_split_too, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_apply__share_by_cycles__split_by_cycles, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_apply__cycles_without_counter__cpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__cycles_not_opened_other_counter_in_slot__cpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_apply__rejected_reading__nothing_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_apply__cgroups_exceed_busy__no_negative, setup, teardown),
 		cmocka_unit_test_setup_teardown(attribution_to_json__pue_and_carbon__node_fields, setup, teardown),
