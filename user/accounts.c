@@ -23,7 +23,7 @@ void usage__gain(const struct wl_usage *now, struct wl_usage *last, struct wl_us
 		gain->counters[i] = field_gain(now->counters[i], &last->counters[i]);
 }
 
-void figures__from_usage(struct figures *f, const struct wl_usage *u)
+void cpu_figures__from_usage(struct cpu_figures *f, const struct wl_usage *u)
 {
 	memset(f, 0, sizeof(*f));
 	f->cpu_seconds = u->cpu_ns / 1e9;
@@ -31,31 +31,42 @@ void figures__from_usage(struct figures *f, const struct wl_usage *u)
 	f->context_switches = u->vcsw + u->ivcsw;
 }
 
-static __u64 proc_key(__u32 tgid, __u64 start_ns)
+static int keylist_reserve(struct keylist *l, size_t more)
 {
-	return (start_ns << 32) | tgid;
+	size_t cap = l->cap ? l->cap : 64;
+	__u64 *keys;
+
+	if (l->len + more <= l->cap)
+		return 0;
+	while (cap < l->len + more)
+		cap *= 2;
+	keys = realloc(l->keys, cap * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	l->keys = keys;
+	l->cap = cap;
+	return 0;
 }
 
+/*
+ * Drop the entries that drop() marks, adding their keys to dropped. Should
+ * the list not grow, nothing is dropped this time (they are next time), so
+ * no stage misses a drop.
+ */
 static void drop_marked(struct idmap *m, bool (*drop)(void *), void (*release)(void *),
-			cgroup_retire_fn retire, void *ctx)
+			struct keylist *dropped)
 {
-	size_t pos = 0, n = 0;
-	__u64 key, *keys;
+	size_t pos = 0, first = dropped->len;
+	__u64 key;
 	void *val;
 
-	keys = malloc((m->len + 1) * sizeof(*keys));
-	if (!keys)
+	if (keylist_reserve(dropped, m->len))
 		return;
 	while (idmap__next(m, &pos, &key, &val))
 		if (drop(val))
-			keys[n++] = key;
-	for (size_t i = 0; i < n; i++) {
-		val = idmap__del(m, keys[i]);
-		if (retire)
-			retire(ctx, val);
-		release(val);
-	}
-	free(keys);
+			dropped->keys[dropped->len++] = key;
+	for (size_t i = first; i < dropped->len; i++)
+		release(idmap__del(m, dropped->keys[i]));
 }
 
 static bool proc_done(void *v)
@@ -81,18 +92,19 @@ static void cgroup_release(void *v)
 	free(c);
 }
 
-void accounts__begin(struct accounts *a, cgroup_retire_fn retire, void *ctx)
+void accounts__begin(struct accounts *a)
 {
 	size_t pos = 0;
 	__u64 key;
 	void *val;
 
-	drop_marked(&a->procs, proc_done, free, NULL, NULL);
-	drop_marked(&a->cgroups, cgroup_done, cgroup_release, retire, ctx);
+	a->retired.procs.len = a->retired.cgroups.len = 0;
+	drop_marked(&a->procs, proc_done, free, &a->retired.procs);
+	drop_marked(&a->cgroups, cgroup_done, cgroup_release, &a->retired.cgroups);
 	while (idmap__next(&a->procs, &pos, &key, &val)) {
 		struct proc_account *p = val;
 
-		tally__begin(&p->tally);
+		cpu_tally__begin(&p->cpu);
 		memset(p->counters_delta, 0, sizeof(p->counters_delta));
 		p->seen = false;
 	}
@@ -100,7 +112,7 @@ void accounts__begin(struct accounts *a, cgroup_retire_fn retire, void *ctx)
 	while (idmap__next(&a->cgroups, &pos, &key, &val)) {
 		struct cgroup_account *c = val;
 
-		tally__begin(&c->tally);
+		cpu_tally__begin(&c->cpu);
 		memset(c->counters_delta, 0, sizeof(c->counters_delta));
 		c->seen = false;
 		if (c->gone)
@@ -110,10 +122,11 @@ void accounts__begin(struct accounts *a, cgroup_retire_fn retire, void *ctx)
 
 int accounts__proc(struct accounts *a, __u32 tgid, const struct wl_proc *kv, bool exited)
 {
-	__u64 key = proc_key(tgid, kv->start_ns);
+	struct proc_account key_of = { .pid = tgid, .start_ns = kv->start_ns };
+	__u64 key = proc_account__key(&key_of);
 	struct proc_account *p = idmap__get(&a->procs, key);
 	struct wl_usage gain;
-	struct figures f;
+	struct cpu_figures f;
 
 	if (!p) {
 		p = calloc(1, sizeof(*p));
@@ -127,8 +140,8 @@ int accounts__proc(struct accounts *a, __u32 tgid, const struct wl_proc *kv, boo
 	if (p->exited)
 		return 0;	/* final figures already in */
 	usage__gain(&kv->usage, &p->last, &gain);
-	figures__from_usage(&f, &gain);
-	tally__add(&p->tally, &f);
+	cpu_figures__from_usage(&f, &gain);
+	cpu_tally__add(&p->cpu, &f);
 	for (int i = 0; i < WL_MAX_COUNTERS; i++) {
 		p->counters_delta[i] += gain.counters[i];
 		p->counters.counters[i] += gain.counters[i];
@@ -149,7 +162,7 @@ int accounts__cgroup(struct accounts *a, __u64 id, const struct wl_cgroup *kv)
 {
 	struct cgroup_account *c = idmap__get(&a->cgroups, id);
 	struct wl_usage gain;
-	struct figures f;
+	struct cpu_figures f;
 
 	if (!c) {
 		c = calloc(1, sizeof(*c));
@@ -160,8 +173,8 @@ int accounts__cgroup(struct accounts *a, __u64 id, const struct wl_cgroup *kv)
 		c->id = id;
 	}
 	usage__gain(&kv->usage, &c->last, &gain);
-	figures__from_usage(&f, &gain);
-	tally__add(&c->tally, &f);
+	cpu_figures__from_usage(&f, &gain);
+	cpu_tally__add(&c->cpu, &f);
 	for (int i = 0; i < WL_MAX_COUNTERS; i++)
 		c->counters_delta[i] += gain.counters[i];
 	c->exits = kv->exits;
@@ -194,7 +207,7 @@ static void count_lost(struct accounts *a)
 void accounts__end(struct accounts *a)
 {
 	count_lost(a);
-	drop_marked(&a->procs, proc_lost, free, NULL, NULL);
+	drop_marked(&a->procs, proc_lost, free, &a->retired.procs);
 }
 
 void accounts__free(struct accounts *a)
@@ -210,4 +223,7 @@ void accounts__free(struct accounts *a)
 		cgroup_release(val);
 	idmap__free(&a->procs);
 	idmap__free(&a->cgroups);
+	free(a->retired.procs.keys);
+	free(a->retired.cgroups.keys);
+	*a = (struct accounts){ 0 };
 }

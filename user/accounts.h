@@ -3,6 +3,11 @@
  * Monotonic per-process and per-cgroup totals, built from the kernel's
  * cumulative map values. The kernel's values may restart from zero when an
  * entry is deleted and made again; totals here never go backwards.
+ *
+ * The collect stage's output: later stages read the accounts and keep what
+ * they derive (energy, names) in their own state, keyed like the accounts.
+ * Each collection lists the accounts it dropped (struct retired), so those
+ * stages drop theirs; nothing calls back.
  */
 #ifndef __WATTLET_ACCOUNTS_H
 #define __WATTLET_ACCOUNTS_H
@@ -20,8 +25,8 @@ struct proc_account {
 	char comm[WL_COMM_LEN];
 	struct wl_usage last;		/* kernel's cumulative figures, last read */
 	struct wl_usage counters;	/* perf counter totals (counters[] only) */
-	struct tally tally;
-	__u64 counters_delta[WL_MAX_COUNTERS];
+	struct cpu_tally cpu;
+	__u64 counters_delta[WL_MAX_COUNTERS];	/* by counter slot (loader__counter_slot) */
 	bool exited;			/* final figures in; reported once more */
 	bool seen;			/* read in this interval */
 	int missed;			/* intervals in a row not read */
@@ -31,7 +36,7 @@ struct cgroup_account {
 	__u64 id;
 	char *path;			/* relative to the cgroup2 root; NULL: unknown */
 	struct wl_usage last;
-	struct tally tally;
+	struct cpu_tally cpu;
 	__u64 counters_delta[WL_MAX_COUNTERS];
 	__u64 exits;
 	bool seen;
@@ -39,33 +44,50 @@ struct cgroup_account {
 	int gone_intervals;
 };
 
+/* Keys of accounts, as a growing list. */
+struct keylist {
+	__u64 *keys;
+	size_t len, cap;
+};
+
+/* The accounts dropped in this collection: their keys, for later stages to drop theirs. */
+struct retired {
+	struct keylist procs;		/* proc_account__key() */
+	struct keylist cgroups;		/* cgroup ids */
+};
+
 struct accounts {
-	struct idmap procs;		/* tgid -> proc_account */
+	struct idmap procs;		/* proc_account__key() -> proc_account */
 	struct idmap cgroups;		/* cgroup id -> cgroup_account */
+	struct retired retired;		/* dropped since the last accounts__begin */
 	__u64 exited_procs;		/* processes whose final figures came in */
 	__u64 lost_procs;		/* processes that vanished with no final record */
 };
 
+/* A process's key: its tgid and start time, so a reused pid is another process. */
+static inline __u64 proc_account__key(const struct proc_account *p)
+{
+	return (p->start_ns << 32) | p->pid;
+}
+
 /* Per-field gain, counting a value below the last one as a restart from 0. */
 void usage__gain(const struct wl_usage *now, struct wl_usage *last, struct wl_usage *gain);
-void figures__from_usage(struct figures *f, const struct wl_usage *u);
-
-/* Called with each cgroup account just before it is dropped. */
-typedef void (*cgroup_retire_fn)(void *ctx, const struct cgroup_account *c);
+void cpu_figures__from_usage(struct cpu_figures *f, const struct wl_usage *u);
 
 /*
  * Start an interval: drop processes reported as exited and cgroups reported
- * gone in an earlier interval (retire sees each first; may be NULL), zero deltas.
+ * gone in an earlier interval (their keys go to retired, which starts
+ * empty), zero deltas.
  */
-void accounts__begin(struct accounts *a, cgroup_retire_fn retire, void *ctx);
+void accounts__begin(struct accounts *a);
 /* Take in one process's cumulative figures from the kernel. */
 int accounts__proc(struct accounts *a, __u32 tgid, const struct wl_proc *kv, bool exited);
 /* Take in one cgroup's cumulative figures from the kernel. */
 int accounts__cgroup(struct accounts *a, __u64 id, const struct wl_cgroup *kv);
 /*
  * Processes not read for two intervals in a row, and not reported exited,
- * are lost. One interval of grace: an exit record can be held up behind a
- * ring buffer record still being written.
+ * are lost (and retired). One interval of grace: an exit record can be held
+ * up behind a ring buffer record still being written.
  */
 void accounts__end(struct accounts *a);
 void accounts__free(struct accounts *a);

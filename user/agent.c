@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Set up every stage, then collect, attribute, publish and print each interval. */
+/* Set up every stage, then run them in order once per interval (agent.h). */
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -9,109 +9,88 @@
 #include "agent.h"
 #include "attribution.h"
 #include "collector.h"
+#include "document.h"
+#include "histogram.h"
 #include "loader.h"
 #include "meter.h"
 #include "output.h"
-#include "report.h"
 #include "server.h"
 #include "snapshot.h"
-#include "workloads.h"
 #include "util.h"
+#include "workloads.h"
 
 #define TABLE_ROWS 15
 
-static const double duration_bounds[AGENT_DURATION_BUCKETS - 1] = {
+/* Buckets of the collection duration histogram, in seconds. */
+static const double duration_bounds[] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 };
 
 struct agent {
 	const struct options *opt;
-	struct loader *loader;
-	struct collector *collector;
-	struct meter *meter;
-	struct meter_reading reading;	/* the last interval's */
-	struct attribution attribution;
-	struct workloads *workloads;
-	struct server *server;
-	struct collection_stats stats;
-	double started_wall;
-	double mem_gib;
+	struct loader *loader;		/* the BPF programs the collector reads */
+	struct collector *collector;	/* collect */
+	struct meter *meter;		/* meter */
+	struct meter_reading reading;	/*   the last interval's */
+	struct attribution attribution;	/* attribute */
+	struct workloads *workloads;	/* name */
+	struct server *server;		/* an output, on its own threads */
+	struct histogram durations;	/* of collect .. name, per interval */
 	bool stdout_gone;		/* a write to stdout failed: print no more */
+	double started_wall;
+	double last_collection_wall;
+	double mem_gib;
 };
 
-static void stats_observe(struct collection_stats *s, double seconds)
+/* The meter stage's input: how long the interval was and how busy the CPUs were. */
+static struct meter_input meter_input(const struct agent *a, const struct collection *col)
 {
-	s->count++;
-	s->sum_s += seconds;
-	for (int i = 0; i < AGENT_DURATION_BUCKETS; i++)
-		if (i == AGENT_DURATION_BUCKETS - 1 || seconds <= duration_bounds[i])
-			s->buckets[i]++;
-	s->last_timestamp = wall_clock_s();
+	const struct node_cpu *cpu = col->cpu;
+	double all = cpu->busy_delta_s + cpu->idle_delta_s;
+
+	return (struct meter_input){
+		.interval_s = col->interval_s,
+		.utilisation = all > 0 ? cpu->busy_delta_s / all : 0,
+		.nr_cpus = cpu->nr_cpus,
+		.mem_gib = a->mem_gib,
+	};
 }
 
-static json_t *stats_json(const struct collection_stats *s)
+static json_t *document(const struct agent *a, const struct collection *col)
 {
-	json_t *buckets = json_array();
+	const struct agent_status status = {
+		.version = WATTLET_VERSION,
+		.raw_tp = a->loader->raw_tp,
+		.counters = a->loader->counters,
+		.nr_counters = a->loader->nr_counters,
+		.start_time = a->started_wall,
+		.durations = &a->durations,
+		.last_collection_timestamp = a->last_collection_wall,
+	};
+	const struct document_input in = {
+		.opt = a->opt,
+		.timestamp = wall_clock_s(),
+		.collection = col,
+		.meter = a->meter,
+		.reading = &a->reading,
+		.attribution = &a->attribution,
+		.workloads = a->workloads,
+		.agent = &status,
+	};
 
-	for (int i = 0; i < AGENT_DURATION_BUCKETS; i++) {
-		json_t *le = i < AGENT_DURATION_BUCKETS - 1 ? json_real(duration_bounds[i]) :
-							      json_string("+Inf");
-
-		json_array_append_new(buckets, json_pack("{s:o, s:I}", "le", le, "count",
-							 (json_int_t)s->buckets[i]));
-	}
-	return json_pack("{s:f, s:I, s:o}", "sum", s->sum_s, "count", (json_int_t)s->count,
-			 "buckets", buckets);
+	return document__build(&in);
 }
 
-static json_t *agent_json(const struct agent *a)
-{
-	json_t *counters = json_array();
-
-	for (int slot = 0; slot < a->loader->nr_counters; slot++)
-		json_array_append_new(counters, json_string(a->loader->counters[slot]->name));
-	return json_pack("{s:s, s:s, s:o, s:f, s:I, s:f, s:o}", "version", WATTLET_VERSION,
-			 "attach", a->loader->raw_tp ? "raw_tp" : "tp_btf", "counters", counters,
-			 "start_time", a->started_wall, "collections_total",
-			 (json_int_t)a->stats.count, "last_collection_timestamp",
-			 a->stats.last_timestamp, "collection_duration_seconds",
-			 stats_json(&a->stats));
-}
-
-static void label_process(const void *ctx, __u64 cgroup_id, const char **ns, const char **pod,
-			  const char **container)
-{
-	workloads__label(ctx, cgroup_id, ns, pod, container);
-}
-
-/* The one serializer: every output reads what this builds. */
-static json_t *build_document(const struct agent *a)
-{
-	const struct collector *c = a->collector;
-	struct report_ctx rc = { .opt = a->opt, .interval_s = c->interval_s };
-	json_t *doc;
-
-	doc = json_pack("{s:f, s:f, s:{s:s}}", "timestamp", wall_clock_s(), "interval_seconds",
-			c->interval_s, "node", "name", a->opt->node_name);
-	if (!doc)
-		return NULL;
-	collector__to_json(c, doc, &rc, label_process, a->workloads);
-	attribution__to_json(&a->attribution, a->meter, &a->reading,
-			     json_object_get(doc, "node"), a->opt);
-	workloads__to_json(a->workloads, doc, &rc);
-	json_object_set_new(doc, "agent", agent_json(a));
-	return doc;
-}
-
-static int emit(const struct agent *a, const json_t *doc)
+/* stdout: the published document, as JSON Lines or a table. */
+static int print(const struct agent *a, const struct snapshot *snap)
 {
 	if (a->stdout_gone)
 		return 0;
 	switch (a->opt->output) {
 	case OUTPUT_JSON:
-		return output__json_line(stdout, doc);
+		return output__json_line(stdout, snap->doc);
 	case OUTPUT_TABLE:
-		return output__table(stdout, doc, TABLE_ROWS);
+		return output__table(stdout, snap->doc, TABLE_ROWS);
 	default:
 		return 0;
 	}
@@ -135,47 +114,38 @@ static int stdout_failed(struct agent *a, int err)
 	return 0;
 }
 
-/* Energy for the interval just collected, split across its cgroups and processes. */
-static void attribute(struct agent *a)
-{
-	const struct node_cpu *cpu = &a->collector->cpu;
-	double all = cpu->busy_delta_s + cpu->idle_delta_s;
-	struct meter_input in = {
-		.interval_s = a->collector->interval_s,
-		.utilisation = all > 0 ? cpu->busy_delta_s / all : 0,
-		.nr_cpus = cpu->nr_cpus,
-		.mem_gib = a->mem_gib,
-	};
-
-	meter__read(a->meter, &in, &a->reading);
-	attribution__apply(&a->attribution, &a->reading, cpu->busy_delta_s,
-			   &a->collector->acc, a->opt);
-}
-
+/* One interval, stage by stage. */
 static int interval(struct agent *a)
 {
 	const struct snapshot *snap;
+	struct collection col;
+	struct meter_input in;
 	double t0 = monotonic_s();
 	json_t *doc;
 	int err;
 
-	err = collector__collect(a->collector, attribution__retire_cb, &a->attribution);
+	err = collector__collect(a->collector, &col);
 	if (err) {
 		fprintf(stderr, "wattlet: collection failed: %s\n", strerror(-err));
 		return err;
 	}
-	attribute(a);
-	err = workloads__update(a->workloads, &a->collector->acc, monotonic_s());
+	in = meter_input(a, &col);
+	meter__read(a->meter, &in, &a->reading);
+	attribution__apply(&a->attribution, &a->reading, &col, a->opt);
+	err = workloads__update(a->workloads, &col, &a->attribution, monotonic_s());
 	if (err)
 		return err;
-	stats_observe(&a->stats, monotonic_s() - t0);
-	doc = build_document(a);
+	histogram__observe(&a->durations, monotonic_s() - t0);
+	a->last_collection_wall = wall_clock_s();
+
+	doc = document(a, &col);
 	if (!doc)
 		return -ENOMEM;
 	snapshot__publish(doc);
 	server__set_ready(a->server, true);
+
 	snap = snapshot__get();
-	err = emit(a, snap->doc);
+	err = print(a, snap);
 	snapshot__put(snap);
 	return err ? stdout_failed(a, err) : 0;
 }
@@ -240,7 +210,11 @@ static int open_stages(struct agent *a)
 
 int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 {
-	struct agent a = { .opt = o, .started_wall = wall_clock_s() };
+	struct agent a = {
+		.opt = o,
+		.started_wall = wall_clock_s(),
+		.durations = { .bounds = duration_bounds, .nr_bounds = ARRAY_SIZE(duration_bounds) },
+	};
 	int err;
 
 	/* privileges and BTF first: their message is the one a user needs */
@@ -259,9 +233,10 @@ int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 	err = loop(&a, stop);
 
 out_stages:
-	collector__free(a.collector);
 	server__stop(a.server);
+	collector__free(a.collector);
 	workloads__free(a.workloads);
+	attribution__free(&a.attribution);
 	meter__close(a.meter);
 	loader__destroy(a.loader);
 	snapshot__clear();

@@ -5,11 +5,12 @@
  * The unattributed part is computed as what is left of the active energy
  * once the cgroups have their shares, so the parts add up to the whole.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "accounts.h"
 #include "attribution.h"
-#include "report.h"
 
 void attribution__init(struct attribution *at, const struct options *o, int cycles_slot)
 {
@@ -68,16 +69,34 @@ struct share {
 
 static double cgroup_weight(const struct cgroup_account *c, const struct share *s)
 {
-	return s->cycles ? (double)c->counters_delta[s->idx] : c->tally.delta.cpu_seconds;
+	return s->cycles ? (double)c->counters_delta[s->idx] : c->cpu.delta.cpu_seconds;
 }
 
 static double proc_weight(const struct proc_account *p, const struct share *s)
 {
-	return s->cycles ? (double)p->counters_delta[s->idx] : p->tally.delta.cpu_seconds;
+	return s->cycles ? (double)p->counters_delta[s->idx] : p->cpu.delta.cpu_seconds;
+}
+
+/* Add f to the share of key in m, making the entry on its first energy. */
+static int give(struct idmap *m, __u64 key, const struct energy_figures *f)
+{
+	struct energy_tally *t = idmap__get(m, key);
+
+	if (!t && !(f->energy_joules > 0) && !(f->idle_energy_joules > 0))
+		return 0;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t || idmap__put(m, key, t)) {
+			free(t);
+			return -ENOMEM;
+		}
+	}
+	energy_tally__add(t, f);
+	return 0;
 }
 
 /* How much of the node's energy the cgroups get, and by what weight. */
-static void share__plan(struct share *s, const struct attribution *at, double active,
+static void share_plan(struct share *s, const struct attribution *at, double active,
 			double idle, double node_busy_s, const struct accounts *acc,
 			const struct options *o)
 {
@@ -91,7 +110,7 @@ static void share__plan(struct share *s, const struct attribution *at, double ac
 	s->idx = at->cycles_slot;
 	while (idmap__next(&acc->cgroups, &pos, &key, &val)) {
 		c = val;
-		cpu_sum += c->tally.delta.cpu_seconds;
+		cpu_sum += c->cpu.delta.cpu_seconds;
 		if (s->idx >= 0)
 			cycles_sum += c->counters_delta[s->idx];
 	}
@@ -105,11 +124,12 @@ static void share__plan(struct share *s, const struct attribution *at, double ac
 }
 
 /* Give each cgroup its share; returns the active energy handed out. */
-static double share__cgroups(const struct share *s, struct accounts *acc)
+static double share_cgroups(struct attribution *at, const struct share *s,
+			    const struct accounts *acc)
 {
-	struct cgroup_account *c;
+	const struct cgroup_account *c;
+	struct energy_figures f;
 	double given = 0, w;
-	struct figures f;
 	size_t pos = 0;
 	__u64 key;
 	void *val;
@@ -121,11 +141,13 @@ static double share__cgroups(const struct share *s, struct accounts *acc)
 		w = cgroup_weight(c, s);
 		if (!(w > 0))
 			continue;
-		f = (struct figures){
+		f = (struct energy_figures){
 			.energy_joules = s->active_pool * (w / s->weight_sum),
 			.idle_energy_joules = s->idle_pool * (w / s->weight_sum),
 		};
-		tally__add(&c->tally, &f);
+		/* out of memory: the share stays unattributed, the sums still add up */
+		if (give(&at->cgroups, c->id, &f))
+			continue;
 		given += f.energy_joules;
 	}
 	return given;
@@ -161,15 +183,17 @@ static int sum_procs(const struct share *s, const struct accounts *acc, struct i
 }
 
 /* Each process: its cgroup's energy * its weight / the cgroup's weight. */
-static void share__procs(const struct share *s, struct accounts *acc)
+static void share_procs(struct attribution *at, const struct share *s,
+			const struct accounts *acc)
 {
+	const struct energy_tally *ce;
 	const struct cgroup_account *c;
+	const struct proc_account *p;
 	const struct proc_sum *sum;
 	struct idmap map = { 0 };
-	struct proc_account *p;
+	struct energy_figures f;
 	struct proc_sum *sums;
 	double w, denom;
-	struct figures f;
 	size_t pos = 0;
 	__u64 key;
 	void *val;
@@ -180,16 +204,17 @@ static void share__procs(const struct share *s, struct accounts *acc)
 	while (idmap__next(&acc->procs, &pos, &key, &val)) {
 		p = val;
 		c = idmap__get(&acc->cgroups, p->cgroup_id);
+		ce = idmap__get(&at->cgroups, p->cgroup_id);
 		sum = idmap__get(&map, p->cgroup_id);
 		w = proc_weight(p, s);
-		if (!c || !sum || !(w > 0))
+		if (!c || !ce || !sum || !(w > 0))
 			continue;
 		denom = fmax(cgroup_weight(c, s), sum->weight);
-		f = (struct figures){
-			.energy_joules = c->tally.delta.energy_joules * (w / denom),
-			.idle_energy_joules = c->tally.delta.idle_energy_joules * (w / denom),
+		f = (struct energy_figures){
+			.energy_joules = ce->delta.energy_joules * (w / denom),
+			.idle_energy_joules = ce->delta.idle_energy_joules * (w / denom),
 		};
-		tally__add(&p->tally, &f);
+		give(&at->procs, key, &f);
 	}
 out_free:
 	idmap__free(&map);
@@ -198,19 +223,48 @@ out_free:
 
 /* ---- the interval ---- */
 
-static void begin_interval(struct attribution *at)
+/* The collection dropped these accounts: their shares go, a cgroup's energy to retired. */
+static void retire(struct attribution *at, const struct retired *retired)
+{
+	struct energy_tally *t;
+
+	for (size_t i = 0; i < retired->cgroups.len; i++) {
+		t = idmap__del(&at->cgroups, retired->cgroups.keys[i]);
+		if (t)
+			at->retired_joules_total += t->total.energy_joules;
+		free(t);
+	}
+	for (size_t i = 0; i < retired->procs.len; i++)
+		free(idmap__del(&at->procs, retired->procs.keys[i]));
+}
+
+static void begin_shares(struct idmap *m)
+{
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(m, &pos, &key, &val))
+		energy_tally__begin(val);
+}
+
+static void begin_interval(struct attribution *at, const struct accounts *acc)
 {
 	at->energy_joules = at->active_joules = at->idle_joules = 0;
 	at->unattributed_joules = 0;
+	retire(at, &acc->retired);
+	begin_shares(&at->cgroups);
+	begin_shares(&at->procs);
 }
 
 void attribution__apply(struct attribution *at, const struct meter_reading *r,
-			double node_busy_s, struct accounts *acc, const struct options *o)
+			const struct collection *col, const struct options *o)
 {
+	const struct accounts *acc = col->acc;
 	double watts, given;
 	struct share s;
 
-	begin_interval(at);
+	begin_interval(at, acc);
 	if (!r || !r->valid || !(r->span_s > 0))
 		return;
 	watts = r->joules / r->span_s;
@@ -220,9 +274,9 @@ void attribution__apply(struct attribution *at, const struct meter_reading *r,
 	at->idle_joules = fmin(fmax(at->idle_watts * r->span_s, 0), r->joules);
 	at->active_joules = r->joules - at->idle_joules;
 
-	share__plan(&s, at, at->active_joules, at->idle_joules, node_busy_s, acc, o);
-	given = share__cgroups(&s, acc);
-	share__procs(&s, acc);
+	share_plan(&s, at, at->active_joules, at->idle_joules, col->cpu->busy_delta_s, acc, o);
+	given = share_cgroups(at, &s, acc);
+	share_procs(at, &s, acc);
 	at->unattributed_joules = fmax(at->active_joules - given, 0);
 
 	at->power_watts = watts;
@@ -232,61 +286,29 @@ void attribution__apply(struct attribution *at, const struct meter_reading *r,
 	at->unattributed_joules_total += at->unattributed_joules;
 }
 
-void attribution__retire(struct attribution *at, const struct cgroup_account *c)
+const struct energy_tally *attribution__cgroup(const struct attribution *at, __u64 cgroup_id)
 {
-	if (c)
-		at->retired_joules_total += c->tally.total.energy_joules;
+	return idmap__get(&at->cgroups, cgroup_id);
 }
 
-void attribution__retire_cb(void *at, const struct cgroup_account *c)
+const struct energy_tally *attribution__process(const struct attribution *at, __u64 proc_key)
 {
-	attribution__retire(at, c);
+	return idmap__get(&at->procs, proc_key);
 }
 
-/* ---- output ---- */
-
-static json_t *zones_json(const struct meter_reading *r)
+static void free_shares(struct idmap *m)
 {
-	json_t *zones = json_array(), *z;
+	size_t pos = 0;
+	__u64 key;
+	void *val;
 
-	for (int i = 0; r && i < r->nr_zones; i++) {
-		z = json_object();
-		json_object_set_new(z, "name", json_string(r->zones[i].name));
-		json_object_set_new(z, "meter", json_string(r->meter));
-		json_object_set_new(z, "joules_total", json_real(r->zones[i].joules_total));
-		json_object_set_new(z, "watts", json_real(r->zones[i].watts));
-		json_array_append_new(zones, z);
-	}
-	return zones;
+	while (idmap__next(m, &pos, &key, &val))
+		free(val);
+	idmap__free(m);
 }
 
-void attribution__to_json(const struct attribution *at, const struct meter *m,
-			  const struct meter_reading *r, json_t *node, const struct options *o)
+void attribution__free(struct attribution *at)
 {
-	double joules = at->energy_joules_total;
-
-	json_object_set_new(node, "meter", json_string(meter__name(m)));
-	json_object_set_new(node, "energy_joules_total", json_real(joules));
-	json_object_set_new(node, "active_energy_joules_total",
-			    json_real(at->active_joules_total));
-	json_object_set_new(node, "idle_energy_joules_total", json_real(at->idle_joules_total));
-	json_object_set_new(node, "unattributed_energy_joules_total",
-			    json_real(at->unattributed_joules_total));
-	/* energy of cgroups no longer reported: keeps the sum checkable */
-	json_object_set_new(node, "retired_energy_joules_total",
-			    json_real(at->retired_joules_total));
-	json_object_set_new(node, "power_watts", json_real(at->power_watts));
-	json_object_set_new(node, "zones", zones_json(r));
-	if (o->pue_set) {
-		json_object_set_new(node, "pue", json_real(o->pue));
-		json_object_set_new(node, "facility_energy_joules_total",
-				    json_real(report__facility_joules(joules, o)));
-	}
-	if (o->carbon_intensity >= 0) {
-		json_object_set_new(node, "carbon_intensity_grams_per_kwh",
-				    json_real(o->carbon_intensity));
-		json_object_set_new(node, "carbon_grams_total",
-				    json_real(report__carbon_grams(joules, o)));
-	}
-	json_object_set_new(node, "meter_errors_total", json_integer(meter__errors(m)));
+	free_shares(&at->cgroups);
+	free_shares(&at->procs);
 }

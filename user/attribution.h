@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Splits each interval's node energy into idle and active, and the active
- * part across cgroups (and within a cgroup across its processes) by on-CPU
- * time, or by cycles with --share-by cycles. Busy time of no tracked cgroup
- * goes to an explicit unattributed bucket. Every interval and cumulatively:
+ * The attribute stage. Splits each interval's node energy (the meter's
+ * reading) into idle and active, and the active part across the collection's
+ * cgroups (and within a cgroup across its processes) by on-CPU time, or by
+ * cycles with --share-by cycles. Busy time of no tracked cgroup goes to an
+ * explicit unattributed bucket. The shares are attribution's own results,
+ * keyed like the accounts (cgroup id, process key); the accounts are only
+ * read. An account the collection retired takes its share with it: a
+ * cgroup's energy moves to retired_joules_total. Every interval and
+ * cumulatively:
  *   sum(cgroup active) + unattributed = node active
  *   sum(live cgroup totals) + retired + unattributed = active total
  * Idle power is --idle-watts if given, else the model meter's idle term,
@@ -14,8 +19,9 @@
 #ifndef __WATTLET_ATTRIBUTION_H
 #define __WATTLET_ATTRIBUTION_H
 
-#include <jansson.h>
-#include "accounts.h"
+#include "collector.h"
+#include "figures.h"
+#include "idmap.h"
 #include "meter.h"
 #include "options.h"
 
@@ -37,26 +43,26 @@ struct attribution {
 	int nr_learn, next_learn;
 
 	int cycles_slot;	/* counter slot of "cycles" (loader__counter_slot), -1: none */
+
+	/* the shares, for as long as their accounts live (no entry: no energy yet) */
+	struct idmap cgroups;	/* cgroup id -> struct energy_tally */
+	struct idmap procs;	/* proc_account__key() -> struct energy_tally */
 };
 
 /* cycles_slot: where the loader put the cycles counter, -1 if it did not open. */
 void attribution__init(struct attribution *at, const struct options *o, int cycles_slot);
 /*
- * Split one interval's node energy. node_busy_s = node busy CPU seconds in
- * the interval. Each cgroup account gets its share of active energy in
- * tally.delta/total.energy_joules (and of idle energy in
- * idle_energy_joules with --idle-attribution cpu); each process gets
- * cgroup_energy * proc_cpu / cgroup_cpu (processes are a breakdown of their
- * cgroup). A rejected reading (r->valid false) attributes nothing.
+ * Split one interval's node energy r across col. Each cgroup gets its share
+ * of active energy (and of idle energy with --idle-attribution cpu); each
+ * process gets cgroup_energy * proc_cpu / cgroup_cpu (processes are a
+ * breakdown of their cgroup). A rejected reading (r NULL or r->valid false)
+ * attributes nothing. The node's busy time is col->cpu->busy_delta_s.
  */
 void attribution__apply(struct attribution *at, const struct meter_reading *r,
-			double node_busy_s, struct accounts *acc, const struct options *o);
-/* A cgroup account is being dropped: keep its energy in retired_joules_total. */
-void attribution__retire(struct attribution *at, const struct cgroup_account *c);
-/* The same as a cgroup_retire_fn: accounts__begin(acc, attribution__retire_cb, at). */
-void attribution__retire_cb(void *at, const struct cgroup_account *c);
-/* Add the node energy fields of docs/json.md ("meter" ... "meter_errors_total") to node. */
-void attribution__to_json(const struct attribution *at, const struct meter *m,
-			  const struct meter_reading *r, json_t *node, const struct options *o);
+			const struct collection *col, const struct options *o);
+/* A cgroup's or process's energy, or NULL when it has been given none. */
+const struct energy_tally *attribution__cgroup(const struct attribution *at, __u64 cgroup_id);
+const struct energy_tally *attribution__process(const struct attribution *at, __u64 proc_key);
+void attribution__free(struct attribution *at);
 
 #endif /* __WATTLET_ATTRIBUTION_H */

@@ -199,13 +199,24 @@ static int iterate(struct collector *c, bool prime)
 	return loader__iterate(c->loader);
 }
 
-int collector__collect(struct collector *c, cgroup_retire_fn retire, void *ctx)
+static void hand_forward(const struct collector *c, struct collection *out)
+{
+	*out = (struct collection){
+		.interval_s = c->interval_s,
+		.cpu = &c->cpu,
+		.acc = &c->acc,
+		.stats = &c->stats,
+		.unattributed_cpu_s = c->unattributed_cpu_s,
+	};
+}
+
+int collector__collect(struct collector *c, struct collection *out)
 {
 	struct wattlet_bpf *skel = c->loader->skel;
 	double now;
 	int err;
 
-	accounts__begin(&c->acc, retire, ctx);
+	accounts__begin(&c->acc);
 	c->refreshed = false;
 	if (monotonic_s() - c->fs.last_walk > CGROUP_WALK_PERIOD_S)
 		c->refreshed = cgroupfs__refresh(&c->fs) == 0;
@@ -228,6 +239,7 @@ int collector__collect(struct collector *c, cgroup_retire_fn retire, void *ctx)
 	read_stats(c);
 	c->interval_s = now - c->last;
 	c->last = now;
+	hand_forward(c, out);
 	return 0;
 }
 

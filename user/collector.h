@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * One collection per interval: run the task iterator, drain exit records,
- * read the per-process and per-cgroup maps and the per-CPU times, and turn
- * the kernel's cumulative figures into monotonic totals and deltas.
+ * The collect stage, once per interval: run the task iterator, drain exit
+ * records, read the per-process and per-cgroup maps and the per-CPU times,
+ * and turn the kernel's cumulative figures into monotonic totals and
+ * deltas. It hands forward a struct collection and calls no later stage.
  */
 #ifndef __WATTLET_COLLECTOR_H
 #define __WATTLET_COLLECTOR_H
 
-#include <jansson.h>
 #include "accounts.h"
 #include "cgroupfs.h"
 #include "loader.h"
-#include "report.h"
 
 struct node_cpu {
 	int nr_cpus;
@@ -41,17 +40,22 @@ struct collector {
 	bool refreshed;			/* cgroupfs walked in this collection */
 };
 
-/* Labels a process by its cgroup (kubernetes names); any may be left NULL. */
-typedef void (*process_label_fn)(const void *ctx, __u64 cgroup_id, const char **ns,
-				 const char **pod, const char **container);
+/*
+ * What one collection hands forward: read-only for the later stages, valid
+ * until the next collection.
+ */
+struct collection {
+	double interval_s;		/* measured length of the interval */
+	const struct node_cpu *cpu;	/* node and per-CPU busy and idle time */
+	const struct accounts *acc;	/* processes and cgroups; acc->retired: dropped ones */
+	const struct wl_stats *stats;	/* kernel loss counters, cumulative */
+	double unattributed_cpu_s;	/* CPU of cgroups the map had no room for, since start */
+};
 
 /* Prime: the first pass takes every task's baseline, so totals start at 0. */
 int collector__new(struct collector **out, struct loader *l, const struct options *o);
-/* One interval. retire sees each cgroup account before it is dropped. */
-int collector__collect(struct collector *c, cgroup_retire_fn retire, void *ctx);
-/* Add node CPU fields, "cgroups" and "processes" (docs/json.md) to doc. */
-void collector__to_json(const struct collector *c, json_t *doc, const struct report_ctx *rc,
-			process_label_fn label, const void *label_ctx);
+/* One interval into *out. 0 or -errno. */
+int collector__collect(struct collector *c, struct collection *out);
 void collector__free(struct collector *c);
 
 #endif /* __WATTLET_COLLECTOR_H */

@@ -2,25 +2,66 @@
 /*
  * The figures every workload level carries (process, cgroup, container,
  * pod, namespace, system workload, node), as totals and per-interval deltas.
+ * Two stages make them: the collector counts CPU (cpu_figures, in the
+ * accounts) and attribution gives energy (energy_figures, in its own
+ * results); the later stages join the two into figures.
  */
 #ifndef __WATTLET_FIGURES_H
 #define __WATTLET_FIGURES_H
 
 #include <linux/types.h>
 
-struct figures {
+/* What the kernel counted: the collect stage's part. */
+struct cpu_figures {
 	double cpu_seconds;
 	__u64 wakeups;
 	__u64 context_switches;
+};
+
+/* What attribution gave: the attribute stage's part. */
+struct energy_figures {
 	double energy_joules;		/* attributed active energy */
 	double idle_energy_joules;	/* attributed idle, --idle-attribution cpu */
 };
 
-/* A workload's running totals and what the last interval added. */
+/* Both, as workloads add them up and the document reports them. */
+struct figures {
+	double cpu_seconds;
+	__u64 wakeups;
+	__u64 context_switches;
+	double energy_joules;
+	double idle_energy_joules;
+};
+
+/* Running totals and what the last interval added, of each kind. */
+struct cpu_tally {
+	struct cpu_figures total;
+	struct cpu_figures delta;
+};
+
+struct energy_tally {
+	struct energy_figures total;
+	struct energy_figures delta;
+};
+
 struct tally {
 	struct figures total;
 	struct figures delta;
 };
+
+static inline void cpu_figures__add(struct cpu_figures *dst, const struct cpu_figures *src)
+{
+	dst->cpu_seconds += src->cpu_seconds;
+	dst->wakeups += src->wakeups;
+	dst->context_switches += src->context_switches;
+}
+
+static inline void energy_figures__add(struct energy_figures *dst,
+				       const struct energy_figures *src)
+{
+	dst->energy_joules += src->energy_joules;
+	dst->idle_energy_joules += src->idle_energy_joules;
+}
 
 static inline void figures__add(struct figures *dst, const struct figures *src)
 {
@@ -31,17 +72,61 @@ static inline void figures__add(struct figures *dst, const struct figures *src)
 	dst->idle_energy_joules += src->idle_energy_joules;
 }
 
+/* A workload's figures from its CPU and its energy (NULL: none given). */
+static inline struct figures figures__join(const struct cpu_figures *c,
+					   const struct energy_figures *e)
+{
+	return (struct figures){
+		.cpu_seconds = c->cpu_seconds,
+		.wakeups = c->wakeups,
+		.context_switches = c->context_switches,
+		.energy_joules = e ? e->energy_joules : 0,
+		.idle_energy_joules = e ? e->idle_energy_joules : 0,
+	};
+}
+
 /* Start a new interval: delta becomes empty, total stays. */
+static inline void cpu_tally__begin(struct cpu_tally *t)
+{
+	t->delta = (struct cpu_figures){ 0 };
+}
+
+static inline void energy_tally__begin(struct energy_tally *t)
+{
+	t->delta = (struct energy_figures){ 0 };
+}
+
 static inline void tally__begin(struct tally *t)
 {
 	t->delta = (struct figures){ 0 };
 }
 
-/* Add one interval's delta to a tally. */
+/* Add one interval's delta. */
+static inline void cpu_tally__add(struct cpu_tally *t, const struct cpu_figures *d)
+{
+	cpu_figures__add(&t->delta, d);
+	cpu_figures__add(&t->total, d);
+}
+
+static inline void energy_tally__add(struct energy_tally *t, const struct energy_figures *d)
+{
+	energy_figures__add(&t->delta, d);
+	energy_figures__add(&t->total, d);
+}
+
 static inline void tally__add(struct tally *t, const struct figures *d)
 {
 	figures__add(&t->delta, d);
 	figures__add(&t->total, d);
+}
+
+/* A workload's tally from its CPU and its energy (NULL: none given). */
+static inline struct tally tally__join(const struct cpu_tally *c, const struct energy_tally *e)
+{
+	return (struct tally){
+		.total = figures__join(&c->total, e ? &e->total : NULL),
+		.delta = figures__join(&c->delta, e ? &e->delta : NULL),
+	};
 }
 
 #endif /* __WATTLET_FIGURES_H */

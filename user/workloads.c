@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "accounts.h"
 #include "k8s_names.h"
 #include "k8s_path.h"
 #include "workloads.h"
@@ -27,92 +28,30 @@
 #define NAME_SCANS	4	/* rescans that miss before a name is given up */
 #define UNKNOWN		"unknown"
 
-/* What every workload below namespace level starts with: list link, figures, liveness. */
-struct node {
-	struct node *next;
-	struct tally tally;
-	int nr_cgroups;		/* live cgroups linked to it */
-	double gone_at;		/* when nr_cgroups last fell to 0 */
-};
-
-struct naming {
-	unsigned long seen_scans;	/* name scans when it showed up */
-	bool done;			/* named, or given up */
-};
-
-struct container {
-	struct node node;
-	struct naming naming;
-	char id[K8S_ID_LEN + 1];
-	char name[K8S_CTR_MAX + 1];	/* "": not named, not listed */
-};
-
-struct namespace {
-	struct namespace *next;
-	struct tally tally;
-	size_t nr_pods;
-	char name[K8S_NS_MAX + 1];
-};
-
-struct pod {
-	struct node node;
-	struct naming naming;
-	struct namespace *ns;		/* NULL until named or given up */
-	struct node *ctrs;		/* struct container */
-	char uid[K8S_UID_MAX + 1];
-	char ns_name[K8S_NS_MAX + 1];	/* "": unknown */
-	char name[K8S_NAME_MAX + 1];	/* "": unknown */
-};
-
-struct system {
-	struct node node;
-	char name[NAME_MAX + 1];
-};
-
 /* A cgroup id's place. */
 struct link {
 	struct pod *pod;
 	struct container *ctr;
-	struct system *sys;
+	struct system_workload *sys;
 	unsigned long gen;		/* update that last saw the cgroup */
 	bool resolved;			/* from a known path */
 };
 
-struct workloads {
-	double retain_s;
-	struct k8s_names *names;
-	struct idmap links;		/* cgroup id -> struct link */
-	struct node *pods;		/* struct pod */
-	struct node *systems;		/* struct system */
-	struct namespace *nss;
-	unsigned long gen;
-	double expired_joules;		/* total energy of removed pods and system workloads */
-};
-
-#define pod_of(n)	((struct pod *)(n))
-#define ctr_of(n)	((struct container *)(n))
-#define sys_of(n)	((struct system *)(n))
-
-static bool node__terminated(const struct node *n)
-{
-	return n->nr_cgroups == 0;
-}
-
-static void node__link(struct node *n)
+static void workload_link(struct workload *n)
 {
 	n->nr_cgroups++;
 }
 
-static void node__unlink(struct node *n, double now)
+static void workload_unlink(struct workload *n, double now)
 {
 	if (n->nr_cgroups > 0 && --n->nr_cgroups == 0)
 		n->gone_at = now;
 }
 
 /* Entities are born terminated; the first link makes them live. */
-static void *node__new(size_t size, struct node **head, double now)
+static void *workload_new(size_t size, struct workload **head, double now)
 {
-	struct node *n = calloc(1, size);
+	struct workload *n = calloc(1, size);
 
 	if (!n)
 		return NULL;
@@ -122,14 +61,14 @@ static void *node__new(size_t size, struct node **head, double now)
 	return n;
 }
 
-static struct pod *pod__get(struct workloads *w, const char *uid, double now)
+static struct pod *pod_get(struct workloads *w, const char *uid, double now)
 {
 	struct pod *p;
 
-	for (struct node *n = w->pods; n; n = n->next)
+	for (struct workload *n = w->pods; n; n = n->next)
 		if (!strcmp(pod_of(n)->uid, uid))
 			return pod_of(n);
-	p = node__new(sizeof(*p), &w->pods, now);
+	p = workload_new(sizeof(*p), &w->pods, now);
 	if (p) {
 		strcpy(p->uid, uid);
 		p->naming.seen_scans = k8s_names__scans(w->names);
@@ -137,15 +76,15 @@ static struct pod *pod__get(struct workloads *w, const char *uid, double now)
 	return p;
 }
 
-static struct container *ctr__get(struct workloads *w, struct pod *p, const char *id,
+static struct container *ctr_get(struct workloads *w, struct pod *p, const char *id,
 				   double now)
 {
 	struct container *c;
 
-	for (struct node *n = p->ctrs; n; n = n->next)
-		if (!strcmp(ctr_of(n)->id, id))
-			return ctr_of(n);
-	c = node__new(sizeof(*c), &p->ctrs, now);
+	for (struct workload *n = p->ctrs; n; n = n->next)
+		if (!strcmp(container_of_workload(n)->id, id))
+			return container_of_workload(n);
+	c = workload_new(sizeof(*c), &p->ctrs, now);
 	if (c) {
 		strcpy(c->id, id);
 		c->naming.seen_scans = k8s_names__scans(w->names);
@@ -153,20 +92,20 @@ static struct container *ctr__get(struct workloads *w, struct pod *p, const char
 	return c;
 }
 
-static struct system *sys__get(struct workloads *w, const char *name, double now)
+static struct system_workload *sys_get(struct workloads *w, const char *name, double now)
 {
-	struct system *s;
+	struct system_workload *s;
 
-	for (struct node *n = w->systems; n; n = n->next)
-		if (!strcmp(sys_of(n)->name, name))
-			return sys_of(n);
-	s = node__new(sizeof(*s), &w->systems, now);
+	for (struct workload *n = w->systems; n; n = n->next)
+		if (!strcmp(system_of(n)->name, name))
+			return system_of(n);
+	s = workload_new(sizeof(*s), &w->systems, now);
 	if (s)
 		strcpy(s->name, name);
 	return s;
 }
 
-static struct namespace *ns__get(struct workloads *w, const char *name)
+static struct namespace *ns_get(struct workloads *w, const char *name)
 {
 	struct namespace *ns;
 
@@ -183,7 +122,7 @@ static struct namespace *ns__get(struct workloads *w, const char *name)
 }
 
 /* Place a cgroup by its path (NULL: unknown, a system workload of that name). */
-static int link__resolve(struct workloads *w, struct link *l, const char *path, double now)
+static int link_resolve(struct workloads *w, struct link *l, const char *path, double now)
 {
 	char top[NAME_MAX + 1];
 	struct k8s_ident id;
@@ -192,59 +131,59 @@ static int link__resolve(struct workloads *w, struct link *l, const char *path, 
 	l->resolved = path != NULL;
 	switch (k8s_path__parse(path, &id)) {
 	case K8S_KIND_CONTAINER:
-		l->pod = pod__get(w, id.pod_uid, now);
-		l->ctr = l->pod ? ctr__get(w, l->pod, id.container_id, now) : NULL;
+		l->pod = pod_get(w, id.pod_uid, now);
+		l->ctr = l->pod ? ctr_get(w, l->pod, id.container_id, now) : NULL;
 		return l->ctr ? 0 : -ENOMEM;
 	case K8S_KIND_POD:
 	case K8S_KIND_HELPER:
-		l->pod = pod__get(w, id.pod_uid, now);
+		l->pod = pod_get(w, id.pod_uid, now);
 		return l->pod ? 0 : -ENOMEM;
 	default:
 		k8s_path__top(path, top, sizeof(top));
-		l->sys = sys__get(w, top, now);
+		l->sys = sys_get(w, top, now);
 		return l->sys ? 0 : -ENOMEM;
 	}
 }
 
-static void link__attach(struct link *l)
+static void link_attach(struct link *l)
 {
 	if (l->pod)
-		node__link(&l->pod->node);
+		workload_link(&l->pod->base);
 	if (l->ctr)
-		node__link(&l->ctr->node);
+		workload_link(&l->ctr->base);
 	if (l->sys)
-		node__link(&l->sys->node);
+		workload_link(&l->sys->base);
 }
 
-static void link__detach(struct link *l, double now)
+static void link_detach(struct link *l, double now)
 {
 	if (l->pod)
-		node__unlink(&l->pod->node, now);
+		workload_unlink(&l->pod->base, now);
 	if (l->ctr)
-		node__unlink(&l->ctr->node, now);
+		workload_unlink(&l->ctr->base, now);
 	if (l->sys)
-		node__unlink(&l->sys->node, now);
+		workload_unlink(&l->sys->base, now);
 }
 
-static void link__add(const struct link *l, const struct figures *d)
+static void link_add(const struct link *l, const struct figures *d)
 {
 	if (l->pod)
-		tally__add(&l->pod->node.tally, d);
+		tally__add(&l->pod->base.tally, d);
 	if (l->ctr)
-		tally__add(&l->ctr->node.tally, d);
+		tally__add(&l->ctr->base.tally, d);
 	if (l->sys)
-		tally__add(&l->sys->node.tally, d);
+		tally__add(&l->sys->base.tally, d);
 }
 
 /* The link of a live cgroup: made, or placed again once its path is known. */
-static struct link *link__get(struct workloads *w, const struct cgroup_account *c, double now)
+static struct link *link_get(struct workloads *w, const struct cgroup_account *c, double now)
 {
 	struct link *l = idmap__get(&w->links, c->id);
 
 	if (l && (l->resolved || !c->path))
 		return l;
 	if (l) {
-		link__detach(l, now);
+		link_detach(l, now);
 	} else {
 		l = malloc(sizeof(*l));
 		if (!l || idmap__put(&w->links, c->id, l)) {
@@ -252,32 +191,36 @@ static struct link *link__get(struct workloads *w, const struct cgroup_account *
 			return NULL;
 		}
 	}
-	if (link__resolve(w, l, c->path, now)) {
+	if (link_resolve(w, l, c->path, now)) {
 		free(idmap__del(&w->links, c->id));
 		return NULL;
 	}
-	link__attach(l);
+	link_attach(l);
 	return l;
 }
 
-static int account_cgroup(struct workloads *w, const struct cgroup_account *c, double now)
+/* A cgroup's interval: its CPU and its energy, up the links. */
+static int account_cgroup(struct workloads *w, const struct cgroup_account *c,
+			  const struct attribution *at, double now)
 {
+	const struct energy_tally *e = attribution__cgroup(at, c->id);
+	struct figures d = figures__join(&c->cpu.delta, e ? &e->delta : NULL);
 	struct link *l = idmap__get(&w->links, c->id), once;
 
 	if (!l && c->gone) {
 		/* gone before it was linked: its last figures, no live cgroup */
-		if (link__resolve(w, &once, c->path, now))
+		if (link_resolve(w, &once, c->path, now))
 			return -ENOMEM;
-		link__add(&once, &c->tally.delta);
+		link_add(&once, &d);
 		return 0;
 	}
-	l = link__get(w, c, now);
+	l = link_get(w, c, now);
 	if (!l)
 		return -ENOMEM;
 	l->gen = w->gen;
-	link__add(l, &c->tally.delta);
+	link_add(l, &d);
 	if (c->gone) {
-		link__detach(l, now);
+		link_detach(l, now);
 		free(idmap__del(&w->links, c->id));
 	}
 	return 0;
@@ -299,20 +242,20 @@ static void sweep_links(struct workloads *w, double now)
 	for (size_t i = 0; i < n; i++) {
 		struct link *l = idmap__del(&w->links, keys[i]);
 
-		link__detach(l, now);
+		link_detach(l, now);
 		free(l);
 	}
 	free(keys);
 }
 
-static bool naming__give_up(const struct workloads *w, struct naming *nm)
+static bool naming_give_up(const struct workloads *w, struct naming *nm)
 {
 	nm->done = k8s_names__scans(w->names) - nm->seen_scans >= NAME_SCANS;
 	return nm->done;
 }
 
 /* Try to name a pod; true once it has a namespace to join. */
-static bool pod__name(struct workloads *w, struct pod *p, double now)
+static bool pod_name(struct workloads *w, struct pod *p, double now)
 {
 	const struct k8s_pod_entry *e = k8s_names__pod(w->names, p->uid, now);
 
@@ -322,29 +265,29 @@ static bool pod__name(struct workloads *w, struct pod *p, double now)
 		p->naming.done = true;
 		return true;
 	}
-	return naming__give_up(w, &p->naming);
+	return naming_give_up(w, &p->naming);
 }
 
 /* A pod joins its namespace with its totals so far; after that, deltas. */
-static int pod__to_namespace(struct workloads *w, struct pod *p, double now)
+static int pod_to_namespace(struct workloads *w, struct pod *p, double now)
 {
 	if (p->ns) {
-		tally__add(&p->ns->tally, &p->node.tally.delta);
+		tally__add(&p->ns->tally, &p->base.tally.delta);
 		return 0;
 	}
-	if (!pod__name(w, p, now))
+	if (!pod_name(w, p, now))
 		return 0;
-	p->ns = ns__get(w, p->ns_name[0] ? p->ns_name : UNKNOWN);
+	p->ns = ns_get(w, p->ns_name[0] ? p->ns_name : UNKNOWN);
 	if (!p->ns)
 		return -ENOMEM;
 	p->ns->nr_pods++;
-	figures__add(&p->ns->tally.total, &p->node.tally.total);
-	figures__add(&p->ns->tally.delta, &p->node.tally.delta);
+	figures__add(&p->ns->tally.total, &p->base.tally.total);
+	figures__add(&p->ns->tally.delta, &p->base.tally.delta);
 	return 0;
 }
 
 /* Name a container from its id, only if the kubelet agrees on its pod. */
-static void ctr__name(struct workloads *w, const struct pod *p, struct container *c, double now)
+static void ctr_name(struct workloads *w, const struct pod *p, struct container *c, double now)
 {
 	const struct k8s_ctr_entry *e;
 
@@ -352,7 +295,7 @@ static void ctr__name(struct workloads *w, const struct pod *p, struct container
 		return;
 	e = k8s_names__container(w->names, c->id, now);
 	if (!e) {
-		naming__give_up(w, &c->naming);
+		naming_give_up(w, &c->naming);
 		return;
 	}
 	c->naming.done = true;
@@ -365,38 +308,38 @@ static int name_all(struct workloads *w, double now)
 {
 	int err = 0;
 
-	for (struct node *n = w->pods; n; n = n->next) {
+	for (struct workload *n = w->pods; n; n = n->next) {
 		struct pod *p = pod_of(n);
 
-		if (pod__to_namespace(w, p, now))
+		if (pod_to_namespace(w, p, now))
 			err = -ENOMEM;
-		for (struct node *c = p->ctrs; c; c = c->next)
-			ctr__name(w, p, ctr_of(c), now);
+		for (struct workload *c = p->ctrs; c; c = c->next)
+			ctr_name(w, p, container_of_workload(c), now);
 	}
 	return err;
 }
 
 static void tally_begin_all(struct workloads *w)
 {
-	for (struct node *n = w->pods; n; n = n->next) {
+	for (struct workload *n = w->pods; n; n = n->next) {
 		tally__begin(&n->tally);
-		for (struct node *c = pod_of(n)->ctrs; c; c = c->next)
+		for (struct workload *c = pod_of(n)->ctrs; c; c = c->next)
 			tally__begin(&c->tally);
 	}
-	for (struct node *n = w->systems; n; n = n->next)
+	for (struct workload *n = w->systems; n; n = n->next)
 		tally__begin(&n->tally);
 	for (struct namespace *ns = w->nss; ns; ns = ns->next)
 		tally__begin(&ns->tally);
 }
 
-typedef void (*release_fn)(struct workloads *w, struct node *n);
+typedef void (*release_fn)(struct workloads *w, struct workload *n);
 
-static void remove_oldest(struct workloads *w, struct node **head, release_fn release)
+static void remove_oldest(struct workloads *w, struct workload **head, release_fn release)
 {
-	struct node **oldest = NULL, *n;
+	struct workload **oldest = NULL, *n;
 
-	for (struct node **pp = head; *pp; pp = &(*pp)->next)
-		if (node__terminated(*pp) && (!oldest || (*pp)->gone_at < (*oldest)->gone_at))
+	for (struct workload **pp = head; *pp; pp = &(*pp)->next)
+		if (workload__terminated(*pp) && (!oldest || (*pp)->gone_at < (*oldest)->gone_at))
 			oldest = pp;
 	if (!oldest)
 		return;
@@ -406,38 +349,38 @@ static void remove_oldest(struct workloads *w, struct node **head, release_fn re
 }
 
 /* Remove what has been terminated for retain_s, then the oldest past cap. */
-static void expire_list(struct workloads *w, struct node **head, double now, size_t cap,
+static void expire_list(struct workloads *w, struct workload **head, double now, size_t cap,
 			release_fn release)
 {
 	size_t terminated = 0;
 
-	for (struct node **pp = head; *pp;) {
-		struct node *n = *pp;
+	for (struct workload **pp = head; *pp;) {
+		struct workload *n = *pp;
 
-		if (node__terminated(n) && now - n->gone_at >= w->retain_s) {
+		if (workload__terminated(n) && now - n->gone_at >= w->retain_s) {
 			*pp = n->next;
 			release(w, n);
 			continue;
 		}
-		terminated += node__terminated(n);
+		terminated += workload__terminated(n);
 		pp = &n->next;
 	}
 	for (; terminated > cap; terminated--)
 		remove_oldest(w, head, release);
 }
 
-static void ctr__release(struct workloads *w, struct node *n)
+static void ctr_release(struct workloads *w, struct workload *n)
 {
 	free(n);
 }
 
-static void pod__release(struct workloads *w, struct node *n)
+static void pod_release(struct workloads *w, struct workload *n)
 {
 	struct pod *p = pod_of(n);
 
 	w->expired_joules += n->tally.total.energy_joules;
 	while (p->ctrs) {
-		struct node *c = p->ctrs;
+		struct workload *c = p->ctrs;
 
 		p->ctrs = c->next;
 		free(c);
@@ -447,7 +390,7 @@ static void pod__release(struct workloads *w, struct node *n)
 	free(p);
 }
 
-static void sys__release(struct workloads *w, struct node *n)
+static void sys_release(struct workloads *w, struct workload *n)
 {
 	w->expired_joules += n->tally.total.energy_joules;
 	free(n);
@@ -470,15 +413,17 @@ static void expire_namespaces(struct workloads *w)
 /* Runs before this update's links change: what terminated last time is seen once. */
 static void expire_all(struct workloads *w, double now)
 {
-	for (struct node *n = w->pods; n; n = n->next)
-		expire_list(w, &pod_of(n)->ctrs, now, WL_MAX_TERMINATED_CONTAINERS, ctr__release);
-	expire_list(w, &w->pods, now, WL_MAX_TERMINATED_PODS, pod__release);
-	expire_list(w, &w->systems, now, WL_MAX_TERMINATED_SYSTEM, sys__release);
+	for (struct workload *n = w->pods; n; n = n->next)
+		expire_list(w, &pod_of(n)->ctrs, now, WL_MAX_TERMINATED_CONTAINERS, ctr_release);
+	expire_list(w, &w->pods, now, WL_MAX_TERMINATED_PODS, pod_release);
+	expire_list(w, &w->systems, now, WL_MAX_TERMINATED_SYSTEM, sys_release);
 	expire_namespaces(w);
 }
 
-int workloads__update(struct workloads *w, const struct accounts *acc, double now)
+int workloads__update(struct workloads *w, const struct collection *col,
+		      const struct attribution *at, double now)
 {
+	const struct accounts *acc = col->acc;
 	size_t pos = 0;
 	int err = 0;
 	__u64 key;
@@ -488,164 +433,12 @@ int workloads__update(struct workloads *w, const struct accounts *acc, double no
 	expire_all(w, now);
 	tally_begin_all(w);
 	while (idmap__next(&acc->cgroups, &pos, &key, &val))
-		if (account_cgroup(w, val, now))
+		if (account_cgroup(w, val, at, now))
 			err = -ENOMEM;
 	sweep_links(w, now);
 	if (name_all(w, now))
 		err = -ENOMEM;
 	return err;
-}
-
-/* JSON */
-
-static const char *or_unknown(const char *s)
-{
-	return s[0] ? s : UNKNOWN;
-}
-
-static const char *state(const struct node *n)
-{
-	return node__terminated(n) ? "terminated" : "running";
-}
-
-/* An array of the nodes of a list, or NULL; *nr gets its length. */
-static struct node **list_array(struct node *head, size_t *nr)
-{
-	struct node **arr;
-	size_t i = 0;
-
-	*nr = 0;
-	for (struct node *n = head; n; n = n->next)
-		(*nr)++;
-	arr = malloc((*nr + 1) * sizeof(*arr));
-	if (!arr)
-		return NULL;
-	for (struct node *n = head; n; n = n->next)
-		arr[i++] = n;
-	return arr;
-}
-
-static void sorted(struct node *head, int (*cmp)(const void *, const void *),
-		   void (*emit)(json_t *arr, const struct node *n, const struct report_ctx *ctx),
-		   json_t *arr, const struct report_ctx *ctx)
-{
-	size_t nr;
-	struct node **nodes = list_array(head, &nr);
-
-	if (!nodes)
-		return;
-	qsort(nodes, nr, sizeof(*nodes), cmp);
-	for (size_t i = 0; i < nr; i++)
-		emit(arr, nodes[i], ctx);
-	free(nodes);
-}
-
-static int ctr_cmp(const void *a, const void *b)
-{
-	const struct container *x = *(struct container *const *)a;
-	const struct container *y = *(struct container *const *)b;
-	int r = strcmp(x->name, y->name);
-
-	return r ? r : strcmp(x->id, y->id);
-}
-
-static int pod_cmp(const void *a, const void *b)
-{
-	const struct pod *x = *(struct pod *const *)a, *y = *(struct pod *const *)b;
-	int r = strcmp(or_unknown(x->ns_name), or_unknown(y->ns_name));
-
-	if (!r)
-		r = strcmp(or_unknown(x->name), or_unknown(y->name));
-	return r ? r : strcmp(x->uid, y->uid);
-}
-
-static int sys_cmp(const void *a, const void *b)
-{
-	const struct system *x = *(struct system *const *)a, *y = *(struct system *const *)b;
-
-	return strcmp(x->name, y->name);
-}
-
-static void ctr__emit(json_t *arr, const struct node *n, const struct report_ctx *ctx)
-{
-	const struct container *c = ctr_of(n);
-	json_t *o;
-
-	if (!c->name[0])
-		return;
-	o = json_object();
-	json_object_set_new(o, "name", json_string(c->name));
-	json_object_set_new(o, "id", json_string(c->id));
-	json_object_set_new(o, "state", json_string(state(n)));
-	report__figures(o, &n->tally, ctx);
-	json_array_append_new(arr, o);
-}
-
-static void pod__emit(json_t *arr, const struct node *n, const struct report_ctx *ctx)
-{
-	const struct pod *p = pod_of(n);
-	json_t *o = json_object(), *ctrs = json_array();
-
-	json_object_set_new(o, "namespace", json_string(or_unknown(p->ns_name)));
-	json_object_set_new(o, "name", json_string(or_unknown(p->name)));
-	json_object_set_new(o, "uid", json_string(p->uid));
-	json_object_set_new(o, "state", json_string(state(n)));
-	report__figures(o, &n->tally, ctx);
-	sorted(p->ctrs, ctr_cmp, ctr__emit, ctrs, ctx);
-	json_object_set_new(o, "containers", ctrs);
-	json_array_append_new(arr, o);
-}
-
-static void sys__emit(json_t *arr, const struct node *n, const struct report_ctx *ctx)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "name", json_string(sys_of(n)->name));
-	report__figures(o, &n->tally, ctx);
-	json_array_append_new(arr, o);
-}
-
-static int ns_cmp(const void *a, const void *b)
-{
-	return strcmp((*(struct namespace *const *)a)->name, (*(struct namespace *const *)b)->name);
-}
-
-static json_t *namespaces_json(const struct workloads *w, const struct report_ctx *ctx)
-{
-	json_t *arr = json_array();
-	struct namespace **nss;
-	size_t nr = 0, i = 0;
-
-	for (struct namespace *ns = w->nss; ns; ns = ns->next)
-		nr++;
-	nss = malloc((nr + 1) * sizeof(*nss));
-	if (!nss)
-		return arr;
-	for (struct namespace *ns = w->nss; ns; ns = ns->next)
-		nss[i++] = ns;
-	qsort(nss, nr, sizeof(*nss), ns_cmp);
-	for (i = 0; i < nr; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "name", json_string(nss[i]->name));
-		report__figures(o, &nss[i]->tally, ctx);
-		json_array_append_new(arr, o);
-	}
-	free(nss);
-	return arr;
-}
-
-void workloads__to_json(const struct workloads *w, json_t *doc, const struct report_ctx *ctx)
-{
-	json_t *pods = json_array(), *sys = json_array();
-
-	sorted(w->pods, pod_cmp, pod__emit, pods, ctx);
-	sorted(w->systems, sys_cmp, sys__emit, sys, ctx);
-	json_object_set_new(doc, "pods", pods);
-	json_object_set_new(doc, "namespaces", namespaces_json(w, ctx));
-	json_object_set_new(doc, "system", sys);
-	json_object_set_new(json_object_get(doc, "node"), "expired_energy_joules_total",
-			    json_real(w->expired_joules));
 }
 
 void workloads__label(const struct workloads *w, __u64 cgroup_id, const char **ns,
@@ -667,12 +460,12 @@ void workloads__label(const struct workloads *w, __u64 cgroup_id, const char **n
 void workloads__stats(const struct workloads *w, struct workloads_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	for (struct node *n = w->pods; n; n = n->next) {
+	for (struct workload *n = w->pods; n; n = n->next) {
 		st->pods++;
-		for (struct node *c = pod_of(n)->ctrs; c; c = c->next)
+		for (struct workload *c = pod_of(n)->ctrs; c; c = c->next)
 			st->containers++;
 	}
-	for (struct node *n = w->systems; n; n = n->next)
+	for (struct workload *n = w->systems; n; n = n->next)
 		st->system++;
 	for (struct namespace *ns = w->nss; ns; ns = ns->next)
 		st->namespaces++;
@@ -711,13 +504,13 @@ void workloads__free(struct workloads *w)
 		free(val);
 	idmap__free(&w->links);
 	while (w->pods) {
-		struct node *n = w->pods;
+		struct workload *n = w->pods;
 
 		w->pods = n->next;
-		pod__release(w, n);
+		pod_release(w, n);
 	}
 	while (w->systems) {
-		struct node *n = w->systems;
+		struct workload *n = w->systems;
 
 		w->systems = n->next;
 		free(n);

@@ -58,6 +58,14 @@ static int rig_open(struct rig *r, const char *name, bool raw_tp, __u32 max_proc
 	return err ?: collector__new(&r->col, r->loader, &r->opt);
 }
 
+/* One collection; the tests look into the collector's accounts directly. */
+static int collect(struct rig *r)
+{
+	struct collection col;
+
+	return collector__collect(r->col, &col);
+}
+
 static void rig_close(struct rig *r)
 {
 	for (int i = 0; i < r->nr_pids; i++) {
@@ -169,7 +177,7 @@ static double cgroup_cpu(struct rig *r)
 {
 	struct cgroup_account *cg = cgroup_of(r);
 
-	return cg ? cg->tally.total.cpu_seconds : 0;
+	return cg ? cg->cpu.total.cpu_seconds : 0;
 }
 
 static struct proc_account *proc_of(struct rig *r, pid_t pid)
@@ -188,7 +196,7 @@ static double proc_cpu(struct rig *r, pid_t pid)
 {
 	struct proc_account *p = proc_of(r, pid);
 
-	return p ? p->tally.total.cpu_seconds : 0;
+	return p ? p->cpu.total.cpu_seconds : 0;
 }
 
 /* Ground truth read either side of a collection, averaged: the same instant. */
@@ -210,7 +218,7 @@ static int collect_with_truth(struct rig *r, struct truth *t)
 	int err;
 
 	truth_read(r, &a);
-	err = collector__collect(r->col, NULL, NULL);
+	err = collect(r);
 	truth_read(r, &b);
 	t->cgroup = (a.cgroup + b.cgroup) / 2;
 	t->busy = (a.busy + b.busy) / 2;
@@ -259,10 +267,10 @@ static void run_busy_and_waking(bool raw_tp)
 	got = r.col->cpu.busy_s - busy0;
 	want = t1.busy - t0.busy;
 	ASSERT_WITHIN(got, want, 0.01, "node busy vs /proc/stat");
-	ASSERT_TRUE(proc_of(&r, r.pids[2]) && proc_of(&r, r.pids[2])->tally.total.wakeups > 1000,
+	ASSERT_TRUE(proc_of(&r, r.pids[2]) && proc_of(&r, r.pids[2])->cpu.total.wakeups > 1000,
 		    "waking threads: wakeups %llu, want > 1000",
 		    proc_of(&r, r.pids[2]) ?
-			    (unsigned long long)proc_of(&r, r.pids[2])->tally.total.wakeups : 0);
+			    (unsigned long long)proc_of(&r, r.pids[2])->cpu.total.wakeups : 0);
 cleanup:
 	rig_close(&r);
 }
@@ -324,7 +332,7 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 	err = rig_open(&r, name, false, max_procs, NULL);
 	if (!ASSERT_OK(err, "rig_open"))
 		goto cleanup;
-	err = collector__collect(r.col, NULL, NULL);
+	err = collect(&r);
 	u0 = cgroup_usage_s(r.cgroup);
 	cg0 = cgroup_cpu(&r);
 	if (!ASSERT_OK(err, "collect"))
@@ -341,7 +349,7 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 		expected_exits += 1 + per_spawner - WEXITSTATUS(status);
 	}
 	/* counted at exit, without waiting for the frees */
-	err = collector__collect(r.col, NULL, NULL);
+	err = collect(&r);
 	u1 = cgroup_usage_s(r.cgroup);
 	if (!ASSERT_OK(err, "collect"))
 		goto cleanup;
@@ -353,9 +361,9 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 	 */
 	for (int i = 0; i < WAIT_ROUNDS && exits_in(&r) < expected_exits; i++) {
 		usleep(100000);
-		err = collector__collect(r.col, NULL, NULL);
+		err = collect(&r);
 	}
-	err = collector__collect(r.col, NULL, NULL);
+	err = collect(&r);
 	u1 = cgroup_usage_s(r.cgroup);
 	if (!ASSERT_OK(err, "collect"))
 		goto cleanup;
@@ -411,14 +419,14 @@ static void test_wakeups(void)
 	waitpid(pid, NULL, 0);
 	r.nr_pids = 0;
 	usleep(200000);
-	err = collector__collect(r.col, NULL, NULL);
+	err = collect(&r);
 	if (!ASSERT_OK(err, "collect"))
 		goto cleanup;
 	p = proc_of(&r, pid);
 	if (!ASSERT_TRUE(p != NULL, "no account for the sleeper %d", pid))
 		goto cleanup;
 	ASSERT_TRUE(p->exited, "the sleeper's exit record did not arrive");
-	ASSERT_WITHIN((double)p->tally.total.wakeups, 1000, 0.05, "sleeper wakeups");
+	ASSERT_WITHIN((double)p->cpu.total.wakeups, 1000, 0.05, "sleeper wakeups");
 cleanup:
 	rig_close(&r);
 }
@@ -452,12 +460,12 @@ static void test_software_counter(void)
 	p = NULL;
 	for (int i = 0; i < 50 && !(p && p->exited); i++) {
 		usleep(100000);
-		err = collector__collect(r.col, NULL, NULL);
+		err = collect(&r);
 		p = proc_of(&r, pid);
 	}
 	if (!ASSERT_OK(err, "collect") || !ASSERT_TRUE(p && p->exited, "no exit for %d", pid))
 		goto cleanup;
-	ASSERT_WITHIN(p->counters.counters[slot] / 1e9, p->tally.total.cpu_seconds, 0.05,
+	ASSERT_WITHIN(p->counters.counters[slot] / 1e9, p->cpu.total.cpu_seconds, 0.05,
 		      "cpu-clock counted at switch vs runtime, over a lifetime");
 cleanup:
 	rig_close(&r);

@@ -48,7 +48,7 @@ fixture_build() {
 	lib=$(dirname "$WATTLET")/libwattlet.a
 	[ -f "$lib" ] || fail "no $lib: build first"
 	# shellcheck disable=SC2046
-	cc -O2 -Iuser tools/bench/http-fixture.c "$lib" \
+	cc -O2 -Iuser -Ibpf tools/bench/http-fixture.c "$lib" \
 		$(pkg-config --libs libbpf jansson libmicrohttpd zlib) -lelf -lm -lpthread \
 		-o "$HTTP_TMP/http-fixture" || fail "cannot build the fixture"
 }

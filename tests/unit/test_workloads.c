@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * workloads: synthetic cgroup accounts, as the collector leaves them each
- * interval, aggregated into containers, pods, namespaces and system
- * workloads. Expected sums are computed here from the inputs, not by the code.
+ * interval, with energy as attribution leaves it, aggregated into
+ * containers, pods, namespaces and system workloads, read back from the
+ * document. Expected sums are computed here from the inputs, not by the code.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "document.h"
 #include "workloads.h"
 #include "util.h"
 
@@ -39,8 +41,8 @@ struct fx {
 	char root[64];
 	char pods[128], ctrs[128];
 	struct options o;
-	struct report_ctx ctx;
 	struct accounts acc;
+	struct attribution at;
 	struct workloads *w;
 	double now;
 	json_t *doc;
@@ -112,8 +114,7 @@ static int setup(void **state)
 	touch(f->ctrs, "etcd-node-a_kube-system_etcd-" ID4 ".log");
 	if (options__parse(&f->o, 9, argv))
 		return -1;
-	f->ctx.opt = &f->o;
-	f->ctx.interval_s = 2.0;
+	attribution__init(&f->at, &f->o, -1);
 	f->now = 1000.0;
 	if (workloads__new(&f->w, &f->o))
 		return -1;
@@ -129,6 +130,7 @@ static int teardown(void **state)
 	json_decref(f->doc);
 	workloads__free(f->w);
 	accounts__free(&f->acc);
+	attribution__free(&f->at);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
 	if (system(cmd))
 		return -1;
@@ -155,27 +157,68 @@ static struct cgroup_account *cg(struct fx *f, __u64 id)
 	return c;
 }
 
+/* A cgroup's energy share, as attribution keeps it (made on first use). */
+static struct energy_tally *attribution_share(struct fx *f, __u64 id)
+{
+	struct energy_tally *t = idmap__get(&f->at.cgroups, id);
+
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		assert_non_null(t);
+		assert_int_equal(idmap__put(&f->at.cgroups, id, t), 0);
+	}
+	return t;
+}
+
 static void charge(struct fx *f, __u64 id, double cpu, __u64 wakeups, double joules)
 {
 	struct figures d = { .cpu_seconds = cpu, .wakeups = wakeups, .context_switches = wakeups,
 			     .energy_joules = joules };
 
-	tally__add(&cg(f, id)->tally, &d);
+	struct energy_figures e = { .energy_joules = d.energy_joules };
+	struct energy_tally *t = attribution_share(f, id);
+
+	cpu_tally__add(&cg(f, id)->cpu, &(struct cpu_figures){ .cpu_seconds = d.cpu_seconds,
+							      .wakeups = d.wakeups,
+							      .context_switches = d.context_switches });
+	energy_tally__add(t, &e);
 }
 
-/* One interval: the collector's begin, the charges already made, then update and JSON. */
+/* The document of an interval of 2 s, built from the accounts, the shares and the workloads. */
+static json_t *document(struct fx *f, const struct collection *col)
+{
+	struct histogram durations = { 0 };
+	struct agent_status agent = { .version = "test", .durations = &durations };
+	struct document_input in = { .opt = &f->o, .collection = col, .attribution = &f->at,
+				     .workloads = f->w, .agent = &agent };
+
+	return document__build(&in);
+}
+
+/* One interval: the collector's begin, the charges already made, then update and the document. */
 static void finish(struct fx *f)
 {
-	assert_int_equal(workloads__update(f->w, &f->acc, f->now), 0);
+	struct node_cpu cpu = { 0 };
+	struct wl_stats stats = { 0 };
+	struct collection col = { .interval_s = 2.0, .cpu = &cpu, .acc = &f->acc, .stats = &stats };
+
+	assert_int_equal(workloads__update(f->w, &col, &f->at, f->now), 0);
 	json_decref(f->doc);
-	f->doc = json_object();
-	workloads__to_json(f->w, f->doc, &f->ctx);
+	f->doc = document(f, &col);
+	assert_non_null(f->doc);
 }
 
 static void begin(struct fx *f, double dt)
 {
 	f->now += dt;
-	accounts__begin(&f->acc, NULL, NULL);
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	accounts__begin(&f->acc);
+	/* attribution starts each interval's shares at 0 */
+	while (idmap__next(&f->at.cgroups, &pos, &key, &val))
+		energy_tally__begin(val);
 }
 
 static json_t *find(json_t *arr, const char *key, const char *val)
@@ -212,7 +255,7 @@ static const char *str(json_t *o, const char *key)
 
 static double cg_total(struct fx *f, __u64 id)
 {
-	return cg(f, id)->tally.total.cpu_seconds;
+	return cg(f, id)->cpu.total.cpu_seconds;
 }
 
 #define assert_close(a, b) \
@@ -513,6 +556,41 @@ static void workloads__update__pod_churn__bounded(void **state)
 	assert_int_equal(json_array_size(json_object_get(f->doc, "pods")), st.pods);
 }
 
+/* The document names a process by its cgroup, asking workloads; and lists the counters by slot. */
+static void document__build__process_in_container__named(void **state)
+{
+	static const struct counter_def cpu_clock = { "cpu-clock" };
+	const struct counter_def *slots[] = { &cpu_clock };
+	struct fx *f = *state;
+	struct wl_proc kv = { .usage.cpu_ns = 250000000, .cgroup_id = 11, .start_ns = 5,
+			      .comm = "nginx" };
+	struct node_cpu cpu = { 0 };
+	struct wl_stats stats = { 0 };
+	struct collection col = { .interval_s = 2.0, .cpu = &cpu, .acc = &f->acc, .stats = &stats };
+	struct histogram durations = { 0 };
+	struct agent_status agent = { .version = "test", .durations = &durations,
+				      .counters = slots, .nr_counters = 1 };
+	struct document_input in = { .opt = &f->o, .collection = &col, .attribution = &f->at,
+				     .workloads = f->w, .agent = &agent };
+	json_t *doc, *p;
+
+	run_all(f, 1);
+	assert_int_equal(accounts__proc(&f->acc, 4242, &kv, false), 0);
+	doc = document__build(&in);
+	p = find(json_object_get(doc, "processes"), "comm", "nginx");
+	assert_non_null(p);
+	assert_int_equal(json_integer_value(json_object_get(p, "pid")), 4242);
+	assert_string_equal(str(p, "namespace"), "shop");
+	assert_string_equal(str(p, "pod"), "web-0");
+	assert_string_equal(str(p, "container"), "nginx");
+	assert_close(num(p, "cpu_seconds_total"), 0.25);
+	assert_close(num(p, "cpu_cores"), 0.125);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(doc, "agent"), "counters"), 0)),
+			    "cpu-clock");
+	json_decref(doc);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -526,6 +604,7 @@ int main(void)
 		T(workloads__label__cgroups__names),
 		T(workloads__update__path_late__placed),
 		T(workloads__update__pod_churn__bounded),
+		T(document__build__process_in_container__named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

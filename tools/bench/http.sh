@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 
 # shellcheck disable=SC2046
-cc -O2 -Iuser tools/bench/http-fixture.c "$OUT/libwattlet.a" \
+cc -O2 -Iuser -Ibpf tools/bench/http-fixture.c "$OUT/libwattlet.a" \
 	$(pkg-config --libs libbpf jansson libmicrohttpd zlib) -lelf -lm -lpthread -o "$TMP/fixture"
 "$TMP/fixture" 1000 --listen 127.0.0.1:0 --interval 2 --node-name bench >"$TMP/out" &
 PID=$!

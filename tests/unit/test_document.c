@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The processes a document lists: those active in the interval (CPU,
- * wakeups, switches, or exited in it), the busiest first, at most
- * --max-listed-processes, and node.processes_unlisted saying exactly how
- * many active ones were left out. The accounts are the test's own.
+ * The document stage. The processes a document lists: those active in the
+ * interval (CPU, wakeups, switches, or exited in it), the busiest first, at
+ * most --max-listed-processes, and node.processes_unlisted saying exactly
+ * how many active ones were left out. The accounts are the test's own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,38 +11,46 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "collector.h"
+#include "document.h"
 
-/* A collector with only accounts, fed by the test: tgid 100+i has run cpu_ns[i]. */
+/* Accounts fed by the test: tgid 100+i has run cpu_ns[i]. */
 struct fake {
-	struct collector c;
+	struct accounts acc;
 	__u64 cpu_ns[16];
 };
 
 /* One interval in which tgid 100+i ran ms[i] ms (0: read, but not active). */
 static void interval(struct fake *f, const int *ms, int n)
 {
-	accounts__begin(&f->c.acc, NULL, NULL);
+	accounts__begin(&f->acc);
 	for (int i = 0; i < n; i++) {
 		struct wl_proc p = { .start_ns = 1, .cgroup_id = 7, .comm = "w" };
 
 		f->cpu_ns[i] += ms[i] * 1000000ULL;
 		p.usage.cpu_ns = f->cpu_ns[i];
-		assert_int_equal(accounts__proc(&f->c.acc, 100 + i, &p, false), 0);
+		assert_int_equal(accounts__proc(&f->acc, 100 + i, &p, false), 0);
 	}
-	accounts__end(&f->c.acc);
+	accounts__end(&f->acc);
 }
 
 /* The document's pids in order, and node.processes_unlisted. */
-static json_int_t listing(const struct collector *c, __u32 limit, json_int_t *pids, size_t *n)
+static json_int_t listing(const struct accounts *acc, __u32 limit, json_int_t *pids, size_t *n)
 {
-	struct options o = { .max_listed_processes = limit };
-	struct report_ctx rc = { .opt = &o, .interval_s = 1 };
-	json_t *doc = json_pack("{s:{}}", "node"), *arr, *p;
+	struct options o = { .max_listed_processes = limit, .node_name = "n" };
+	struct node_cpu cpu = { 0 };
+	struct wl_stats stats = { 0 };
+	struct collection col = { .interval_s = 1, .cpu = &cpu, .acc = acc, .stats = &stats };
+	struct attribution at = { 0 };
+	struct workloads w = { 0 };
+	struct histogram durations = { 0 };
+	struct agent_status agent = { .version = "test", .durations = &durations };
+	struct document_input in = { .opt = &o, .collection = &col, .attribution = &at,
+				     .workloads = &w, .agent = &agent };
+	json_t *doc = document__build(&in), *arr, *p;
 	json_int_t unlisted;
 	size_t i;
 
-	collector__to_json(c, doc, &rc, NULL, NULL);
+	assert_non_null(doc);
 	arr = json_object_get(doc, "processes");
 	*n = json_array_size(arr);
 	json_array_foreach(arr, i, p)
@@ -59,23 +67,23 @@ static void processes__limit_2_of_7_active__busiest_2_and_5_unlisted(void **stat
 	static const int first[10] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 };
 	static const int second[10] = { 30, 10, 70, 0, 20, 50, 0, 40, 60, 0 };
 	struct fake f = { 0 };
-	struct collector *c = &f.c;
+	const struct accounts *acc = &f.acc;
 	json_int_t pids[16];
 	size_t n;
 
 	interval(&f, first, 10);
 	interval(&f, second, 10);
 
-	assert_int_equal(listing(c, 2, pids, &n), 5);
+	assert_int_equal(listing(acc, 2, pids, &n), 5);
 	assert_int_equal(n, 2);
 	assert_int_equal(pids[0], 102);	/* 70 ms */
 	assert_int_equal(pids[1], 108);	/* 60 ms */
 
-	assert_int_equal(listing(c, 7, pids, &n), 0);
+	assert_int_equal(listing(acc, 7, pids, &n), 0);
 	assert_int_equal(n, 7);
-	assert_int_equal(listing(c, 0, pids, &n), 0);	/* 0: every active one */
+	assert_int_equal(listing(acc, 0, pids, &n), 0);	/* 0: every active one */
 	assert_int_equal(n, 7);
-	accounts__free(&c->acc);
+	accounts__free(&f.acc);
 }
 
 int main(void)

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The document stage: one interval's JSON document (docs/json.md), built
+ * here and only here from the plain structs the stages before it produced.
+ * It reads them and asks workloads for process names; it changes nothing.
+ * Every output reads the document once it is published (snapshot.h): JSON
+ * Lines on stdout, the HTTP API, and /metrics.
+ */
+#ifndef __WATTLET_DOCUMENT_H
+#define __WATTLET_DOCUMENT_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "attribution.h"
+#include "collector.h"
+#include "counters.h"
+#include "histogram.h"
+#include "meter.h"
+#include "options.h"
+#include "workloads.h"
+
+/* The agent's own state, for the document's "agent" section. */
+struct agent_status {
+	const char *version;
+	bool raw_tp;				/* attached as raw tracepoints */
+	const struct counter_def *const *counters; /* by slot (struct loader) */
+	int nr_counters;
+	double start_time;			/* unix seconds */
+	const struct histogram *durations;	/* of the collections, in seconds */
+	double last_collection_timestamp;	/* unix seconds */
+};
+
+/* Everything one interval's document is built from, stage by stage. */
+struct document_input {
+	const struct options *opt;
+	double timestamp;			/* unix seconds at the end of the interval */
+	const struct collection *collection;	/* collect */
+	const struct meter *meter;		/* meter: its name and rejected readings, */
+	const struct meter_reading *reading;	/*   and the interval's reading */
+	const struct attribution *attribution;	/* attribute */
+	const struct workloads *workloads;	/* name */
+	const struct agent_status *agent;
+};
+
+/* The document, new (the caller owns it), or NULL when out of memory. */
+json_t *document__build(const struct document_input *in);
+
+#endif /* __WATTLET_DOCUMENT_H */
