@@ -7,6 +7,8 @@ comma      := ,
 ifneq ($(SANITIZE),)
 OUTPUT     ?= build/san-$(subst $(comma),-,$(SANITIZE))
 SAN_FLAGS  := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+# undefined behaviour stops the program, as ASan and TSan errors do
+SAN_FLAGS  += $(if $(findstring undefined,$(SANITIZE)),-fno-sanitize-recover=undefined)
 endif
 OUTPUT     ?= build
 CLANG      ?= clang

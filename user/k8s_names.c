@@ -171,6 +171,8 @@ static size_t sort_unique(void *arr, size_t nr, size_t size)
 	char *base = arr;
 	size_t out = 0, i = 0;
 
+	if (!nr)
+		return 0;	/* arr may be NULL: qsort must not see it */
 	qsort(arr, nr, size, key_cmp);
 	while (i < nr) {
 		size_t j = i + 1;

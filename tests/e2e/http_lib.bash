@@ -47,8 +47,9 @@ fixture_build() {
 	local lib
 	lib=$(dirname "$WATTLET")/libwattlet.a
 	[ -f "$lib" ] || fail "no $lib: build first"
-	# shellcheck disable=SC2046
-	cc -O2 -Iuser -Ibpf tools/bench/http-fixture.c "$lib" \
+	# SANITIZE_FLAGS: the flags $lib was built with, for the sanitizer passes of tests/run.sh
+	# shellcheck disable=SC2046,SC2086
+	cc -O2 ${SANITIZE_FLAGS:-} -Iuser -Ibpf tools/bench/http-fixture.c "$lib" \
 		$(pkg-config --libs libbpf jansson libmicrohttpd zlib) -lelf -lm -lpthread \
 		-o "$HTTP_TMP/http-fixture" || fail "cannot build the fixture"
 }
