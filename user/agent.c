@@ -193,19 +193,22 @@ static double mem_total_gib(void)
 	return kib / (1024.0 * 1024.0);
 }
 
-/* Energy, names and serving: the stages after collection. */
+/*
+ * Serving, energy and names: the stages after collection. The server first:
+ * a listen error is then the one line a user sees, before the meter says
+ * which meter it chose.
+ */
 static int open_stages(struct agent *a)
 {
 	const struct options *o = a->opt;
-	int err;
+	int err = 0;
 
 	a->mem_gib = mem_total_gib();
 	attribution__init(&a->attribution, o, loader__counter_slot(a->loader, "cycles"));
-	err = meter__open(&a->meter, o);
-	err = err ?: workloads__new(&a->workloads, o);
-	if (err || !o->listen[0])
-		return err;
-	return server__start(&a->server, o);
+	if (o->listen[0])
+		err = server__start(&a->server, o);
+	err = err ?: meter__open(&a->meter, o);
+	return err ?: workloads__new(&a->workloads, o);
 }
 
 int agent__run(const struct options *o, volatile sig_atomic_t *stop)

@@ -27,7 +27,6 @@ struct meter {
 	double max_watts;
 	unsigned long long errors;
 	bool warned[METER_NR_FAULTS];
-	char choice[4096];		/* auto's choice, logged at the first reading */
 	int nr_totals;
 	struct zone_total totals[METER_MAX_ZONES * 2];
 };
@@ -176,7 +175,7 @@ static void note_skipped(char *buf, size_t size, const char *name, const char *w
 
 static int open_auto(struct meter *m, const struct options *o)
 {
-	char skipped[sizeof(m->choice) - 64] = "";
+	char skipped[4000] = "";
 	struct meter_fault why;
 	int err = -ENOENT;
 
@@ -185,9 +184,8 @@ static int open_auto(struct meter *m, const struct options *o)
 		err = auto_order[i]->open(&m->priv, o, &why);
 		if (!err) {
 			m->ops = auto_order[i];
-			meter__path(m->choice, sizeof(m->choice), "wattlet: meter: using %s%s%s%s\n",
-				    m->ops->name, skipped[0] ? " (" : "", skipped,
-				    skipped[0] ? ")" : "");
+			fprintf(stderr, "wattlet: meter: using %s%s%s%s\n", m->ops->name,
+				skipped[0] ? " (" : "", skipped, skipped[0] ? ")" : "");
 			return 0;
 		}
 		note_skipped(skipped, sizeof(skipped), auto_order[i]->name, why.what);
@@ -307,10 +305,6 @@ int meter__read(struct meter *m, const struct meter_input *in, struct meter_read
 	struct meter_fault fault = { 0 };
 	int err;
 
-	if (m->choice[0]) {
-		fputs(m->choice, stderr);
-		m->choice[0] = '\0';
-	}
 	memset(out, 0, offsetof(struct meter_reading, zones));
 	out->meter = m->ops->name;
 	out->idle_watts_hint = -1;

@@ -62,8 +62,9 @@ struct meter;
 
 /*
  * --meter auto tries rapl, hwmon, model in that order and logs its choice,
- * with why the others were passed over, in one line on stderr at the first
- * reading (so that it never comes before the daemon's privilege checks).
+ * with why the others were passed over, in one line on stderr. (The agent
+ * opens the meter after its privilege checks, so this line never comes
+ * before theirs.)
  * Returns 0 or -errno after one clear message (a named meter that cannot be
  * used, a file that cannot be read, naming the file).
  */
