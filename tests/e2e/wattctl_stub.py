@@ -4,15 +4,14 @@
 
 It publishes a new snapshot every INTERVAL seconds, as the agent does, in the
 shapes of docs/json.md and docs/api.md, with known rates: pod P's CPU total
-grows by RATES[P] cores * elapsed, so a test can check wattctl's CPU column
-against numbers it chose. Prefixes break the answers on purpose:
+grows by RATES[P] cores * elapsed and its "cpu_cores" is RATES[P], so a test
+can check wattctl's CPU column against numbers it chose. Prefixes break the
+answers on purpose:
   /status500/...  HTTP 500 with {"error": ...}
   /garbage/...    200 with a body that is not JSON
   /noitems/...    200 with JSON of the wrong shape
   /slow/...       answers after 30 s (for --timeout)
-  /frozen/...     the first snapshot forever, as from an agent whose collector stalled
-  /rated/...      items carry their own "cpu_cores" (42, a value the rates above never
-                  give), as an agent that publishes the rate would
+  /unrated/...    no "cpu_cores" anywhere, as from an agent too old to publish the rate
 /metrics serves the same figures in the Prometheus text format, so a real
 Prometheus can scrape this stub too.
 
@@ -48,6 +47,7 @@ def figures(cores, t):
         "cpu_seconds_total": round(cpu, 6),
         "wakeups_total": int(cpu * 1000),
         "context_switches_total": int(cpu * 2000),
+        "cpu_cores": cores,
         "energy_joules_total": round(joules, 6),
         "power_watts": cores * WATTS_PER_CORE,
         "carbon_grams_total": joules / 3.6e6 * CARBON,
@@ -60,8 +60,8 @@ def add(a, b):
     return a
 
 
-def document(frozen=False):
-    k = 0 if frozen else int((time.time() - T0) / INTERVAL)
+def document():
+    k = int((time.time() - T0) / INTERVAL)
     t = (k + 1) * INTERVAL  # seconds of accounting in snapshot k
     pods, namespaces, processes = [], {}, []
     pid = 1000
@@ -82,7 +82,7 @@ def document(frozen=False):
         pods.append(pod)
         add(namespaces.setdefault(ns, {}), total)
     # web-0's previous incarnation, terminated and retained: same name, other uid, a large
-    # frozen total. A rate must never be taken across the two.
+    # frozen total.
     old = dict(figures(0.0, 0), namespace="default", name="web-0", uid=OLD_WEB_UID,
                state="terminated", containers=[], cpu_seconds_total=500.0, power_watts=0.0,
                energy_joules_total=1500.0)
@@ -115,8 +115,17 @@ def envelope(doc, items):
             "items": items}
 
 
-def api(path, q, frozen=False):
-    doc = document(frozen)
+def without_cores(o):
+    """o and everything in it less "cpu_cores"."""
+    if isinstance(o, dict):
+        return {k: without_cores(v) for k, v in o.items() if k != "cpu_cores"}
+    if isinstance(o, list):
+        return [without_cores(v) for v in o]
+    return o
+
+
+def api(path, q):
+    doc = document()
     ns = q.get("namespace", [None])[0]
     pod = q.get("pod", [None])[0]
     if path == "/api/v1/node":
@@ -197,14 +206,11 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/slow/"):
             time.sleep(30)
             return self.send(200, "{}")
-        frozen = path.startswith("/frozen/")
-        rated = path.startswith("/rated/")
-        if frozen or rated:
+        unrated = path.startswith("/unrated/")
+        if unrated:
             path = path[path.index("/", 1):]
-        status, body = api(path, q, frozen)
-        for item in body.get("items", []) if rated else []:
-            item["cpu_cores"] = 42.0
-        self.send(status, json.dumps(body))
+        status, body = api(path, q)
+        self.send(status, json.dumps(without_cores(body) if unrated else body))
 
     def log_message(self, *args):
         pass

@@ -375,7 +375,6 @@ static int wattctl__main(struct wattctl *c, struct args *a, char **words, int nw
 		return EXIT_ERR;
 	}
 	ret = cmd__run(c, cmd);
-	json_decref(c->prev);
 	http__free(c->http);
 	return ret;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include "http.h"
 #include "output.h"
-#include "sample.h"
 #include "units.h"
 #include "view.h"
 #include "wattctl.h"
@@ -28,55 +27,6 @@ static const struct column container_cols[] = {
 static const char *const container_ids[] = { "name", "id", NULL };
 static const struct view container_view = { "containers", container_cols, container_ids,
 					    "namespace" };
-
-/* The pod itself and each of its containers get a CPU rate. */
-static void pod__walk(json_t *doc, sample_visit_fn visit, void *arg, const void *ctx)
-{
-	json_t *cs = json_object_get(doc, "containers"), *ct;
-	char id[512], cid[480];
-	size_t i;
-
-	if (!json_is_object(doc))
-		return;
-	visit("pod", doc, arg);
-	json_array_foreach(cs, i, ct) {
-		snprintf(id, sizeof(id), "container/%s", view__id(&container_view, ct, cid, sizeof(cid)));
-		visit(id, ct, arg);
-	}
-}
-
-struct pod_ref {
-	const char *ns;
-	const char *name;
-};
-
-/* NS/NAME in a list answer: a running pod before a retained terminated one, as the API does. */
-static json_t *pod__pick(json_t *doc, const struct pod_ref *ref)
-{
-	json_t *items = json_object_get(doc, "items"), *p, *found = NULL;
-	size_t i;
-
-	json_array_foreach(items, i, p) {
-		json_t *ns = json_object_get(p, "namespace"), *name = json_object_get(p, "name");
-		json_t *state = json_object_get(p, "state");
-
-		if (!json_is_string(ns) || !json_is_string(name) ||
-		    strcmp(json_string_value(ns), ref->ns) || strcmp(json_string_value(name), ref->name))
-			continue;
-		if (!found || (json_is_string(state) && !strcmp(json_string_value(state), "running")))
-			found = p;
-	}
-	return found;
-}
-
-/* The list answer is dated, so its rates are exact: walk the one pod in it. */
-static void pod__walk_list(json_t *doc, sample_visit_fn visit, void *arg, const void *ctx)
-{
-	json_t *p = pod__pick(doc, ctx);
-
-	if (p)
-		pod__walk(p, visit, arg, NULL);
-}
 
 static double num(json_t *o, const char *key)
 {
@@ -136,36 +86,10 @@ static int pod__url(struct wattctl *c, const char *ns, const char *name, char *u
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/*
- * The pod as the API's list of its namespace has it, with CPU rates: the
- * list is dated ("timestamp"), the one-pod answer is not. *pod is NULL if
- * the pod left the list meanwhile. 0 or -1 after printing the error.
- */
-static int pod__sampled(struct wattctl *c, const struct pod_ref *ref, json_t **list, json_t **pod)
-{
-	struct sampler s = { c->http, pod__walk_list, ref, 10.0, 0.05,
-			     c->watch ? &c->prev : NULL };
-	char url[2048], err[2304], *ens = http__escape(c->http, ref->ns);
-
-	*list = *pod = NULL;
-	if (!ens)
-		return -1;
-	snprintf(url, sizeof(url), "%s/api/v1/pods?namespace=%s", c->server, ens);
-	free(ens);
-	if (sample__get(&s, url, list, err, sizeof(err))) {
-		p_err("%s", err);
-		return -1;
-	}
-	*pod = pod__pick(*list, ref);
-	return 0;
-}
-
 int cmd_get_pod(struct wattctl *c, const char *ns, const char *name)
 {
-	struct pod_ref ref = { ns, name };
 	char url[2048], err[2304];
-	json_t *doc = NULL, *list = NULL, *pod;
-	int ret = EXIT_OK;
+	json_t *doc = NULL;
 
 	if (pod__url(c, ns, name, url, sizeof(url))) {
 		p_err("pod name too long");
@@ -180,14 +104,10 @@ int cmd_get_pod(struct wattctl *c, const char *ns, const char *name)
 		json_decref(doc);
 		return EXIT_ERR;
 	}
-	if (c->format == OUT_JSON) {
+	if (c->format == OUT_JSON)
 		output__json_doc(doc, c->watch);
-	} else if (pod__sampled(c, &ref, &list, &pod)) {
-		ret = EXIT_ERR;
-	} else {
-		pod__print(pod ? pod : doc, c);
-	}
-	json_decref(list);
+	else
+		pod__print(doc, c);
 	json_decref(doc);
-	return ret;
+	return EXIT_OK;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include "http.h"
 #include "output.h"
-#include "sample.h"
 #include "view.h"
 #include "wattctl.h"
 
@@ -119,25 +118,13 @@ static int list__url(struct wattctl *c, const struct list_cmd *lc, bool server_o
 	if (!err && (lc->params & PARAM_POD) && c->pod_name)
 		err = url__param(c, url, len, "pod", c->pod_name);
 	if (!err && (lc->params & PARAM_LIMIT) && (c->limit > 0 || !server_order)) {
-		/* Tables sort by the CPU rate, which only we know: take every item. */
+		/* Tables sort themselves (by power unless asked): take every item. */
 		snprintf(num, sizeof(num), "%ld", server_order ? c->limit : API_MAX_LIMIT);
 		err = url__param(c, url, len, "limit", num);
 	}
 	if (!err && server_order && (lc->params & PARAM_SORT) && c->sort != SORT_NONE)
 		err = url__param(c, url, len, "sort", sort_names[c->sort]);
 	return err;
-}
-
-static void list__walk(json_t *doc, sample_visit_fn visit, void *arg, const void *ctx)
-{
-	const struct view *v = ctx;
-	json_t *items = json_object_get(doc, "items"), *it;
-	char id[512];
-	size_t i;
-
-	json_array_foreach(items, i, it)
-		if (json_is_object(it))
-			visit(view__id(v, it, id, sizeof(id)), it, arg);
 }
 
 static json_t *list__items(json_t *doc, const char *url)
@@ -182,8 +169,6 @@ cleanup:
 
 static int list__table(struct wattctl *c, const struct list_cmd *lc)
 {
-	struct sampler s = { c->http, list__walk, lc->view, 10.0, 0.05,
-			     c->watch ? &c->prev : NULL };
 	char url[URL_MAX], err[URL_MAX + 256];
 	json_t *doc = NULL, *items;
 	long limit = c->limit;
@@ -193,7 +178,7 @@ static int list__table(struct wattctl *c, const struct list_cmd *lc)
 		p_err("URL too long");
 		return EXIT_USAGE;
 	}
-	if (sample__get(&s, url, &doc, err, sizeof(err))) {
+	if (http__get_json(c->http, url, &doc, err, sizeof(err))) {
 		p_err("%s", err);
 		return EXIT_ERR;
 	}

@@ -69,7 +69,6 @@ struct wattctl {
 	const char *to;			/* report: --to TIME */
 	const char *by;			/* report: namespace, pod or label:KEY */
 	long long from_t, to_t;		/* report: the period, unix seconds, resolved */
-	json_t *prev;			/* --watch: the last frame's sampled answer */
 	bool tty;			/* stdout is a terminal */
 	bool color;			/* tty and not $NO_COLOR */
 };
