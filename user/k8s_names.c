@@ -315,7 +315,7 @@ static int put_container_log(struct k8s_names *n, const char *name)
 	return k8s_names__parse_container_log(name, &e) ? 0 : k8s_names__put_container(n, &e);
 }
 
-static int log_dirs__scan(struct k8s_source *src, struct k8s_names *n)
+static int log_dirs_scan(struct k8s_source *src, struct k8s_names *n)
 {
 	struct log_dirs *ld = (struct log_dirs *)src;
 	int err = scan_dir(ld->pod_dir, n, put_pod_dir);
@@ -324,7 +324,7 @@ static int log_dirs__scan(struct k8s_source *src, struct k8s_names *n)
 	return err ? err : err2;
 }
 
-static void log_dirs__free(struct k8s_source *src)
+static void log_dirs_free(struct k8s_source *src)
 {
 	struct log_dirs *ld = (struct log_dirs *)src;
 
@@ -340,11 +340,11 @@ int k8s_names__add_log_dirs(struct k8s_names *n, const char *pod_log_dir,
 
 	if (!ld)
 		return -ENOMEM;
-	ld->src = (struct k8s_source){ "log-dirs", log_dirs__scan, log_dirs__free };
+	ld->src = (struct k8s_source){ "log-dirs", log_dirs_scan, log_dirs_free };
 	ld->pod_dir = strdup(pod_log_dir);
 	ld->ctr_dir = strdup(container_log_dir);
 	if (!ld->pod_dir || !ld->ctr_dir) {
-		log_dirs__free(&ld->src);
+		log_dirs_free(&ld->src);
 		return -ENOMEM;
 	}
 	return k8s_names__add_source(n, &ld->src);

@@ -47,8 +47,8 @@ static const struct option long_opts[] = {
 	{ 0 },
 };
 
-static void args__bad(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void args__bad(struct args *a, const char *fmt, ...)
+static void args_bad(struct args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void args_bad(struct args *a, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -129,7 +129,7 @@ bool split_pod(const char *s, char *buf, size_t len, const char **ns, const char
 	return true;
 }
 
-static void args__one(struct args *a, int opt, const char *arg)
+static void args_one(struct args *a, int opt, const char *arg)
 {
 	struct wattctl *c = a->c;
 	char *end;
@@ -147,12 +147,12 @@ static void args__one(struct args *a, int opt, const char *arg)
 		else if (!strcmp(arg, "html"))
 			c->format = OUT_HTML;
 		else
-			args__bad(a, "-o %s: want table, wide, json, csv or html", arg);
+			args_bad(a, "-o %s: want table, wide, json, csv or html", arg);
 		break;
 	case 'w':
 		c->watch = true;
 		if (arg && !parse_seconds(arg, &c->watch_s))
-			args__bad(a, "--watch=%s: want a number of seconds > 0", arg);
+			args_bad(a, "--watch=%s: want a number of seconds > 0", arg);
 		break;
 	case 's':
 		c->server = arg;
@@ -164,7 +164,7 @@ static void args__one(struct args *a, int opt, const char *arg)
 		c->namespace = arg;
 		c->given |= OPTF_NAMESPACE;
 		if (!*arg)
-			args__bad(a, "-n: empty namespace");
+			args_bad(a, "-n: empty namespace");
 		break;
 	case 'A':
 		c->all_namespaces = true;
@@ -179,28 +179,28 @@ static void args__one(struct args *a, int opt, const char *arg)
 		else if (!strcmp(arg, "cpu"))
 			c->sort = SORT_CPU;
 		else
-			args__bad(a, "--sort %s: want power, energy or cpu", arg);
+			args_bad(a, "--sort %s: want power, energy or cpu", arg);
 		break;
 	case OPT_LIMIT:
 		c->given |= OPTF_LIMIT;
 		errno = 0;
 		c->limit = strtol(arg, &end, 10);
 		if (errno || end == arg || *end || c->limit <= 0 || c->limit > 1000000)
-			args__bad(a, "--limit %s: want a whole number from 1", arg);
+			args_bad(a, "--limit %s: want a whole number from 1", arg);
 		break;
 	case OPT_POD:
 		c->given |= OPTF_POD;
 		if (!split_pod(arg, a->pod_buf, sizeof(a->pod_buf), &c->pod_ns, &c->pod_name))
-			args__bad(a, "--pod %s: want NAMESPACE/NAME", arg);
+			args_bad(a, "--pod %s: want NAMESPACE/NAME", arg);
 		break;
 	case OPT_WINDOW:
 		c->window = arg;
 		if (!valid_range(arg))
-			args__bad(a, "--window %s: want a PromQL duration such as 1m", arg);
+			args_bad(a, "--window %s: want a PromQL duration such as 1m", arg);
 		break;
 	case OPT_TIMEOUT:
 		if (!parse_seconds(arg, &c->timeout_s))
-			args__bad(a, "--timeout %s: want a number of seconds > 0", arg);
+			args_bad(a, "--timeout %s: want a number of seconds > 0", arg);
 		break;
 	case OPT_SINCE:
 		c->since = arg;
@@ -218,7 +218,7 @@ static void args__one(struct args *a, int opt, const char *arg)
 		c->by = arg;
 		c->given |= OPTF_BY;
 		if (!valid_by(arg))
-			args__bad(a, "--by %s: want namespace, pod or label:KEY", arg);
+			args_bad(a, "--by %s: want namespace, pod or label:KEY", arg);
 		break;
 	case 'h':
 		a->help = true;
@@ -227,10 +227,10 @@ static void args__one(struct args *a, int opt, const char *arg)
 		a->version = true;
 		break;
 	case ':':
-		args__bad(a, "%s: needs a value", arg);
+		args_bad(a, "%s: needs a value", arg);
 		break;
 	default:
-		args__bad(a, "unknown option %s", arg);
+		args_bad(a, "unknown option %s", arg);
 		break;
 	}
 }
@@ -248,7 +248,7 @@ void args__parse(struct args *a, int argc, char **argv)
 			shortopt[1] = (char)optopt;
 			arg = optopt ? shortopt : argv[optind - 1];
 		}
-		args__one(a, opt, arg);
+		args_one(a, opt, arg);
 	}
 }
 

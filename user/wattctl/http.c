@@ -19,7 +19,7 @@ struct http {
 	bool overflow;
 };
 
-static size_t http__collect(char *data, size_t size, size_t nmemb, void *arg)
+static size_t http_collect(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct http *h = arg;
 	size_t n = size * nmemb;
@@ -60,7 +60,7 @@ struct http *http__new(double timeout_s)
 		free(h);
 		return NULL;
 	}
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, http__collect);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, http_collect);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_s * 1000));
@@ -97,7 +97,7 @@ char *http__escape(struct http *h, const char *s)
 }
 
 /* The server's own words for a failure: {"error": "..."} if it sent that. */
-static const char *http__error_text(json_t *doc)
+static const char *http_error_text(json_t *doc)
 {
 	json_t *e = json_is_object(doc) ? json_object_get(doc, "error") : NULL;
 
@@ -108,11 +108,11 @@ static const char *http__error_text(json_t *doc)
 	return NULL;
 }
 
-static int http__status_error(struct http *h, const char *url, long status, char *err,
+static int http_status_error(struct http *h, const char *url, long status, char *err,
 			      size_t errlen)
 {
 	json_t *doc = json_loadb(h->buf ? h->buf : "", h->len, 0, NULL);
-	const char *why = http__error_text(doc);
+	const char *why = http_error_text(doc);
 
 	snprintf(err, errlen, "GET %s: HTTP %ld%s%s", url, status, why ? ": " : "",
 		 why ? why : "");
@@ -120,7 +120,7 @@ static int http__status_error(struct http *h, const char *url, long status, char
 	return -EPROTO;
 }
 
-static int http__parse(struct http *h, const char *url, json_t **doc, char *err, size_t errlen)
+static int http_parse(struct http *h, const char *url, json_t **doc, char *err, size_t errlen)
 {
 	json_error_t jerr;
 
@@ -150,10 +150,10 @@ int http__get_json(struct http *h, const char *url, json_t **doc, char *err, siz
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 400)
-		return http__status_error(h, url, status, err, errlen);
+		return http_status_error(h, url, status, err, errlen);
 	if (status != 200) {
 		snprintf(err, errlen, "GET %s: unexpected HTTP %ld", url, status);
 		return -EPROTO;
 	}
-	return http__parse(h, url, doc, err, errlen);
+	return http_parse(h, url, doc, err, errlen);
 }

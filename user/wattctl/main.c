@@ -139,7 +139,7 @@ static bool word_is(const char *w, const char *name, const char *const *aliases)
 }
 
 /* The command named by words; *nargs gets how many words it used. NULL if none. */
-static const struct cmd *cmd__find(char **words, int nwords, int *nused)
+static const struct cmd *cmd_find(char **words, int nwords, int *nused)
 {
 	size_t i;
 
@@ -161,7 +161,7 @@ static const struct cmd *cmd__find(char **words, int nwords, int *nused)
 }
 
 /* Help for a group ("top") or a command ("top pods"); 0 if the words name something. */
-static int help__words(char **words, int nwords)
+static int help_words(char **words, int nwords)
 {
 	const struct cmd *cmd;
 	bool any = false;
@@ -172,7 +172,7 @@ static int help__words(char **words, int nwords)
 		usage_all(stdout);
 		return EXIT_OK;
 	}
-	cmd = cmd__find(words, nwords, &used);
+	cmd = cmd_find(words, nwords, &used);
 	if (cmd) {
 		usage_cmd(stdout, cmd);
 		return EXIT_OK;
@@ -211,7 +211,7 @@ static const char *opt_name(unsigned int f)
 }
 
 /* report: what only Prometheus can answer, and the period. */
-static int cmd__check_report(struct wattctl *c)
+static int cmd_check_report(struct wattctl *c)
 {
 	struct period_args pa = { c->since, c->from, c->to };
 	struct period p;
@@ -232,7 +232,7 @@ static int cmd__check_report(struct wattctl *c)
 	return EXIT_OK;
 }
 
-static int cmd__check(struct wattctl *c, const struct cmd *cmd)
+static int cmd_check(struct wattctl *c, const struct cmd *cmd)
 {
 	unsigned int extra = c->given & ~cmd->opts;
 
@@ -254,7 +254,7 @@ static int cmd__check(struct wattctl *c, const struct cmd *cmd)
 	if (!valid_url(c->server))
 		return usage_err("server %s: want an http:// or https:// URL", c->server);
 	if (cmd->run == cmd_report)
-		return cmd__check_report(c);
+		return cmd_check_report(c);
 	if (c->format == OUT_CSV || c->format == OUT_HTML)
 		return usage_err("-o %s is for report only", c->format == OUT_CSV ? "csv" : "html");
 	return EXIT_OK;
@@ -285,7 +285,7 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static void watch__sleep(double s)
+static void watch_sleep(double s)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	double slept;
@@ -295,7 +295,7 @@ static void watch__sleep(double s)
 }
 
 /* Once, or every watch_s until interrupted; in watch mode an error waits for the next frame. */
-static int cmd__run(struct wattctl *c, const struct cmd *cmd)
+static int cmd_run(struct wattctl *c, const struct cmd *cmd)
 {
 	int (*run)(struct wattctl *) = c->prometheus ? cmd->run_prom : cmd->run;
 	int ret;
@@ -310,12 +310,12 @@ static int cmd__run(struct wattctl *c, const struct cmd *cmd)
 		output__frame_end();
 		if (ret == EXIT_USAGE)
 			return ret;
-		watch__sleep(c->watch_s);
+		watch_sleep(c->watch_s);
 	}
 	return EXIT_OK;
 }
 
-static void ctl__defaults(struct wattctl *c)
+static void ctl_defaults(struct wattctl *c)
 {
 	const char *env = getenv("WATTLET_SERVER");
 
@@ -329,7 +329,7 @@ static void ctl__defaults(struct wattctl *c)
 }
 
 /* Resolve -n/-A into the one namespace to ask for (NULL: all). */
-static void ctl__namespace(struct wattctl *c, const struct cmd *cmd)
+static void ctl_namespace(struct wattctl *c, const struct cmd *cmd)
 {
 	if (c->all_namespaces)
 		c->namespace = NULL;
@@ -337,7 +337,7 @@ static void ctl__namespace(struct wattctl *c, const struct cmd *cmd)
 		c->namespace = WATTCTL_DEFAULT_NAMESPACE;
 }
 
-static int wattctl__main(struct wattctl *c, struct args *a, char **words, int nwords)
+static int wattctl_main(struct wattctl *c, struct args *a, char **words, int nwords)
 {
 	const struct cmd *cmd;
 	int used = 0, ret;
@@ -349,12 +349,12 @@ static int wattctl__main(struct wattctl *c, struct args *a, char **words, int nw
 		return EXIT_OK;
 	}
 	if (nwords > 0 && !strcmp(words[0], "help"))
-		return help__words(words + 1, nwords - 1);
+		return help_words(words + 1, nwords - 1);
 	if (a->help)
-		return help__words(words, nwords);
+		return help_words(words, nwords);
 	if (nwords == 0)
 		return usage_err("no command given");
-	cmd = cmd__find(words, nwords, &used);
+	cmd = cmd_find(words, nwords, &used);
 	if (!cmd)
 		return usage_err("no command '%s%s%s'", words[0], nwords > 1 ? " " : "",
 				 nwords > 1 ? words[1] : "");
@@ -365,16 +365,16 @@ static int wattctl__main(struct wattctl *c, struct args *a, char **words, int nw
 	}
 	if (nwords > used)
 		return usage_err("unexpected argument '%s'", words[used]);
-	ret = cmd__check(c, cmd);
+	ret = cmd_check(c, cmd);
 	if (ret)
 		return ret;
-	ctl__namespace(c, cmd);
+	ctl_namespace(c, cmd);
 	c->http = http__new(c->timeout_s);
 	if (!c->http) {
 		p_err("cannot set up libcurl");
 		return EXIT_ERR;
 	}
-	ret = cmd__run(c, cmd);
+	ret = cmd_run(c, cmd);
 	http__free(c->http);
 	return ret;
 }
@@ -384,12 +384,12 @@ int main(int argc, char **argv)
 	struct wattctl c;
 	struct args a = { .c = &c };
 
-	ctl__defaults(&c);
+	ctl_defaults(&c);
 	args__parse(&a, argc, argv);
 	if (!c.window)
 		c.window = c.prometheus ? "1m" : NULL;
 	trim_slash(c.server);
 	trim_slash(c.prometheus);
 	output__init(c.format == OUT_JSON, c.tty, c.color);
-	return wattctl__main(&c, &a, argv + optind, argc - optind);
+	return wattctl_main(&c, &a, argv + optind, argc - optind);
 }

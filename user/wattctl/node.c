@@ -38,7 +38,7 @@ static void kv(const char *label, const char *fmt, ...)
 	output__eol();
 }
 
-static void node__cpu(json_t *n)
+static void node_cpu(json_t *n)
 {
 	double util = num(n, "cpu_utilisation"), cpus = num(n, "cpus");
 	char b[UNITS_LEN];
@@ -47,7 +47,7 @@ static void node__cpu(json_t *n)
 	kv("CPU:", "%s cores (%.1f%%)", units__cores(b, sizeof(b), util * cpus), util * 100);
 }
 
-static void node__energy(json_t *n)
+static void node_energy(json_t *n)
 {
 	char b1[UNITS_LEN], b2[UNITS_LEN], b3[UNITS_LEN], b4[UNITS_LEN];
 
@@ -60,7 +60,7 @@ static void node__energy(json_t *n)
 	   units__joules(b4, sizeof(b4), num(n, "unattributed_energy_joules_total")));
 }
 
-static void node__facility(json_t *n)
+static void node_facility(json_t *n)
 {
 	char b1[UNITS_LEN], b2[UNITS_LEN];
 
@@ -73,7 +73,7 @@ static void node__facility(json_t *n)
 		   units__count(b2, sizeof(b2), num(n, "carbon_intensity_grams_per_kwh")));
 }
 
-static int node__zones(json_t *n)
+static int node_zones(json_t *n)
 {
 	static const char *const hdr[] = { "  ZONE", "METER", "POWER", "ENERGY" };
 	json_t *zones = json_object_get(n, "zones"), *z;
@@ -100,7 +100,7 @@ static int node__zones(json_t *n)
 	return 0;
 }
 
-static void node__wide(json_t *n, json_t *agent)
+static void node_wide(json_t *n, json_t *agent)
 {
 	json_t *loss = json_object_get(n, "loss"), *v;
 	const char *k;
@@ -117,17 +117,17 @@ static void node__wide(json_t *n, json_t *agent)
 		kv("Loss:", "%s %.0f", k, json_number_value(v));
 }
 
-static void node__print(json_t *n, json_t *agent, const struct wattctl *c)
+static void node_print(json_t *n, json_t *agent, const struct wattctl *c)
 {
 	kv("Name:", "%s", str(n, "name"));
-	node__cpu(n);
-	node__energy(n);
-	node__facility(n);
+	node_cpu(n);
+	node_energy(n);
+	node_facility(n);
 	kv("Tracked:", "%.0f processes, %.0f cgroups, %.0f tasks", num(n, "processes"),
 	   num(n, "cgroups"), num(n, "tasks"));
 	if (c->format == OUT_WIDE)
-		node__wide(n, agent);
-	node__zones(n);
+		node_wide(n, agent);
+	node_zones(n);
 }
 
 int cmd_node(struct wattctl *c)
@@ -150,7 +150,7 @@ int cmd_node(struct wattctl *c)
 	if (c->format == OUT_JSON)
 		output__json_doc(doc, c->watch);
 	else
-		node__print(node, json_object_get(doc, "agent"), c);
+		node_print(node, json_object_get(doc, "agent"), c);
 	json_decref(doc);
 	return EXIT_OK;
 }

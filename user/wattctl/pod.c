@@ -48,7 +48,7 @@ static void kv(const char *label, const char *value)
 	output__eol();
 }
 
-static void pod__print(json_t *pod, const struct wattctl *c)
+static void pod_print(json_t *pod, const struct wattctl *c)
 {
 	json_t *cs = json_object_get(pod, "containers");
 	char b[UNITS_LEN];
@@ -74,7 +74,7 @@ static void pod__print(json_t *pod, const struct wattctl *c)
 		view__print(&container_view, cs, c);
 }
 
-static int pod__url(struct wattctl *c, const char *ns, const char *name, char *url, size_t len)
+static int pod_url(struct wattctl *c, const char *ns, const char *name, char *url, size_t len)
 {
 	char *ens = http__escape(c->http, ns), *ename = http__escape(c->http, name);
 	int n = -1;
@@ -91,7 +91,7 @@ int cmd_get_pod(struct wattctl *c, const char *ns, const char *name)
 	char url[2048], err[2304];
 	json_t *doc = NULL;
 
-	if (pod__url(c, ns, name, url, sizeof(url))) {
+	if (pod_url(c, ns, name, url, sizeof(url))) {
 		p_err("pod name too long");
 		return EXIT_USAGE;
 	}
@@ -107,7 +107,7 @@ int cmd_get_pod(struct wattctl *c, const char *ns, const char *name)
 	if (c->format == OUT_JSON)
 		output__json_doc(doc, c->watch);
 	else
-		pod__print(doc, c);
+		pod_print(doc, c);
 	json_decref(doc);
 	return EXIT_OK;
 }

@@ -72,7 +72,7 @@ static const struct prom_figure figures[] = {
 	{ "carbon_grams_total", false, "carbon_grams_total" },
 };
 
-static void promql__query(const struct wattctl *c, const struct prom_level *lv,
+static void promql_query(const struct wattctl *c, const struct prom_level *lv,
 			const struct prom_figure *f, char *q, size_t len)
 {
 	char sel[600] = "", ns[512];
@@ -89,7 +89,7 @@ static void promql__query(const struct wattctl *c, const struct prom_level *lv,
 }
 
 /* The item for one sample's labels, created on first sight. */
-static json_t *promql__item(json_t *rows, const struct prom_level *lv, json_t *metric)
+static json_t *promql_item(json_t *rows, const struct prom_level *lv, json_t *metric)
 {
 	char key[1024] = "";
 	size_t off = 0;
@@ -116,7 +116,7 @@ static json_t *promql__item(json_t *rows, const struct prom_level *lv, json_t *m
 	return item;
 }
 
-static int promql__figure(struct wattctl *c, const struct prom_level *lv,
+static int promql_figure(struct wattctl *c, const struct prom_level *lv,
 			const struct prom_figure *f, json_t *rows)
 {
 	char q[PROM_QUERY_MAX];
@@ -124,7 +124,7 @@ static int promql__figure(struct wattctl *c, const struct prom_level *lv,
 	size_t i;
 	int err;
 
-	promql__query(c, lv, f, q, sizeof(q));
+	promql_query(c, lv, f, q, sizeof(q));
 	err = promapi__query(c, q, 0, &doc, &result);
 	if (err)
 		goto cleanup;
@@ -133,7 +133,7 @@ static int promql__figure(struct wattctl *c, const struct prom_level *lv,
 
 		if (!json_is_string(v))
 			continue;
-		json_object_set_new(promql__item(rows, lv, json_object_get(s, "metric")), f->field,
+		json_object_set_new(promql_item(rows, lv, json_object_get(s, "metric")), f->field,
 				    json_real(strtod(json_string_value(v), NULL)));
 	}
 cleanup:
@@ -141,7 +141,7 @@ cleanup:
 	return err;
 }
 
-static int promql__top(struct wattctl *c, const struct prom_level *lv)
+static int promql_top(struct wattctl *c, const struct prom_level *lv)
 {
 	json_t *rows = json_object(), *doc = NULL, *items = json_array(), *it;
 	const char *k;
@@ -149,7 +149,7 @@ static int promql__top(struct wattctl *c, const struct prom_level *lv)
 	int ret = EXIT_ERR;
 
 	for (i = 0; i < ARRAY_SIZE(figures); i++)
-		if (promql__figure(c, lv, &figures[i], rows))
+		if (promql_figure(c, lv, &figures[i], rows))
 			goto cleanup;
 	json_object_foreach(rows, k, it)
 		json_array_append(items, it);
@@ -171,10 +171,10 @@ cleanup:
 
 int promql__top_pods(struct wattctl *c)
 {
-	return promql__top(c, &pod_level);
+	return promql_top(c, &pod_level);
 }
 
 int promql__top_namespaces(struct wattctl *c)
 {
-	return promql__top(c, &ns_level);
+	return promql_top(c, &ns_level);
 }

@@ -17,7 +17,7 @@ struct table {
 	int *width;
 };
 
-static int table__grow(struct table *t)
+static int table_grow(struct table *t)
 {
 	char **cells;
 	int cap;
@@ -37,7 +37,7 @@ int table__add_row(struct table *t, const char *const *cells)
 {
 	int i, err;
 
-	err = table__grow(t);
+	err = table_grow(t);
 	if (err)
 		return err;
 	for (i = 0; i < t->ncols; i++) {
@@ -86,7 +86,7 @@ void table__free(struct table *t)
 	free(t);
 }
 
-static void table__print_row(const struct table *t, int row)
+static void table_print_row(const struct table *t, int row)
 {
 	int i;
 
@@ -107,8 +107,8 @@ void table__print(const struct table *t)
 	int r;
 
 	fputs(output__bold(), stdout);
-	table__print_row(t, 0);
+	table_print_row(t, 0);
 	fputs(output__reset(), stdout);
 	for (r = 1; r < t->nrows; r++)
-		table__print_row(t, r);
+		table_print_row(t, r);
 }

@@ -93,7 +93,7 @@ static const char *sort_names[] = {
 };
 
 /* Append "?k=v" or "&k=v", v escaped. */
-static int url__param(struct wattctl *c, char *url, size_t len, const char *k, const char *v)
+static int url_param(struct wattctl *c, char *url, size_t len, const char *k, const char *v)
 {
 	char *e = http__escape(c->http, v);
 	size_t off = strlen(url);
@@ -105,7 +105,7 @@ static int url__param(struct wattctl *c, char *url, size_t len, const char *k, c
 	return strlen(url) + 1 >= len ? -ENAMETOOLONG : 0;
 }
 
-static int list__url(struct wattctl *c, const struct list_cmd *lc, bool server_order, char *url,
+static int list_url(struct wattctl *c, const struct list_cmd *lc, bool server_order, char *url,
 		     size_t len)
 {
 	const char *ns = c->pod_name ? c->pod_ns : c->namespace;
@@ -114,20 +114,20 @@ static int list__url(struct wattctl *c, const struct list_cmd *lc, bool server_o
 
 	snprintf(url, len, "%s%s", c->server, lc->path);
 	if ((lc->params & PARAM_NAMESPACE) && ns)
-		err = url__param(c, url, len, "namespace", ns);
+		err = url_param(c, url, len, "namespace", ns);
 	if (!err && (lc->params & PARAM_POD) && c->pod_name)
-		err = url__param(c, url, len, "pod", c->pod_name);
+		err = url_param(c, url, len, "pod", c->pod_name);
 	if (!err && (lc->params & PARAM_LIMIT) && (c->limit > 0 || !server_order)) {
 		/* Tables sort themselves (by power unless asked): take every item. */
 		snprintf(num, sizeof(num), "%ld", server_order ? c->limit : API_MAX_LIMIT);
-		err = url__param(c, url, len, "limit", num);
+		err = url_param(c, url, len, "limit", num);
 	}
 	if (!err && server_order && (lc->params & PARAM_SORT) && c->sort != SORT_NONE)
-		err = url__param(c, url, len, "sort", sort_names[c->sort]);
+		err = url_param(c, url, len, "sort", sort_names[c->sort]);
 	return err;
 }
 
-static json_t *list__items(json_t *doc, const char *url)
+static json_t *list_items(json_t *doc, const char *url)
 {
 	json_t *items = json_is_object(doc) ? json_object_get(doc, "items") : NULL;
 
@@ -139,13 +139,13 @@ static json_t *list__items(json_t *doc, const char *url)
 }
 
 /* -o json: the API's document, narrowed and ordered only as asked. */
-static int list__json(struct wattctl *c, const struct list_cmd *lc)
+static int list_json(struct wattctl *c, const struct list_cmd *lc)
 {
 	char url[URL_MAX], err[URL_MAX + 256];
 	json_t *doc = NULL, *items;
 	int ret = EXIT_ERR;
 
-	if (list__url(c, lc, true, url, sizeof(url))) {
+	if (list_url(c, lc, true, url, sizeof(url))) {
 		p_err("URL too long");
 		return EXIT_USAGE;
 	}
@@ -153,7 +153,7 @@ static int list__json(struct wattctl *c, const struct list_cmd *lc)
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
-	items = list__items(doc, url);
+	items = list_items(doc, url);
 	if (!items)
 		goto cleanup;
 	if (!(lc->params & PARAM_NAMESPACE))
@@ -167,14 +167,14 @@ cleanup:
 	return ret;
 }
 
-static int list__table(struct wattctl *c, const struct list_cmd *lc)
+static int list_table(struct wattctl *c, const struct list_cmd *lc)
 {
 	char url[URL_MAX], err[URL_MAX + 256];
 	json_t *doc = NULL, *items;
 	long limit = c->limit;
 	int ret = EXIT_ERR;
 
-	if (list__url(c, lc, false, url, sizeof(url))) {
+	if (list_url(c, lc, false, url, sizeof(url))) {
 		p_err("URL too long");
 		return EXIT_USAGE;
 	}
@@ -182,7 +182,7 @@ static int list__table(struct wattctl *c, const struct list_cmd *lc)
 		p_err("%s", err);
 		return EXIT_ERR;
 	}
-	items = list__items(doc, url);
+	items = list_items(doc, url);
 	if (!items)
 		goto cleanup;
 	view__filter(lc->view, items, c->namespace, c->pod_ns, c->pod_name);
@@ -197,16 +197,16 @@ cleanup:
 	return ret;
 }
 
-static int list__run(struct wattctl *c, const struct list_cmd *lc)
+static int list_run(struct wattctl *c, const struct list_cmd *lc)
 {
-	return c->format == OUT_JSON ? list__json(c, lc) : list__table(c, lc);
+	return c->format == OUT_JSON ? list_json(c, lc) : list_table(c, lc);
 }
 
 int cmd_top_pods(struct wattctl *c)
 {
 	static const struct list_cmd lc = { &pod_view, "/api/v1/pods", PARAM_NAMESPACE };
 
-	return list__run(c, &lc);
+	return list_run(c, &lc);
 }
 
 int cmd_top_containers(struct wattctl *c)
@@ -214,14 +214,14 @@ int cmd_top_containers(struct wattctl *c)
 	static const struct list_cmd lc = { &container_view, "/api/v1/containers",
 					    PARAM_NAMESPACE | PARAM_POD };
 
-	return list__run(c, &lc);
+	return list_run(c, &lc);
 }
 
 int cmd_top_namespaces(struct wattctl *c)
 {
 	static const struct list_cmd lc = { &namespace_view, "/api/v1/namespaces", 0 };
 
-	return list__run(c, &lc);
+	return list_run(c, &lc);
 }
 
 int cmd_top_processes(struct wattctl *c)
@@ -230,5 +230,5 @@ int cmd_top_processes(struct wattctl *c)
 					    PARAM_NAMESPACE | PARAM_POD | PARAM_LIMIT |
 						    PARAM_SORT };
 
-	return list__run(c, &lc);
+	return list_run(c, &lc);
 }

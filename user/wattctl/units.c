@@ -9,7 +9,7 @@
 #define JOULES_PER_KWH 3.6e6
 
 /* v with three significant figures (at most two decimals), then the unit. */
-static const char *units__fmt(char *buf, size_t len, double v, const char *unit)
+static const char *units_fmt(char *buf, size_t len, double v, const char *unit)
 {
 	double a = fabs(v);
 
@@ -31,12 +31,12 @@ const char *units__watts(char *buf, size_t len, double watts)
 	double a = fabs(watts);
 
 	if (a == 0)
-		return units__fmt(buf, len, 0, "W");
+		return units_fmt(buf, len, 0, "W");
 	if (a < 0.9995)
-		return units__fmt(buf, len, watts * 1e3, "mW");
+		return units_fmt(buf, len, watts * 1e3, "mW");
 	if (a < 999.5)
-		return units__fmt(buf, len, watts, "W");
-	return units__fmt(buf, len, watts / 1e3, "kW");
+		return units_fmt(buf, len, watts, "W");
+	return units_fmt(buf, len, watts / 1e3, "kW");
 }
 
 const char *units__joules(char *buf, size_t len, double joules)
@@ -44,10 +44,10 @@ const char *units__joules(char *buf, size_t len, double joules)
 	double a = fabs(joules);
 
 	if (a < 999.5)
-		return units__fmt(buf, len, joules, "J");
+		return units_fmt(buf, len, joules, "J");
 	if (a < JOULES_PER_KWH)
-		return units__fmt(buf, len, joules / 1e3, "kJ");
-	return units__fmt(buf, len, joules / JOULES_PER_KWH, "kWh");
+		return units_fmt(buf, len, joules / 1e3, "kJ");
+	return units_fmt(buf, len, joules / JOULES_PER_KWH, "kWh");
 }
 
 const char *units__grams(char *buf, size_t len, double grams)
@@ -55,12 +55,12 @@ const char *units__grams(char *buf, size_t len, double grams)
 	double a = fabs(grams);
 
 	if (a != 0 && a < 0.9995)
-		return units__fmt(buf, len, grams * 1e3, "mg");
+		return units_fmt(buf, len, grams * 1e3, "mg");
 	if (a < 999.5)
-		return units__fmt(buf, len, grams, "g");
+		return units_fmt(buf, len, grams, "g");
 	if (a < 999.5e3)
-		return units__fmt(buf, len, grams / 1e3, "kg");
-	return units__fmt(buf, len, grams / 1e6, "t");
+		return units_fmt(buf, len, grams / 1e3, "kg");
+	return units_fmt(buf, len, grams / 1e6, "t");
 }
 
 /* Cores keep three decimals below one core: a millicore is the least kubectl shows. */
@@ -85,7 +85,7 @@ const char *units__count(char *buf, size_t len, double n)
 }
 
 /* Digits of a whole number with a comma every three, into buf. */
-static const char *units__group(char *buf, size_t len, double v)
+static const char *units_group(char *buf, size_t len, double v)
 {
 	char digits[64];
 	size_t n, i, o = 0;
@@ -120,7 +120,7 @@ const char *units__sig(char *buf, size_t len, double v)
 	snprintf(e, sizeof(e), "%.2e", v);
 	exp10 = atoi(strchr(e, 'e') + 1);
 	if (exp10 >= 3)
-		return units__group(buf, len, v);
+		return units_group(buf, len, v);
 	snprintf(buf, len, "%.*f", exp10 >= 2 ? 0 : 2 - exp10 > 12 ? 12 : 2 - exp10, v);
 	return buf;
 }

@@ -33,7 +33,7 @@ const char *view__id(const struct view *v, json_t *item, char *buf, size_t len)
 	return buf;
 }
 
-static bool view__str_is(json_t *item, const char *key, const char *want)
+static bool view_str_is(json_t *item, const char *key, const char *want)
 {
 	json_t *f = json_object_get(item, key);
 
@@ -49,10 +49,10 @@ void view__filter(const struct view *v, json_t *items, const char *ns, const cha
 		json_t *it = json_array_get(items, i);
 		bool keep = true;
 
-		if (ns && !view__str_is(it, v->ns_key, ns))
+		if (ns && !view_str_is(it, v->ns_key, ns))
 			keep = false;
-		if (pod_name && (!view__str_is(it, "namespace", pod_ns) ||
-				 !view__str_is(it, "pod", pod_name)))
+		if (pod_name && (!view_str_is(it, "namespace", pod_ns) ||
+				 !view_str_is(it, "pod", pod_name)))
 			keep = false;
 		if (keep)
 			i++;
@@ -61,14 +61,14 @@ void view__filter(const struct view *v, json_t *items, const char *ns, const cha
 	}
 }
 
-static double view__num(json_t *item, const char *key)
+static double view_num(json_t *item, const char *key)
 {
 	json_t *f = json_object_get(item, key);
 
 	return json_is_number(f) ? json_number_value(f) : NAN;
 }
 
-static const char *view__sort_field(enum sort_key key, bool have_cores)
+static const char *view_sort_field(enum sort_key key, bool have_cores)
 {
 	switch (key) {
 	case SORT_ENERGY:
@@ -87,7 +87,7 @@ struct sort_entry {
 	char id[256];
 };
 
-static int view__cmp(const void *a, const void *b)
+static int view_cmp(const void *a, const void *b)
 {
 	const struct sort_entry *x = a, *y = b;
 	double vx = isnan(x->v) ? -INFINITY : x->v;
@@ -106,16 +106,16 @@ int view__sort(const struct view *v, json_t *items, enum sort_key key, long limi
 
 	if (key == SORT_NONE || n == 0)
 		goto truncate;
-	field = view__sort_field(key, json_object_get(json_array_get(items, 0), VIEW_CORES_KEY));
+	field = view_sort_field(key, json_object_get(json_array_get(items, 0), VIEW_CORES_KEY));
 	e = calloc(n, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		e[i].item = json_incref(json_array_get(items, i));
-		e[i].v = view__num(e[i].item, field);
+		e[i].v = view_num(e[i].item, field);
 		view__id(v, e[i].item, e[i].id, sizeof(e[i].id));
 	}
-	qsort(e, n, sizeof(*e), view__cmp);
+	qsort(e, n, sizeof(*e), view_cmp);
 	json_array_clear(items);
 	for (i = 0; i < n; i++)
 		json_array_append_new(items, e[i].item);
@@ -126,7 +126,7 @@ truncate:
 	return 0;
 }
 
-static const char *view__cell(const struct column *col, json_t *item, char *buf, size_t len)
+static const char *view_cell(const struct column *col, json_t *item, char *buf, size_t len)
 {
 	json_t *f = json_object_get(item, col->key);
 	double v = json_is_number(f) ? json_number_value(f) : NAN;
@@ -157,7 +157,7 @@ static const char *view__cell(const struct column *col, json_t *item, char *buf,
 	}
 }
 
-static bool view__any_has(json_t *items, const char *key)
+static bool view_any_has(json_t *items, const char *key)
 {
 	size_t i;
 	json_t *it;
@@ -168,19 +168,19 @@ static bool view__any_has(json_t *items, const char *key)
 	return false;
 }
 
-static bool view__any_not_running(json_t *items, const char *key)
+static bool view_any_not_running(json_t *items, const char *key)
 {
 	size_t i;
 	json_t *it;
 
 	json_array_foreach(items, i, it)
-		if (!view__str_is(it, key, "running"))
+		if (!view_str_is(it, key, "running"))
 			return true;
 	return false;
 }
 
 /* The columns this invocation shows, by index into v->cols. */
-static int view__pick(const struct view *v, json_t *items, const struct wattctl *c, int *pick)
+static int view_pick(const struct view *v, json_t *items, const struct wattctl *c, int *pick)
 {
 	int i, n = 0;
 
@@ -188,11 +188,11 @@ static int view__pick(const struct view *v, json_t *items, const struct wattctl 
 		const struct column *col = &v->cols[i];
 
 		if ((col->flags & COLF_WIDE) && c->format != OUT_WIDE &&
-		    !((col->flags & COLF_NOT_RUNNING) && view__any_not_running(items, col->key)))
+		    !((col->flags & COLF_NOT_RUNNING) && view_any_not_running(items, col->key)))
 			continue;
 		if ((col->flags & COLF_ALLNS) && c->namespace)
 			continue;
-		if ((col->flags & COLF_OPTIONAL) && !view__any_has(items, col->key))
+		if ((col->flags & COLF_OPTIONAL) && !view_any_has(items, col->key))
 			continue;
 		pick[n++] = i;
 	}
@@ -208,7 +208,7 @@ int view__print(const struct view *v, json_t *items, const struct wattctl *c)
 	size_t r;
 	json_t *it;
 
-	n = view__pick(v, items, c, pick);
+	n = view_pick(v, items, c, pick);
 	for (i = 0; i < n; i++)
 		hdr[i] = v->cols[pick[i]].header;
 	t = table__new(n, hdr);
@@ -216,7 +216,7 @@ int view__print(const struct view *v, json_t *items, const struct wattctl *c)
 		return -ENOMEM;
 	json_array_foreach(items, r, it) {
 		for (i = 0; i < n; i++)
-			cells[i] = view__cell(&v->cols[pick[i]], it, bufs[i], VIEW_CELL);
+			cells[i] = view_cell(&v->cols[pick[i]], it, bufs[i], VIEW_CELL);
 		err = table__add_row(t, cells);
 		if (err)
 			goto cleanup;
