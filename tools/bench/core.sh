@@ -12,7 +12,8 @@
 #     (so that the agent tracks all of them).
 # Run as root from anywhere: tools/bench/core.sh [OUTPUT] (or `make bench`), OUTPUT being the
 # build directory (default $OUTPUT, else build). Knobs (environment):
-# ROUNDS=5 LOOPS=1000000 TPUT_ROUNDS=7 TPUT_REPS=3 PROCS=10000 WAKE_MS=10000 HOLD=35, PIPE_CPU (default
+# PARTS="switch tput daemon" (the parts to run), ROUNDS=5 LOOPS=1000000 TPUT_ROUNDS=7 TPUT_REPS=3
+# PROCS=10000 WAKE_MS=10000 HOLD=35, PIPE_CPU (default
 # the last CPU), QUIET_BUSY=0.10 QUIET_WAIT=20 (corestat.py), WATTLET (default
 # $OUTPUT/wattlet), BENCH_OUT (default $OUTPUT/bench, where helpers and results go).
 # The pipe benchmark is pinned to one CPU: unpinned on a 2-vCPU VM its two tasks keep
@@ -32,6 +33,7 @@ PIPE_CPU=${PIPE_CPU:-$(($(nproc) - 1))}
 PROCS=${PROCS:-10000}
 WAKE_MS=${WAKE_MS:-10000}
 HOLD=${HOLD:-35}
+PARTS=${PARTS:-switch tput daemon}
 RUNQLAT=${RUNQLAT:-/usr/sbin/runqlat}
 STAT="python3 tools/bench/corestat.py"
 PIPE=(timeout 300 taskset -c "$PIPE_CPU" perf bench sched pipe -l "$LOOPS")
@@ -209,10 +211,9 @@ main() {
 	build_helpers
 	results=$BENCH_OUT/core-results.jsonl
 	WATTLET=$WATTLET PIPE_CMD="${PIPE[*]:2}" $STAT env >"$results"
-	bench_switch
-	bench_tput
-	bench_daemon 0
-	bench_daemon "$WAKE_MS"
+	case " $PARTS " in *" switch "*) bench_switch ;; esac
+	case " $PARTS " in *" tput "*) bench_tput ;; esac
+	case " $PARTS " in *" daemon "*) bench_daemon 0; bench_daemon "$WAKE_MS" ;; esac
 	$STAT summary "$results" | tee "$BENCH_OUT/core.md"
 	log "raw rows: $results; summary: $BENCH_OUT/core.md"
 }
