@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The daemon: stages that hand data forward, once per interval.
+ * The daemon: stages that hand data forward, once per interval. loader.c
+ * loads and attaches the BPF programs at start; then, every interval:
  *
  *   collect    collector.c    BPF maps -> struct collection (accounts.c:
  *                             per-process and per-cgroup CPU; node CPU; the

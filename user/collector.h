@@ -22,6 +22,7 @@ struct node_cpu {
 	double idle_delta_s;
 };
 
+/* The collector's own state. Later stages read struct collection, never this. */
 struct collector {
 	struct loader *loader;
 	struct ring_buffer *exits;
