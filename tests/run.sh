@@ -70,7 +70,8 @@ e2e() { # [name-prefix [skipped-names...]]
 	for t in tests/e2e/*.sh; do
 		name=$(basename "$t" .sh)
 		case " $* " in *" $name "*) continue ;; esac
-		[ -f "$t" ] && run "${prefix}e2e_$name" timeout 300 bash "$t"
+		# -k: a script that traps TERM while it waits for a stuck child is killed anyway
+		[ -f "$t" ] && run "${prefix}e2e_$name" timeout -k 10 300 bash "$t"
 	done
 }
 
@@ -130,7 +131,7 @@ if [ "$SANITIZERS" != 0 ] && [ -x "$ASAN_OUT/wattlet" ]; then
 	(
 		export ASAN_OPTIONS="log_path=$PWD/$rep/asan:detect_leaks=1"
 		export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-		export SANITIZE_FLAGS="-fsanitize=address,undefined"
+		export SANITIZE_FLAGS="-fsanitize=address,undefined" E2E_SANITIZED=1
 		use_build "$ASAN_OUT"
 		units "$ASAN_OUT" asan_
 		# shellcheck disable=SC2086
@@ -147,10 +148,10 @@ if [ "$SANITIZERS" != 0 ] && [ -x "$TSAN_OUT/wattlet" ]; then
 	rep=$LOGS/tsan-reports
 	rm -rf "$rep" && mkdir -p "$rep"
 	(
-		export TSAN_OPTIONS="log_path=$PWD/$rep/tsan"
+		export TSAN_OPTIONS="log_path=$PWD/$rep/tsan" E2E_SANITIZED=1
 		use_build "$TSAN_OUT"
 		run tsan_test_server "$TSAN_OUT/tests/test_server"
-		run tsan_e2e_http_concurrency timeout 300 bash tests/e2e/http_concurrency.sh
+		run tsan_e2e_http_concurrency timeout -k 10 300 bash tests/e2e/http_concurrency.sh
 		echo "$passed $failed $skipped" >"$LOGS/tsan-counts"
 	)
 	read -r passed failed skipped <"$LOGS/tsan-counts"

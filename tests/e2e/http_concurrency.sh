@@ -5,6 +5,10 @@
 # 0.5 s. Every request succeeds, and the collection intervals, read from
 # the agent's own JSON Lines timestamps, stay within 100 ms of 0.5 s (or
 # within the unloaded baseline's jitter + 50 ms when the machine is busy).
+# On a sanitizer build (E2E_SANITIZED=1, set by tests/run.sh) the agent is
+# 5-15x slower: clients wait up to 30 s, at least 100 requests must be
+# served, and the intervals are printed but not judged; every request must
+# still succeed, and the sanitizer judges the rest.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/e2e/http_lib.bash
@@ -19,17 +23,19 @@ agent_start --interval 0.5 --output json
 
 sleep 4 # unloaded baseline
 date +%s.%N >"$HTTP_TMP/load.start"
-$PY - "$PORT" <<'EOF' || fail "clients"
+$PY - "$PORT" "${E2E_SANITIZED:-0}" <<'EOF' || fail "clients"
 import http.client, multiprocessing, sys, time, threading
 
 PORT, SECONDS = int(sys.argv[1]), 10
+SANITIZED = sys.argv[2] == "1"
+TIMEOUT, MIN_SERVED = (30, 100) if SANITIZED else (5, 500)
 PATHS = [("/metrics", {"Accept-Encoding": "gzip"}), ("/metrics", {}),
          ("/metrics", {"Accept": "application/openmetrics-text;version=1.0.0"}),
          ("/api/v1/pods", {}), ("/api/v1/processes?limit=20&sort=cpu", {}), ("/api/v1/node", {}),
          ("/api/v1/pods/e2e-conc/web-0", {})]
 
 def client(src, n, out):
-    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5, source_address=(src, 0))
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=TIMEOUT, source_address=(src, 0))
     end, i = time.monotonic() + SECONDS, n
     while time.monotonic() < end:
         path, h = PATHS[i % len(PATHS)]
@@ -43,7 +49,7 @@ def client(src, n, out):
         except Exception as e:
             out.append((str(e), time.monotonic() - t, path))
             c.close()
-            c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5, source_address=(src, 0))
+            c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=TIMEOUT, source_address=(src, 0))
 
 def process(k, q):
     res, threads = [], []
@@ -64,22 +70,24 @@ print("%d requests by 50 clients in %d s, %d failed; latency p50 %.1f ms, p99 %.
       % (len(res), SECONDS, len(bad), lat[len(lat) // 2] * 1e3, lat[int(len(lat) * .99)] * 1e3, lat[-1] * 1e3))
 if bad:
     sys.exit("failures, e.g. %s" % bad[:5])
-if len(res) < 500:
+if len(res) < MIN_SERVED:
     sys.exit("only %d requests served in %d s" % (len(res), SECONDS))
 EOF
 date +%s.%N >"$HTTP_TMP/load.end"
 sleep 1
 serves || fail "agent stopped serving"
 
-$PY - "$HTTP_TMP/agent.out" "$(cat "$HTTP_TMP/load.start")" "$(cat "$HTTP_TMP/load.end")" <<'EOF' || fail "collection intervals"
+$PY - "$HTTP_TMP/agent.out" "$(cat "$HTTP_TMP/load.start")" "$(cat "$HTTP_TMP/load.end")" \
+	"${E2E_SANITIZED:-0}" <<'EOF' || fail "collection intervals"
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 start, end = float(sys.argv[2]), float(sys.argv[3])
+sanitized = sys.argv[4] == "1"
 ts = [d["timestamp"] for d in docs]
 def gaps(lo, hi):
     return [b - a for a, b in zip(ts, ts[1:]) if lo <= a and b <= hi]
 base, load = gaps(0, start), gaps(start, end)
-if len(base) < 4 or len(load) < 15:
+if len(base) < 4 or (len(load) < 15 and not sanitized):
     sys.exit("too few collections: %d before, %d during the load" % (len(base), len(load)))
 def stats(g):
     return "n=%d mean %.3f s, min %.3f s, max %.3f s" % (len(g), sum(g) / len(g), min(g), max(g))
@@ -87,6 +95,8 @@ print("collection intervals without load: " + stats(base))
 print("collection intervals under load:   " + stats(load))
 # Other work on a shared machine can make even the baseline irregular: the load
 # may add nothing beyond the baseline's own jitter, and never more than 100 ms.
+if sanitized:
+    sys.exit(0)  # a sanitizer build's timing is not the agent's
 worst = max(abs(g - 0.5) for g in load)
 allowed = max(0.1, max(abs(g - 0.5) for g in base) + 0.05)
 if worst > allowed:

@@ -120,13 +120,13 @@ got=$(W top pods -A --sort cpu --limit 2 | awk 'NR > 1 {printf "%s ", $2}')
 # --- no colours off a terminal; --watch -------------------------------------------
 W top pods -A >"$tmp/plain"
 grep -q $'\033' "$tmp/plain" && fail "escape codes in piped output" || ok "no escape codes when piped"
-timeout --preserve-status -s INT 3 "$WATTCTL" -o json --watch=0.5 top pods -A >"$tmp/watch"
+timeout -k 5 --preserve-status -s INT 3 "$WATTCTL" -o json --watch=0.5 top pods -A >"$tmp/watch"
 rc=$?
 n=$(wc -l <"$tmp/watch")
 [ "$rc" = 0 ] && [ "$n" -ge 2 ] && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$tmp/watch" &&
 	ok "--watch -o json: $n JSON lines, exit 0 on SIGINT" || fail "--watch -o json: exit $rc, $n lines"
 # Table frames off a terminal: a blank line apart, each with the rate the agent published.
-timeout --preserve-status -s INT 3.5 "$WATTCTL" --watch=1 top pods -A >"$tmp/frames"
+timeout -k 5 --preserve-status -s INT 3.5 "$WATTCTL" --watch=1 top pods -A >"$tmp/frames"
 python3 - "$tmp/frames" <<'EOF' && ok "--watch tables: every frame's web-0 at 0.75" || fail "--watch frames: $(cat "$tmp/frames")"
 import sys
 frames = [f for f in open(sys.argv[1]).read().split("\n\n") if f.strip()]
