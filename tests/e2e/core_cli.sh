@@ -140,7 +140,7 @@ PY
 # A busy node lists only the busiest processes, and says how many it left out. Three busy
 # loops of our own are active in every interval, so at least 3 processes are: exactly 2
 # listed and at least 1 left out, never more than are tracked. The exact count left out
-# is pinned by tests/unit/test_collector_json.c, where the test knows every process.
+# is pinned by tests/unit/test_document.c, where the test knows every process.
 busy=()
 for _ in 1 2 3; do (while :; do :; done) & busy+=($!); done
 "$WATTLET" --listen 127.0.0.1:0 --output json --interval 1 --duration 3 --max-listed-processes 2 \
