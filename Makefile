@@ -58,7 +58,7 @@ BPFT_BINS  := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all clean test unit fuzz fuzz-build bench
+.PHONY: all clean test unit fuzz fuzz-build bench image version
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -127,6 +127,15 @@ test: tests-build fuzz-build
 
 bench: all
 	$(Q)tools/bench/run.sh
+
+# The container image, as a docker-archive in $(OUTPUT) (tools/image.sh; IMAGE_ARCH=arm64 for
+# the other one). Its build runs in a container from deploy/Containerfile, not from $(OUTPUT).
+IMAGE_ARCH ?=
+image:
+	$(Q)OUTPUT=$(OUTPUT) VERSION=$(VERSION) tools/image.sh $(IMAGE_ARCH)
+
+version:
+	@echo $(VERSION)
 
 clean:
 	$(call msg,CLEAN)
