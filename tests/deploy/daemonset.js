@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The wattlet DaemonSet in rendered manifests (a YAML stream on stdin):
 //   node daemonset.js check             the requirements, one line each
-//   node daemonset.js spec NAME=VALUE.. the container as JSON for tests/e2e/deploy_agent.sh:
-//                                       args with $(VAR) expanded the way the kubelet does,
-//                                       env, capabilities, limits, probes, host mounts
+//   node daemonset.js spec NAME=VALUE.. the container as JSON for tests/e2e/deploy_agent.sh and
+//                                       image_containerd.sh: args with $(VAR) expanded the way
+//                                       the kubelet does, env, securityContext, limits, probes,
+//                                       host mounts
 'use strict';
 
 const fs = require('fs');
@@ -52,6 +53,7 @@ function mounts(pod, c) {
 		name: m.name,
 		mountPath: m.mountPath,
 		readOnly: m.readOnly === true,
+		recursiveReadOnly: m.recursiveReadOnly || 'Disabled',
 		hostPath: vols[m.name] && vols[m.name].hostPath ? vols[m.name].hostPath.path : null,
 	}));
 }
@@ -126,18 +128,30 @@ function resolveEnv(c, given) {
 	return env;
 }
 
-function spec({ pod, c }, pairs) {
+function spec({ ds, pod, c }, pairs) {
 	const given = Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
 	const env = resolveEnv(c, given);
 	const sc = c.securityContext || {};
 	const res = c.resources || {};
 	const port = (c.ports || []).find((p) => p.name === 'metrics') || {};
 	const path = (p) => p && p.httpGet && p.httpGet.path;
+	const seccomp = (sc.seccompProfile || (pod.securityContext || {}).seccompProfile || {}).type;
 	console.log(JSON.stringify({
+		namespace: ds.metadata.namespace,
+		daemonset: ds.metadata.name,
+		container: c.name,
+		image: c.image,
+		command: c.command || null,
 		args: (c.args || []).map((a) => expand(a, env)),
 		env,
 		capabilities: (sc.capabilities || {}).add || [],
+		dropCapabilities: (sc.capabilities || {}).drop || [],
+		seccomp: seccomp || null,
+		hostPID: pod.hostPID === true,
+		hostNetwork: pod.hostNetwork === true,
+		privileged: sc.privileged === true,
 		runAsUser: sc.runAsUser === undefined ? null : sc.runAsUser,
+		runAsGroup: sc.runAsGroup === undefined ? null : sc.runAsGroup,
 		noNewPrivs: sc.allowPrivilegeEscalation === false,
 		readOnlyRoot: sc.readOnlyRootFilesystem === true,
 		limits: { cpu: cpu((res.limits || {}).cpu), memory: bytes((res.limits || {}).memory) },
