@@ -101,10 +101,10 @@ build() {
 		--timestamp "$(git log -1 --format=%ct 2>/dev/null || date +%s)" \
 		--build-arg DEBIAN_IMAGE="$base" --build-arg VERSION="$VERSION" \
 		--build-arg REVISION="$REVISION" --build-arg SOURCE="$IMAGE_SOURCE" \
-		-f deploy/Containerfile -t "$tag-$arch" . >/dev/null
-	buildah push --quiet "$tag-$arch" "docker-archive:$archive.tmp:$tag"
+		-f deploy/Containerfile -t "$tag" . >/dev/null
+	buildah push --quiet "$tag" "docker-archive:$archive.tmp:$tag"
 	mv "$archive.tmp" "$archive"
-	ctr=$(buildah from --quiet "$tag-$arch")
+	ctr=$(buildah from --quiet "$tag")
 	mnt=$(buildah mount "$ctr")
 	cp "$mnt/usr/share/doc/wattlet/sbom.cdx.json" "${archive%.tar}.cdx.json"
 	buildah umount "$ctr" >/dev/null
