@@ -3,8 +3,8 @@
 # The runtime image's whole file list, in one place: the binaries and their shared
 # libraries (the ldd closure), copied with the symlinks that lead to them.
 # deploy/Containerfile runs this in its build stage and copies only DEST into the runtime
-# stage; tests/e2e/deploy_image.sh runs the same script and starts the agent from DEST with
-# chroot, so the image and its check cannot drift apart.
+# stage, with deploy/sbom.py's list of the same paths; tests/e2e/image_contents.sh checks the
+# built image holds nothing else, and deploy_agent.sh runs the agent from the same list.
 #
 # Usage: deploy/rootfs.sh BUILD_DIR DEST     prints every path it placed, one a line
 set -euo pipefail

@@ -181,6 +181,13 @@ start_agent() {
 		"$REF" "$AGENT" "${cmd[@]}" >/dev/null
 }
 
+version_in_image() {
+	local got
+	got=$(ctr_ run --rm --read-only "$REF" version /usr/bin/wattlet --version 2>&1)
+	echo "$got"
+	[ "$got" = "wattlet $(make -s version)" ]
+}
+
 in_netns() {
 	ip netns exec "$NETNS" "$@"
 }
@@ -418,7 +425,11 @@ cleanup() {
 
 main() {
 	local t0=$SECONDS
-	[ -f "$IMAGE" ] || { echo "FAIL: no $IMAGE; run make image"; exit 1; }
+	if ! [ -f "$IMAGE" ]; then
+		echo "FAIL: no $IMAGE; run make image"
+		[ -f "$OUT/image.log" ] && tail -5 "$OUT/image.log"
+		exit 1
+	fi
 	need_runtime || { echo "FAIL: no containerd and could not install it"; exit 1; }
 	need_kubectl || { echo "FAIL: no kubectl"; exit 1; }
 	need_node_modules || { echo "FAIL: no node modules"; exit 1; }
@@ -446,7 +457,8 @@ json.dump(s, open(p, "w"))' "$T/spec.json"
 	ctr_ images import "$IMAGE" >"$T/import.log" 2>&1 || { cat "$T/import.log"; echo "FAIL: import"; exit 1; }
 	REF=$(ctr_ images ls -q | head -1)
 	check "the archive imports into containerd as localhost/wattlet:<the build's version>" \
-		test "$REF" = "localhost/wattlet:$("$WATTLET" --version | awk '{ print $2 }')"
+		test "$REF" = "localhost/wattlet:$(make -s version)"
+	measure "wattlet --version in the image prints the git version" version_in_image
 	echo "    $REF; args: $(spec 'print(" ".join(s["args"]))')"
 	echo "    mounts: $(paste -sd' ' "$T/mounts")"
 
