@@ -116,7 +116,7 @@ main() {
 	local arch=${1:-$(dpkg --print-architecture)} t0=$SECONDS
 	[ $# -le 1 ] || usage
 	case $arch in amd64 | arm64) ;; *) usage ;; esac
-	need_packages buildah
+	need_packages buildah runc	# runc runs the build stage (buildah only recommends it)
 	VERSION=${VERSION:-$(make -s version)}
 	REVISION=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 	IMAGE_SOURCE=${IMAGE_SOURCE:-$(git config --get remote.origin.url || echo "file://$PWD")}
