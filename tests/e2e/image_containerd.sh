@@ -181,6 +181,10 @@ start_agent() {
 		"$REF" "$AGENT" "${cmd[@]}" >/dev/null
 }
 
+imported_as_version() {
+	[ "$REF" = "localhost/wattlet:$(make -s version)" ] || { echo "imported $REF"; return 1; }
+}
+
 version_in_image() {
 	local got
 	got=$(ctr_ run --rm --read-only "$REF" version /usr/bin/wattlet --version 2>&1)
@@ -456,8 +460,7 @@ json.dump(s, open(p, "w"))' "$T/spec.json"
 	ip netns add "$NETNS" && ip -n "$NETNS" link set lo up || { echo "FAIL: no network namespace"; exit 1; }
 	ctr_ images import "$IMAGE" >"$T/import.log" 2>&1 || { cat "$T/import.log"; echo "FAIL: import"; exit 1; }
 	REF=$(ctr_ images ls -q | head -1)
-	check "the archive imports into containerd as localhost/wattlet:<the build's version>" \
-		test "$REF" = "localhost/wattlet:$(make -s version)"
+	check "the archive imports into containerd as localhost/wattlet:$(make -s version)" imported_as_version
 	measure "wattlet --version in the image prints the git version" version_in_image
 	echo "    $REF; args: $(spec 'print(" ".join(s["args"]))')"
 	echo "    mounts: $(paste -sd' ' "$T/mounts")"
