@@ -10,7 +10,7 @@
 const fs = require('fs');
 const YAML = require('yaml');
 
-// What measurement showed the agent needs (tests/e2e/deploy_agent.sh drops each in turn).
+// What measurement showed the agent needs (tests/e2e/image_containerd.sh drops each in turn).
 const CAPABILITIES = ['BPF', 'PERFMON'];
 const HOST_PATHS = ['/sys', '/var/log/pods', '/var/log/containers'];
 const FLAGS = ['--listen', '--output', '--node-name', '--pod-log-dir', '--container-log-dir',

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Run the agent the way the DaemonSet does and scrape it. From the rendered manifests: the
-# exact args (with $(NODE_NAME) expanded from the downward-API env), the env, the image's
-# file list (deploy/rootfs.sh) as a read-only root, only the added capabilities, no new
-# privileges, a network namespace of its own, and every hostPath volume mounted read-only
-# at its mountPath, with the host paths remapped to this test's own directories:
+# The DaemonSet's volumes on an emulated node, for what a real /sys cannot give: a powercap
+# zone whose energy the test writes. (image_containerd.sh runs the built image in containerd
+# with the DaemonSet's securityContext, limits and real /sys; this test does not repeat that.)
+# From the rendered manifests: the exact args (with $(NODE_NAME) expanded from the
+# downward-API env), the env, the image's file list (deploy/rootfs.sh) as a read-only root,
+# only the added capabilities (tests/deploy/contain.py), a network namespace of its own, and
+# every hostPath volume mounted read-only at its mountPath, with the host paths remapped to
+# this test's own directories:
 #   /sys                -> a tree holding the real cgroup2 mount and a fake powercap zone
 #   /var/log/pods       -> a fake pod's log dir; /var/log/containers -> its container link
-# Ground truth: the pod cgroup's cpu.stat, the energy_uj values this test wrote, promtool,
-# /proc and the kernel's BPF map accounting for the agent's own footprint.
+# Ground truth: the pod cgroup's cpu.stat, the energy_uj values this test wrote, promtool.
 set -uo pipefail
 . tests/deploy/lib.sh
 
@@ -17,7 +19,7 @@ WORK_S=3		# seconds of CPU the pod's container burns
 
 # Inside the mount and network namespaces: build the container's view, run the scenario.
 inner() {
-	local a m w0 i cap
+	local a m i
 	ip link set lo up
 	mount --bind "$CG2" "$T/host/sys/fs/cgroup"
 	mount --bind "$ROOT" "$ROOT"
@@ -40,7 +42,6 @@ inner() {
 		>"$T/agent.log" 2>&1 &
 	apid=$!	# global: the EXIT trap runs outside this function
 	trap 'kill "$apid" ${worker_pid:-} 2>/dev/null' EXIT
-	w0=$(date +%s.%N)
 	{ wait_http "$PORT" "$LIVENESS" 20 && echo "healthz ok"; } >>"$T/results"
 	{ wait_http "$PORT" "$READINESS" 20 && echo "readyz ok"; } >>"$T/results"
 
@@ -53,33 +54,8 @@ inner() {
 	sleep "$(awk -v i="$INTERVAL" 'BEGIN { print 2 * i + 0.5 }')"
 	curl -s --max-time 5 -o "$T/metrics.prom" "http://127.0.0.1:$PORT/metrics"
 	cgroup_cpu_seconds "$POD_CG" >"$T/truth_cpu"
-	footprint "$apid" "$w0" >"$T/usage"
-	# kubectl exec DS -- wattctl node: the CLI from the image, in the pod's namespaces.
-	python3 "$TOOLS/contain.py" "$ROOT" "$CAPS" "${m[@]}" -- /usr/bin/wattctl -o json node \
-		>"$T/wattctl.json" 2>&1
-	echo "wattctl exit $?" >>"$T/results"
 	kill -TERM "$apid"
 	wait "$apid"
-	echo "agent exit $?" >>"$T/results"
-
-	for cap in ${CAPS//,/ }; do	# each added capability is needed
-		python3 "$TOOLS/contain.py" "$ROOT" "$(tr ',' '\n' <<<"$CAPS" | grep -vx "$cap" | paste -sd,)" \
-			"${m[@]}" -- /usr/bin/wattlet "${a[@]}" --duration 1 >"$T/without-$cap.log" 2>&1
-		echo "without $cap exit $?" >>"$T/results"
-	done
-}
-
-# The agent's footprint as the kernel sees it: peak RSS, its BPF maps, CPU since it started.
-footprint() {
-	local pid=$1 ids
-	ids=$(awk '/^map_id:/ { print $2 }' /proc/"$pid"/fdinfo/* 2>/dev/null | sort -u | paste -sd' ')
-	echo "hwm_kib $(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")"
-	echo "bpf_bytes $(bpftool -j map show | python3 -c '
-import json, sys
-ids = set(map(int, sys.argv[1].split()))
-print(sum(m.get("bytes_memlock", 0) for m in json.load(sys.stdin) if m["id"] in ids))' "$ids")"
-	echo "cpu_s $(awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$pid/stat")"
-	echo "wall_s $(awk -v w0="$2" -v now="$(date +%s.%N)" 'BEGIN { printf "%.2f", now - w0 }')"
 }
 
 write_energy() {
@@ -161,7 +137,6 @@ outer() {
 }
 
 evaluate() {
-	local limit_mem limit_cpu
 	check "liveness probe $LIVENESS answers" grep -qx "healthz ok" "$T/results"
 	check "readiness probe $READINESS answers" grep -qx "readyz ok" "$T/results"
 	if ! [ -s "$T/metrics.prom" ]; then
@@ -184,27 +159,6 @@ evaluate() {
 		"$(cat "$T/truth_cpu")" 0.02 0.02
 	measure "node energy from the remapped powercap = the $ENERGY_J J written" close \
 		"$(node_energy)" "$ENERGY_J" 0.000001 0.000001
-	check "wattctl node from the image names node $NODE" python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-assert d["node"]["name"] == sys.argv[2], d["node"]["name"]' "$T/wattctl.json" "$NODE"
-	check "the agent stopped cleanly on SIGTERM" grep -qx "agent exit 0" "$T/results"
-	for cap in ${CAPS//,/ }; do
-		check "without CAP_$cap the agent refuses to run, naming it" \
-			awk -v c="without $cap exit" -v logf="$T/without-$cap.log" -v cap="CAP_$cap" '
-			index($0, c) == 1 && $NF != 0 { failed = 1 }
-			END { while ((getline l < logf) > 0) { print l; if (index(l, cap)) named = 1 }
-				exit !(failed && named) }' "$T/results"
-	done
-	limit_mem=$(spec 'print(int(s["limits"]["memory"]))')
-	limit_cpu=$(spec 'print(s["limits"]["cpu"])')
-	measure "peak RSS + BPF maps under the memory limit ($((limit_mem >> 20)) MiB)" awk -v lim="$limit_mem" '
-		/^hwm_kib/ { m += $2 * 1024 } /^bpf_bytes/ { m += $2 }
-		END { printf "%.1f MiB (peak RSS + BPF maps)\n", m / 1048576; exit !(m > 0 && m < lim) }' "$T/usage"
-	measure "CPU under the limit ($limit_cpu cores)" awk -v lim="$limit_cpu" '
-		/^cpu_s/ { c = $2 } /^wall_s/ { w = $2 }
-		END { printf "%.3f cores (%.2f s CPU in %.1f s, BPF load included)\n", c / w, c, w
-			exit !(w > 0 && c / w < lim) }' "$T/usage"
 	if [ "$fails" -ne 0 ]; then
 		echo "--- agent log"
 		tail -20 "$T/agent.log"

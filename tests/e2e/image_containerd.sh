@@ -176,6 +176,7 @@ start_agent() {
 	echo "$ns $pod $uid systemd $pcg $CNAME $AGENT $AGENT_CG" >>"$T/pods.tsv"
 	mapfile -t flags < <(agent_flags)
 	mapfile -t cmd < <(agent_command)
+	AGENT_T0=$SECONDS
 	ctr_ run -d "${flags[@]}" --cgroup "$AGENT_CG" \
 		--log-uri "file://$T/pods/${ns}_${pod}_${uid}/$CNAME/0.log" \
 		"$REF" "$AGENT" "${cmd[@]}" >/dev/null
@@ -284,6 +285,8 @@ cpu_stat() {
 collect() {
 	local ns pod uid layout pcg name id ccg
 	in_netns curl -s --max-time 5 -o "$T/metrics.prom" "http://127.0.0.1:$PORT/metrics"
+	echo "liveness $(in_netns curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PORT$LIVENESS")" >>"$T/results"
+	echo "agent cpu $(cpu_stat "$AGENT_CG") $((SECONDS - AGENT_T0))" >>"$T/results"
 	in_netns curl -s --max-time 5 -o "$T/api-pods.json" "http://127.0.0.1:$PORT/api/v1/pods"
 	while read -r ns pod uid layout pcg name id ccg; do
 		# The agent's own pod: its CPU before its programs attached is in cpu.stat only.
@@ -344,6 +347,10 @@ without_each_capability() {
 
 evaluate() {
 	local kind ns pod name layout truth got
+	check "liveness probe $LIVENESS answers 200" grep -qx "liveness 200" "$T/results"
+	check "promtool check metrics reports nothing on the scrape" promtool_clean "$T/metrics.prom"
+	check "every series has node=\"$NODE\" (NODE_NAME from the downward API)" awk -v want="node=\"$NODE\"" '
+		!/^#/ && NF && index($0, want) == 0 { print "no node label: " $0; bad = 1 } END { exit bad }' "$T/metrics.prom"
 	while read -r kind ns pod name layout truth; do
 		if [ "$kind" = pod ]; then
 			got=$(sample "$T/metrics.prom" wattlet_pod_cpu_seconds_total "namespace=\"$ns\"" "pod=\"$pod\"")
@@ -369,6 +376,7 @@ assert any(p.get("namespace") == "shop" and p.get("name", p.get("pod")) == "cart
 	check "the image has no shell: exec /bin/sh fails" awk '/^shell exit/ { exit $3 == 0 }' "$T/results"
 	check "each container's 0.log holds its own output" logs_written
 	check "the agent stopped cleanly on SIGTERM" grep -qx "agent exit 0" "$T/results"
+	awk '/^agent cpu/ { printf "    agent CPU: %.3f cores (%.2f s in %d s, BPF load included; the limit is enforced)\n", $3 / $4, $3, $4 }' "$T/results"
 	measure "peak memory (RSS + kernel, BPF maps included) under the DaemonSet's limit" awk -v lim="$(spec 'print(int(s["limits"]["memory"]))')" '
 		/^agent peak memory/ { m = $4 }
 		END { printf "%.1f MiB of %.0f MiB\n", m / 1048576, lim / 1048576; exit !(m > 0 && m < lim) }' "$T/results"
@@ -387,6 +395,11 @@ logs_written() {
 		[ "$name" = "(sandbox)" ] || [ "$id" = "$AGENT" ] && continue
 		grep -qx done "$T/pods/${ns}_${pod}_${uid}/$name/0.log" || { echo "$ns/$pod/$name: no 'done' in 0.log"; return 1; }
 	done <"$T/pods.tsv"
+}
+
+promtool_clean() {
+	local out
+	out=$(promtool check metrics <"$1" 2>&1) && [ -z "$out" ] || { echo "$out"; return 1; }
 }
 
 api_pod_cpu() {
@@ -452,7 +465,7 @@ s["args"] = [a.replace("--cgroup-root=/host/sys/fs/cgroup", "--cgroup-root=/host
 json.dump(s, open(p, "w"))' "$T/spec.json"
 		echo "    hybrid host: --cgroup-root=/host/sys/fs/cgroup/unified (docs/install.md, Troubleshooting)"
 	fi
-	PORT=$(spec 'print(s["port"])') READINESS=$(spec 'print(s["readiness"])')
+	PORT=$(spec 'print(s["port"])') READINESS=$(spec 'print(s["readiness"])') LIVENESS=$(spec 'print(s["liveness"])')
 	INTERVAL=$(spec 'print(next((a.split("=", 1)[1] for a in s["args"] if a.startswith("--interval=")), 2))')
 	plan_mounts || { echo "FAIL: cannot map the DaemonSet's volumes"; exit 1; }
 	start_containerd "$T" || { echo "FAIL: containerd"; exit 1; }
