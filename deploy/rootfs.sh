@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # The runtime image's whole file list, in one place: the binaries and their shared
-# libraries (the ldd closure), copied with the symlinks that lead to them.
+# libraries (the closure of their ELF NEEDED entries), copied with the symlinks that lead to
+# them. Read from the ELF headers rather than ldd, so that a cross build's binaries, which
+# cannot run here, get theirs too: an arm64 image's libraries come from Debian's multiarch
+# /usr/lib/aarch64-linux-gnu (tools/cross-deps.sh arm64).
 # deploy/Containerfile runs this in its build stage and copies only DEST into the runtime
 # stage, with deploy/sbom.py's list of the same paths; tests/e2e/image_contents.sh checks the
 # built image holds nothing else, and deploy_agent.sh runs the agent from the same list.
@@ -39,13 +42,40 @@ copy_path() {
 	done
 }
 
-# The absolute paths of what $1 loads: its interpreter and its libraries, recursively.
+# Debian's multiarch directory for the machine of ELF file $1.
+triplet() {
+	case $(readelf -h "$1" | sed -n 's/^ *Machine: *//p') in
+	"Advanced Micro Devices X86-64") echo x86_64-linux-gnu ;;
+	AArch64) echo aarch64-linux-gnu ;;
+	*) echo "rootfs: $1 is not an x86-64 or AArch64 ELF file" >&2; return 1 ;;
+	esac
+}
+
+# The absolute paths of what $1 loads: its interpreter and its libraries, recursively, each
+# looked up where glibc's loader looks when there is no ld.so.cache, as in the image.
 closure() {
-	ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+	local t lib dir found
+	local -a queue=("$1")
+	local -A seen=()
+	t=$(triplet "$1") || return 1
+	readelf -l "$1" | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p'
+	while [ ${#queue[@]} -gt 0 ]; do
+		for lib in $(readelf -d "${queue[0]}" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+			[ -z "${seen[$lib]:-}" ] || continue
+			seen[$lib]=1 found=
+			for dir in "/lib/$t" "/usr/lib/$t" /lib /usr/lib; do
+				[ -e "$dir/$lib" ] && { found=$dir/$lib; break; }
+			done
+			[ -n "$found" ] || { echo "rootfs: ${queue[0]} needs $lib, which is not installed" >&2; return 1; }
+			echo "$found"
+			queue+=("$found")
+		done
+		queue=("${queue[@]:1}")
+	done
 }
 
 main() {
-	local build=${1:-} bin lib
+	local build=${1:-} bin lib libs
 	dest=${2:-}
 	[ -n "$build" ] && [ -n "$dest" ] || usage
 	mkdir -p "$dest/usr/bin"
@@ -54,7 +84,8 @@ main() {
 		[ -x "$build/$bin" ] || { echo "rootfs: no $build/$bin; run make first" >&2; exit 1; }
 		cp --preserve=mode "$build/$bin" "$dest/usr/bin/$bin"
 		echo "/usr/bin/$bin"
-		for lib in $(closure "$build/$bin"); do
+		libs=$(closure "$build/$bin") || exit 1
+		for lib in $libs; do
 			copy_path "$lib"
 		done
 	done
