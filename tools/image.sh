@@ -22,6 +22,7 @@ OUTPUT=${OUTPUT:-build}
 BASE_TAG=localhost/wattlet-debian:bookworm-minbase
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 LOCK=/run/lock/wattlet-image.lock	# one build at a time shares buildah's store
+HOST_ARCH=$(dpkg --print-architecture)
 
 die() {
 	echo "image: $*" >&2
@@ -84,7 +85,7 @@ local_base() {
 
 # The archive's name: the build machine's architecture gets the plain one.
 archive_for() {
-	if [ "$1" = "$(dpkg --print-architecture)" ]; then
+	if [ "$1" = "$HOST_ARCH" ]; then
 		echo "$OUTPUT/wattlet-image.tar"
 	else
 		echo "$OUTPUT/wattlet-image-$1.tar"
@@ -97,14 +98,16 @@ build() {
 	archive=$(archive_for "$arch")
 	rm -f "$archive" "${archive%.tar}.cdx.json"
 	# --network host: the build stage reaches Debian's mirror without a bridge or NAT rule.
+	# The build platform is named: buildah 1.28 sets TARGET* from --platform but no BUILD*.
 	buildah build --quiet --layers --network host --platform "linux/$arch" \
 		--timestamp "$(git log -1 --format=%ct 2>/dev/null || date +%s)" \
+		--build-arg BUILDPLATFORM="linux/$HOST_ARCH" --build-arg BUILDARCH="$HOST_ARCH" \
 		--build-arg DEBIAN_IMAGE="$base" --build-arg VERSION="$VERSION" \
 		--build-arg REVISION="$REVISION" --build-arg SOURCE="$IMAGE_SOURCE" \
 		-f deploy/Containerfile -t "$tag" . >/dev/null
 	buildah push --quiet "$tag" "docker-archive:$archive.tmp:$tag"
 	mv "$archive.tmp" "$archive"
-	ctr=$(buildah from --quiet "$tag")
+	ctr=$(buildah from --quiet --arch "$arch" "$tag")
 	mnt=$(buildah mount "$ctr")
 	cp "$mnt/usr/share/doc/wattlet/sbom.cdx.json" "${archive%.tar}.cdx.json"
 	buildah umount "$ctr" >/dev/null
@@ -113,7 +116,7 @@ build() {
 }
 
 main() {
-	local arch=${1:-$(dpkg --print-architecture)} t0=$SECONDS
+	local arch=${1:-$HOST_ARCH} t0=$SECONDS
 	[ $# -le 1 ] || usage
 	case $arch in amd64 | arm64) ;; *) usage ;; esac
 	need_packages buildah runc	# runc runs the build stage (buildah only recommends it)
