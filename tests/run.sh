@@ -80,12 +80,13 @@ e2e() { # [name-prefix [skipped-names...]]
 # publishing drift, a CPU rate over a few seconds, a process list of one
 # instant), which a 2-3x slower build on a busy 2-CPU machine does not meet;
 # the deploy checks, which test manifests and images around code the others
-# run; the PromQL stub, whose wattctl paths wattctl_stub shares; and the
+# run; the image checks, which test the image built from the Containerfile, not
+# this build; the PromQL stub, whose wattctl paths wattctl_stub shares; and the
 # build-flags and mount-lookup checks, which run no wattlet code of this
 # build. About 3.5 minutes are left: the agent's CLI, energy, HTTP and
 # Kubernetes paths, and wattctl's (top, get, report).
 ASAN_E2E_SKIP="energy_rapl http_hostile wattctl_agent deploy_agent deploy_dashboards
-	deploy_manifests deploy_image wattctl_prom_stub build_flags cgroup2_lookup"
+	deploy_manifests image_contents image_containerd wattctl_prom_stub build_flags cgroup2_lookup"
 
 # A sanitizer pass counts as one more test: failed if any process of it wrote a report.
 sanitizer_reports() { # name report-dir

@@ -28,8 +28,7 @@ set -uo pipefail
 . tests/deploy/containerd.bash
 need_root "containerd, cgroups and BPF"
 
-: "${WATTLET:?set WATTLET}"
-OUT=$(dirname "$WATTLET")
+OUT=${OUTPUT:-build}	# where make image wrote the archives
 IMAGE=$OUT/wattlet-image.tar
 TOLERANCE=0.01		# each pod's CPU against its cgroup's cpu.stat
 

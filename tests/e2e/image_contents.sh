@@ -16,8 +16,7 @@
 set -uo pipefail
 . tests/deploy/lib.sh
 
-: "${WATTLET:?set WATTLET}"
-OUT=$(dirname "$WATTLET")
+OUT=${OUTPUT:-build}	# where make image wrote the archives
 MAX_BYTES=25000000	# the limit: 25 MB, unpacked
 SBOM=/usr/share/doc/wattlet/sbom.cdx.json
 # The image's files other than libraries: each ELF executable in it must be one of these.
