@@ -30,7 +30,7 @@ WL_CFLAGS  := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializer
               -I$(OUTPUT) -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null) \
               $(SAN_FLAGS)
 DEPFLAGS    = -MMD -MP
-WL_LDLIBS  := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz) -lelf -lm -lpthread
+WL_LDLIBS  := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz) -lelf -lm -lpthread -ldl
 CLI_LDLIBS := $(shell $(PKG_CONFIG) --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm
 ALL_CFLAGS  = $(WL_CFLAGS) $(CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf
@@ -57,6 +57,9 @@ BPFT_SRCS  := $(wildcard tests/bpf/*.c)
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+# NVIDIA's nvml.h, only to check user/nvml_abi.h against it where one is installed.
+NVML_H_DIR ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /usr/local/cuda/include/nvml.h \
+              /usr/local/cuda/targets/*/include/nvml.h /usr/include/nvml.h))))
 
 .PHONY: all clean test unit fuzz fuzz-build bench image version
 .DELETE_ON_ERROR:
@@ -102,6 +105,8 @@ $(OUTPUT)/wattctl: $(CLI_OBJS)
 $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(DEPFLAGS) $(LDFLAGS) $< $(OUTPUT)/libwattlet.a $(WL_LDLIBS) $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/test_nvml_abi: WL_CFLAGS += $(if $(NVML_H_DIR),-DHAVE_NVML_H -idirafter $(NVML_H_DIR))
 
 $(OUTPUT)/tests/bpf_%: tests/bpf/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
