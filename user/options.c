@@ -32,6 +32,8 @@ enum {
 	OPT_SHARE_BY,
 	OPT_PUE,
 	OPT_CARBON,
+	OPT_GPU,
+	OPT_GPU_IDLE_WATTS,
 	OPT_POD_LOG_DIR,
 	OPT_CONTAINER_LOG_DIR,
 	OPT_CGROUP_ROOT,
@@ -63,6 +65,8 @@ static const struct option long_opts[] = {
 	{ "share-by", required_argument, NULL, OPT_SHARE_BY },
 	{ "pue", required_argument, NULL, OPT_PUE },
 	{ "carbon-intensity", required_argument, NULL, OPT_CARBON },
+	{ "gpu", required_argument, NULL, OPT_GPU },
+	{ "gpu-idle-watts", required_argument, NULL, OPT_GPU_IDLE_WATTS },
 	{ "pod-log-dir", required_argument, NULL, OPT_POD_LOG_DIR },
 	{ "container-log-dir", required_argument, NULL, OPT_CONTAINER_LOG_DIR },
 	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
@@ -107,6 +111,9 @@ void options__usage(FILE *f, const char *prog)
 "  --share-by cpu|cycles     split active energy by CPU time or cycles (default cpu)\n"
 "  --pue X                   facility energy = IT energy x X (default 1.0)\n"
 "  --carbon-intensity G      gCO2e per kWh; enables carbon totals (default off)\n"
+"  --gpu auto|nvml|off       NVIDIA GPU energy through NVML; auto uses it when\n"
+"                            libnvidia-ml.so.1 loads (default auto)\n"
+"  --gpu-idle-watts W        idle power of each GPU; default: learned\n"
 "\n"
 "Kubernetes:\n"
 "  --pod-log-dir DIR         kubelet pod logs (default /var/log/pods)\n"
@@ -148,6 +155,8 @@ static void defaults(struct options *o)
 	o->max_watts = 10000;
 	o->pue = 1.0;
 	o->carbon_intensity = -1;
+	strcpy(o->gpu, "auto");
+	o->gpu_idle_watts = -1;
 	strcpy(o->pod_log_dir, "/var/log/pods");
 	strcpy(o->container_log_dir, "/var/log/containers");
 	o->retain_s = 600;
@@ -323,6 +332,7 @@ static int parse_one(struct options *o, int c, const char *arg)
 	static const char *const meters[] = { "auto", "rapl", "hwmon", "model", NULL };
 	static const char *const idles[] = { "none", "cpu", NULL };
 	static const char *const shares[] = { "cpu", "cycles", NULL };
+	static const char *const gpus[] = { "auto", "nvml", "off", NULL };
 	int idx = 0, err;
 
 	switch (c) {
@@ -378,6 +388,13 @@ static int parse_one(struct options *o, int c, const char *arg)
 		return parse_double("pue", arg, 1.0, 10.0, &o->pue);
 	case OPT_CARBON:
 		return parse_double("carbon-intensity", arg, 0, 10000, &o->carbon_intensity);
+	case OPT_GPU:
+		err = parse_choice("gpu", arg, gpus, &idx);
+		if (!err)
+			strcpy(o->gpu, gpus[idx]);
+		return err;
+	case OPT_GPU_IDLE_WATTS:
+		return parse_double("gpu-idle-watts", arg, 0, 1e5, &o->gpu_idle_watts);
 	case OPT_POD_LOG_DIR:
 		return parse_path("pod-log-dir", arg, o->pod_log_dir, sizeof(o->pod_log_dir));
 	case OPT_CONTAINER_LOG_DIR:

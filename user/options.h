@@ -52,6 +52,8 @@ struct options {
 	double pue;
 	bool pue_set;			/* facility figures only when asked for */
 	double carbon_intensity;	/* gCO2e/kWh, < 0: off */
+	char gpu[8];			/* auto|nvml|off */
+	double gpu_idle_watts;		/* per GPU; < 0: learn */
 
 	/* kubernetes */
 	char pod_log_dir[PATH_MAX];
