@@ -57,6 +57,8 @@ BPFT_SRCS  := $(wildcard tests/bpf/*.c)
 BPFT_BINS  := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf_%,$(BPFT_SRCS))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+# The tests' NVML: loaded by the agent through LD_LIBRARY_PATH like the real one.
+FAKE_NVML  := $(OUTPUT)/tests/fake-nvml/libnvidia-ml.so.1
 # NVIDIA's nvml.h, only to check user/nvml_abi.h against it where one is installed.
 NVML_H_DIR ?= $(patsubst %/,%,$(dir $(firstword $(wildcard /usr/local/cuda/include/nvml.h \
               /usr/local/cuda/targets/*/include/nvml.h /usr/include/nvml.h))))
@@ -106,7 +108,16 @@ $(OUTPUT)/tests/%: tests/unit/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(DEPFLAGS) $(LDFLAGS) $< $(OUTPUT)/libwattlet.a $(WL_LDLIBS) $(LDLIBS) -lcmocka -o $@
 
+$(OUTPUT)/tests/test_gpu: $(FAKE_NVML)
+$(OUTPUT)/tests/test_gpu: WL_CFLAGS += -DFAKE_NVML_DIR='"$(abspath $(dir $(FAKE_NVML)))"'
+
 $(OUTPUT)/tests/test_nvml_abi: WL_CFLAGS += $(if $(NVML_H_DIR),-DHAVE_NVML_H -idirafter $(NVML_H_DIR))
+
+$(FAKE_NVML): tests/fake_nvml/fake_nvml.c user/nvml_abi.h
+	$(call msg,FAKE,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -fPIC -shared -fvisibility=hidden \
+		-Wl,-soname,libnvidia-ml.so.1 $< -o $@
 
 $(OUTPUT)/tests/bpf_%: tests/bpf/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
@@ -119,7 +130,7 @@ $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)clang $(FUZZ_CFLAGS) $< $(shell sed -n 's|^// fuzz-sources: *||p' $<) $(WL_LDLIBS) -o $@
 
-tests-build: all $(UNIT_BINS) $(BPFT_BINS)
+tests-build: all $(UNIT_BINS) $(BPFT_BINS) $(FAKE_NVML)
 fuzz-build: $(FUZZ_BINS)
 
 FUZZ_SECONDS ?= 60
