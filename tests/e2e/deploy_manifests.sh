@@ -53,6 +53,70 @@ docs_overlay_renders() {
 	grep -q -- '- --carbon-intensity=350$' "$tmp/overlay.yaml" || { echo "args not patched"; return 1; }
 }
 
+# The two GPU overlays docs/install.md shows: the GPU one as written, the plain one as the
+# overlay above plus the not-gpu component. Every node runs exactly one agent.
+docs_gpu_overlays_render() {
+	local rel out
+	mkdir -p "$tmp/gpu" "$tmp/my-wattlet-gpu" "$tmp/my-wattlet-cpu"
+	rel=$(realpath --relative-to="$tmp/my-wattlet-gpu" deploy/kubernetes)
+	awk '/<!-- tested: tests\/e2e\/deploy_manifests.sh renders these two GPU overlays/ { want = 1; next }
+		want && /^```yaml/ { n++; inside = n == 2; next }
+		inside && /^```/ { exit }
+		inside { print }' docs/install.md |
+		sed "s|\.\./wattlet/deploy/kubernetes|$rel|; s|REGISTRY/wattlet|registry.example/wattlet|; s|TAG|v0|" \
+		>"$tmp/my-wattlet-gpu/kustomization.yaml"
+	grep -q 'components/gpu$' "$tmp/my-wattlet-gpu/kustomization.yaml" ||
+		{ echo "no GPU overlay found in docs/install.md"; return 1; }
+	sed "/components\/servicemonitor$/a\\  - $rel/components/not-gpu" "$tmp/my-wattlet/kustomization.yaml" \
+		>"$tmp/my-wattlet-cpu/kustomization.yaml"
+	grep -q 'components/not-gpu$' "$tmp/my-wattlet-cpu/kustomization.yaml" || return 1
+	for o in my-wattlet-gpu my-wattlet-cpu; do
+		if ! out=$(kubectl kustomize "$tmp/$o" 2>&1); then
+			if grep -q 'unknown field "\(components\|patches\)"' <<<"$out"; then
+				echo "note: this kubectl's kustomize predates components; checking the component files"
+				node "$tools/check-manifests.js" deploy/kubernetes/components/gpu/gpu.yaml >/dev/null ||
+					return 1
+				cp "$tmp/base.yaml" "$tmp/gpu/$o.yaml"
+				touch "$tmp/gpu/old-kustomize"
+				return 0
+			fi
+			echo "$out"
+			return 1
+		fi
+		printf '%s\n' "$out" >"$tmp/gpu/$o.yaml"
+	done
+	node -e '
+	const Y = require("yaml"), fs = require("fs");
+	const all = Y.parseAllDocuments(fs.readFileSync(process.argv[1], "utf8")).map((d) => d.toJS());
+	const ds = all.find((d) => d.kind === "DaemonSet"), sm = all.find((d) => d.kind === "ServiceMonitor");
+	const pod = ds.spec.template.spec, c = pod.containers[0];
+	const env = Object.fromEntries(c.env.filter((e) => "value" in e).map((e) => [e.name, e.value]));
+	const want = (ok, what) => { if (!ok) throw new Error(what); };
+	want(ds.metadata.namespace === "wattlet-gpu", "namespace " + ds.metadata.namespace);
+	want(pod.runtimeClassName === "nvidia", "runtimeClassName " + pod.runtimeClassName);
+	want(env.NVIDIA_VISIBLE_DEVICES === "all" && env.NVIDIA_DRIVER_CAPABILITIES === "utility",
+		"env " + JSON.stringify(env));
+	want(c.env.some((e) => e.name === "NODE_NAME"), "NODE_NAME lost");
+	want(c.args.includes("--gpu=nvml"), "no --gpu=nvml");
+	want(c.image === "registry.example/wattlet:v0", "image " + c.image);
+	want(JSON.stringify(sm.spec.namespaceSelector.matchNames) === "[\"wattlet-gpu\"]", "ServiceMonitor namespaces");
+	' "$tmp/gpu/my-wattlet-gpu.yaml"
+}
+
+# Nodes labelled as GPU nodes either way run the GPU agent, every other node the plain one.
+gpu_overlays_split_nodes() {
+	local got want
+	want=$'wattlet-gpu/wattlet\nwattlet-gpu/wattlet\nwattlet-gpu/wattlet\nwattlet/wattlet\nwattlet/wattlet\n-'
+	got=$(echo '[{"kubernetes.io/os": "linux", "nvidia.com/gpu.present": "true"},
+		{"kubernetes.io/os": "linux", "feature.node.kubernetes.io/pci-10de.present": "true"},
+		{"kubernetes.io/os": "linux", "nvidia.com/gpu.present": "true", "feature.node.kubernetes.io/pci-10de.present": "true"},
+		{"kubernetes.io/os": "linux"},
+		{"kubernetes.io/os": "linux", "nvidia.com/gpu.present": "false"},
+		{"kubernetes.io/os": "windows", "nvidia.com/gpu.present": "true"}]' |
+		node "$tools/affinity.js" "$tmp/gpu/my-wattlet-gpu.yaml" "$tmp/gpu/my-wattlet-cpu.yaml")
+	[ "$got" = "$want" ] || { printf 'got:\n%s\nwant:\n%s\n' "$got" "$want"; return 1; }
+}
+
 # The ServiceMonitor selects the Service and scrapes its metrics port by name.
 monitor_matches_service() {
 	node -e '
@@ -119,6 +183,13 @@ if check "kubectl kustomize deploy/kubernetes renders (kubectl $(kubectl version
 		check "schema: docs overlay" node "$tools/check-manifests.js" "$tmp/overlay.yaml"
 		check "ServiceMonitor selects the Service's metrics port" monitor_matches_service
 		check "the agent accepts the docs overlay's args" agent_accepts_args "$tmp/overlay-ds.yaml"
+		if check "docs/install.md's GPU overlays render (runtime class, NVIDIA env, --gpu=nvml)" \
+			docs_gpu_overlays_render && [ ! -e "$tmp/gpu/old-kustomize" ]; then
+			check "schema: GPU overlays" node "$tools/check-manifests.js" \
+				"$tmp/gpu/my-wattlet-gpu.yaml" "$tmp/gpu/my-wattlet-cpu.yaml"
+			check "GPU nodes run the GPU agent, every other node the plain one" gpu_overlays_split_nodes
+			check "the agent accepts the GPU overlay's args" agent_accepts_args "$tmp/gpu/my-wattlet-gpu.yaml"
+		fi
 	fi
 fi
 finish
