@@ -149,6 +149,9 @@ static void nvml_fault(struct gpus *g, struct gpu_dev *d, const char *then, cons
 
 /* ---- growable buffers ---- */
 
+/* More samples or processes than this in one answer is garbage, not a GPU. */
+#define MAX_ENTRIES (1u << 16)
+
 static int reserve(void **buf, unsigned int *cap, unsigned int want, size_t size)
 {
 	void *p;
@@ -246,6 +249,8 @@ static int query_samples(struct gpus *g, struct gpu_dev *d)
 			return 0;	/* no sample since the last one seen */
 		if (r != NVML_SUCCESS && r != NVML_ERROR_INSUFFICIENT_SIZE)
 			break;
+		if (count > MAX_ENTRIES)
+			count = MAX_ENTRIES;
 		if (reserve((void **)&g->samples, &g->cap_samples, count + 16,
 			    sizeof(*g->samples)))
 			return -1;
@@ -281,7 +286,8 @@ static bool busy_from_samples(struct gpus *g, struct gpu_dev *d, double span_s)
 		d->last_seen_us = now;	/* the samples missed belong to this interval */
 		return false;
 	}
-	qsort(g->samples, n, sizeof(*g->samples), by_pid_then_time);
+	if (n > 1)
+		qsort(g->samples, n, sizeof(*g->samples), by_pid_then_time);
 	for (int i = 0; i < n; i++) {
 		s = &g->samples[i];
 		if (s->timeStamp <= d->last_seen_us)
@@ -314,6 +320,8 @@ static int query_list(struct gpus *g, list_fn fn, nvmlDevice_t dev, unsigned int
 			return 0;
 		if (r != NVML_SUCCESS && r != NVML_ERROR_INSUFFICIENT_SIZE)
 			return -(int)r;
+		if (count > MAX_ENTRIES)
+			count = MAX_ENTRIES;
 		if (reserve((void **)&g->infos, &g->cap_infos, have + count + 16,
 			    sizeof(*g->infos)))
 			return -(int)NVML_ERROR_UNKNOWN;

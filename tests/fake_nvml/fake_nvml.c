@@ -286,6 +286,15 @@ static void parse_line(char *line)
 	}
 }
 
+static void forget_scenario(void)
+{
+	for (int i = 0; i < nr_gpus; i++)
+		free(gpus[i].steps);
+	memset(gpus, 0, sizeof(gpus));
+	nr_gpus = 0;
+	init_error = 0;
+}
+
 static int load_scenario(void)
 {
 	const char *path = getenv("WATTLET_FAKE_NVML_SCENARIO");
@@ -297,11 +306,7 @@ static int load_scenario(void)
 	f = fopen(path, "r");
 	if (!f)
 		return NVML_ERROR_DRIVER_NOT_LOADED;
-	for (int i = 0; i < nr_gpus; i++)
-		free(gpus[i].steps);
-	memset(gpus, 0, sizeof(gpus));
-	nr_gpus = 0;
-	init_error = 0;
+	forget_scenario();
 	while (fgets(line, sizeof(line), f))
 		parse_line(line);
 	fclose(f);
@@ -368,7 +373,8 @@ EXPORT nvmlReturn_t nvmlShutdown(void)
 {
 	if (!refs)
 		return NVML_ERROR_UNINITIALIZED;
-	refs--;
+	if (!--refs)
+		forget_scenario();
 	log_line("shutdown");
 	return NVML_SUCCESS;
 }
