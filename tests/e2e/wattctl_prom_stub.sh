@@ -64,6 +64,9 @@ W top pods -A | mask_numbers >"$tmp/masked"
 golden "$tmp/masked" tests/golden/wattctl/prom_top_pods_all.txt "--prometheus top pods -A"
 W top namespaces | mask_numbers >"$tmp/masked"
 golden "$tmp/masked" tests/golden/wattctl/prom_top_namespaces.txt "--prometheus top namespaces"
+got=$(W top pods -A | awk 'NR > 1 {printf "%s=%s ", $3, $6}')
+[ "$got" = "cart-7f9c=500mW web-0=4.00W dns-1=- idle-0=- " ] &&
+	ok "--prometheus GPU_W: wattlet_pod_gpu_power_watts where a pod has it: $got" || fail "GPU_W gave '$got'"
 
 got=$(W top pods -n default | awk 'NR > 1 {print $2}' | sort | tr '\n' ' ')
 [ "$got" = "idle-0 web-0 " ] && ok "--prometheus top pods -n default: $got" || fail "-n default gave '$got'"

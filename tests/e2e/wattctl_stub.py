@@ -12,6 +12,9 @@ answers on purpose:
   /noitems/...    200 with JSON of the wrong shape
   /slow/...       answers after 30 s (for --timeout)
   /unrated/...    no "cpu_cores" anywhere, as from an agent too old to publish the rate
+  /gpu/...        a GPU node: workloads with GPU_WATTS carry gpu_* figures (their GPU
+                  power is part of their power), every item has them, the node lists its GPUs
+/metrics serves the GPU power of GPU_WATTS too (gpu_power_watts), as a GPU node's would.
 /metrics serves the same figures in the Prometheus text format, so a real
 Prometheus can scrape this stub too.
 
@@ -37,21 +40,26 @@ PODS = [
     ("kube-system", "dns-1", "44444444-4444-4444-4444-444444444444", {"coredns": 0.05}),
 ]
 WATTS_PER_CORE = 3.0
+GPU_WATTS = {("default", "web-0", "nginx"): 4.0, ("shop", "cart-7f9c", "cart"): 0.5}
 OLD_WEB_UID = "99999999-9999-9999-9999-999999999999"
 
 
-def figures(cores, t):
+def figures(cores, t, gpu_w=None):
     cpu = cores * t
-    joules = cpu * WATTS_PER_CORE
-    return {
+    joules = cpu * WATTS_PER_CORE + (gpu_w or 0) * t
+    f = {
         "cpu_seconds_total": round(cpu, 6),
         "wakeups_total": int(cpu * 1000),
         "context_switches_total": int(cpu * 2000),
         "cpu_cores": cores,
         "energy_joules_total": round(joules, 6),
-        "power_watts": cores * WATTS_PER_CORE,
+        "power_watts": cores * WATTS_PER_CORE + (gpu_w or 0),
         "carbon_grams_total": joules / 3.6e6 * CARBON,
     }
+    if gpu_w is not None:
+        f.update(gpu_seconds_total=round(gpu_w / 50 * t, 6),
+                 gpu_energy_joules_total=round(gpu_w * t, 6), gpu_power_watts=gpu_w)
+    return f
 
 
 def add(a, b):
@@ -60,7 +68,7 @@ def add(a, b):
     return a
 
 
-def document():
+def document(gpu=False):
     k = int((time.time() - T0) / INTERVAL)
     t = (k + 1) * INTERVAL  # seconds of accounting in snapshot k
     pods, namespaces, processes = [], {}, []
@@ -69,7 +77,7 @@ def document():
         pod = {"namespace": ns, "name": name, "uid": uid, "state": "running"}
         total, cs = {}, []
         for cname, cores in containers.items():
-            f = figures(cores, t)
+            f = figures(cores, t, GPU_WATTS.get((ns, name, cname), 0.0) if gpu else None)
             cid = hashlib.sha256(("%s/%s/%s" % (ns, name, cname)).encode()).hexdigest()
             cs.append(dict({"name": cname, "id": cid, "state": "running"}, **f))
             add(total, f)
@@ -83,7 +91,8 @@ def document():
         add(namespaces.setdefault(ns, {}), total)
     # web-0's previous incarnation, terminated and retained: same name, other uid, a large
     # frozen total.
-    old = dict(figures(0.0, 0), namespace="default", name="web-0", uid=OLD_WEB_UID,
+    old = dict(figures(0.0, 0, 0.0 if gpu else None), namespace="default", name="web-0",
+               uid=OLD_WEB_UID,
                state="terminated", containers=[], cpu_seconds_total=500.0, power_watts=0.0,
                energy_joules_total=1500.0)
     pods.append(old)
@@ -103,6 +112,18 @@ def document():
         "carbon_intensity_grams_per_kwh": CARBON, "carbon_grams_total": 0.56,
         "meter_errors_total": 0,
     }
+    if gpu:
+        w = sum(GPU_WATTS.values())
+        node.update(gpu_energy_joules_total=6.0 * t, gpu_active_energy_joules_total=w * t,
+                    gpu_unattributed_energy_joules_total=0.0, gpu_power_watts=6.0,
+                    gpu_seconds_total=w / 50 * t,
+                    gpus=[{"index": 0, "zone": "gpu-0", "uuid": "GPU-5ca1ab1e-0000-0000-0000-000000000000",
+                           "name": "NVIDIA A100-SXM4-40GB", "meter": "nvml", "energy_source": "counter",
+                           "busy_rule": "sm-samples", "joules_total": 6.0 * t,
+                           "power_watts": 6.0, "idle_watts": 1.25, "idle_source": "learned",
+                           "errors_total": 0}])
+        node["zones"].append({"name": "gpu-0", "meter": "nvml", "joules_total": 6.0 * t,
+                              "watts": 6.0})
     return {
         "timestamp": round(T0 + t, 3), "interval_seconds": INTERVAL, "node": node,
         "processes": processes, "pods": pods,
@@ -124,8 +145,8 @@ def without_cores(o):
     return o
 
 
-def api(path, q):
-    doc = document()
+def api(path, q, gpu=False):
+    doc = document(gpu)
     ns = q.get("namespace", [None])[0]
     pod = q.get("pod", [None])[0]
     if path == "/api/v1/node":
@@ -178,6 +199,15 @@ def metrics():
                           if level == "pod" else 'node="%s",namespace="%s"' % (NODE, o["name"]))
                 sums[labels] = sums.get(labels, 0.0) + float(o[series])
             out += ["%s{%s} %r" % (name, labels, v) for labels, v in sums.items()]
+    for level in ("pod", "namespace"):
+        name = "wattlet_%s_gpu_power_watts" % level
+        out.append("# TYPE %s gauge" % name)
+        sums = {}
+        for (ns, pod, _), w in GPU_WATTS.items():
+            labels = ('node="%s",namespace="%s",pod="%s"' % (NODE, ns, pod) if level == "pod"
+                      else 'node="%s",namespace="%s"' % (NODE, ns))
+            sums[labels] = sums.get(labels, 0.0) + w
+        out += ["%s{%s} %r" % (name, labels, v) for labels, v in sums.items()]
     return "\n".join(out) + "\n"
 
 
@@ -207,9 +237,10 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(30)
             return self.send(200, "{}")
         unrated = path.startswith("/unrated/")
-        if unrated:
+        gpu = path.startswith("/gpu/")
+        if unrated or gpu:
             path = path[path.index("/", 1):]
-        status, body = api(path, q)
+        status, body = api(path, q, gpu)
         self.send(status, json.dumps(without_cores(body) if unrated else body))
 
     def log_message(self, *args):

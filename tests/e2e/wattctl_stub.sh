@@ -102,6 +102,15 @@ W -s "$S/unrated" top pods -A >"$tmp/unrated" 2>&1
 got=$(awk 'NR > 1 {printf "%s ", $3}' "$tmp/unrated")
 [ "$got" = "- - - - - " ] && ok "no cpu_cores: CPU(cores) unknown (-)" || fail "no cpu_cores: $(cat "$tmp/unrated")"
 
+# A GPU node: GPU_W shows each workload's GPU power (part of its POWER); -o wide adds GPU
+# energy and time; the node lists its GPUs. Off GPU nodes the columns are absent (goldens above).
+table_golden stub_gpu_top_pods_all.txt -s "$S/gpu" top pods -A
+table_golden stub_gpu_top_pods_wide.txt -s "$S/gpu" -o wide top pods -n default
+table_golden stub_gpu_node.txt -s "$S/gpu" node
+got=$(W -s "$S/gpu" top pods -A | awk '$2 == "web-0" || $2 == "cart-7f9c" || $2 == "dns-1" {printf "%s=%s ", $2, $5}')
+[ "$got" = "web-0=4.00W cart-7f9c=500mW dns-1=0W web-0=0W " ] && ok "GPU_W: $got" ||
+	fail "GPU_W: got '$got'"
+
 # --- -n and -A filter ----------------------------------------------------------------
 names() { awk 'NR > 1 {print $1}' | sort | tr '\n' ' '; }
 got=$(W top pods -n default | names)

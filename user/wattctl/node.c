@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* wattctl node: the node's power, energy by zone, meter, utilisation, PUE and carbon. */
+/* wattctl node: the node's power, energy by zone and GPU, meter, utilisation, PUE and carbon. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,6 +100,44 @@ static int node_zones(json_t *n)
 	return 0;
 }
 
+/* GPU nodes: the GPUs' power and energy, then one row per GPU. */
+static int node_gpus(json_t *n)
+{
+	static const char *const hdr[] = { "  GPU", "NAME", "POWER", "ENERGY", "IDLE", "BUSY-RULE",
+					   "ERRORS" };
+	json_t *gpus = json_object_get(n, "gpus"), *g;
+	char b1[UNITS_LEN], b2[UNITS_LEN], b3[UNITS_LEN], b4[UNITS_LEN], idx[16], idle[64];
+	struct table *t;
+	size_t i;
+
+	if (!json_array_size(gpus))
+		return 0;
+	kv("GPU power:", "%s", units__watts(b1, sizeof(b1), num(n, "gpu_power_watts")));
+	kv("GPU energy:", "%s (active %s, unattributed %s)",
+	   units__joules(b1, sizeof(b1), num(n, "gpu_energy_joules_total")),
+	   units__joules(b2, sizeof(b2), num(n, "gpu_active_energy_joules_total")),
+	   units__joules(b3, sizeof(b3), num(n, "gpu_unattributed_energy_joules_total")));
+	t = table__new(7, hdr);
+	if (!t)
+		return -1;
+	json_array_foreach(gpus, i, g) {
+		const char *row[7] = {
+			idx, str(g, "name"), units__watts(b1, sizeof(b1), num(g, "power_watts")),
+			units__joules(b2, sizeof(b2), num(g, "joules_total")), idle,
+			str(g, "busy_rule"), units__count(b4, sizeof(b4), num(g, "errors_total")),
+		};
+
+		snprintf(idx, sizeof(idx), "  %.0f", num(g, "index"));
+		snprintf(idle, sizeof(idle), "%s %s", units__watts(b3, sizeof(b3), num(g, "idle_watts")),
+			 str(g, "idle_source"));
+		table__add_row(t, row);
+	}
+	kv("GPUs:", "%s", "");
+	table__print(t);
+	table__free(t);
+	return 0;
+}
+
 static void node_wide(json_t *n, json_t *agent)
 {
 	json_t *loss = json_object_get(n, "loss"), *v;
@@ -128,6 +166,7 @@ static void node_print(json_t *n, json_t *agent, const struct wattctl *c)
 	if (c->format == OUT_WIDE)
 		node_wide(n, agent);
 	node_zones(n);
+	node_gpus(n);
 }
 
 int cmd_node(struct wattctl *c)

@@ -28,6 +28,7 @@ static const struct column prom_pod_cols[] = {
 	{ "NAME", "name", COL_STR, 0 },
 	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 },
 	{ "POWER", "power_watts", COL_WATTS, 0 },
+	{ "GPU_W", "gpu_power_watts", COL_WATTS, COLF_OPTIONAL },
 	{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },
 	{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },
 	{ NULL },
@@ -38,6 +39,7 @@ static const struct column prom_ns_cols[] = {
 	{ "NAME", "name", COL_STR, 0 },
 	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 },
 	{ "POWER", "power_watts", COL_WATTS, 0 },
+	{ "GPU_W", "gpu_power_watts", COL_WATTS, COLF_OPTIONAL },
 	{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },
 	{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },
 	{ NULL },
@@ -68,6 +70,7 @@ struct prom_figure {
 static const struct prom_figure figures[] = {
 	{ "cpu_seconds_total", true, VIEW_CORES_KEY },
 	{ "power_watts", false, "power_watts" },
+	{ "gpu_power_watts", false, "gpu_power_watts" },
 	{ "energy_joules_total", false, "energy_joules_total" },
 	{ "carbon_grams_total", false, "carbon_grams_total" },
 };

@@ -30,11 +30,14 @@ struct list_cmd {
 #define FIGURE_COLUMNS                                                                             \
 	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 },                                            \
 	{ "POWER", "power_watts", COL_WATTS, 0 },                                                  \
+	{ "GPU_W", "gpu_power_watts", COL_WATTS, COLF_OPTIONAL },                                  \
 	{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },                                        \
 	{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },                        \
 	{ "CPU-TIME(s)", "cpu_seconds_total", COL_COUNT, COLF_WIDE },                              \
 	{ "WAKEUPS", "wakeups_total", COL_COUNT, COLF_WIDE },                                       \
 	{ "CTX-SWITCHES", "context_switches_total", COL_COUNT, COLF_WIDE },                        \
+	{ "GPU-ENERGY", "gpu_energy_joules_total", COL_JOULES, COLF_WIDE | COLF_OPTIONAL },       \
+	{ "GPU-TIME(s)", "gpu_seconds_total", COL_COUNT, COLF_WIDE | COLF_OPTIONAL },             \
 	{ "IDLE-ENERGY", "idle_energy_joules_total", COL_JOULES, COLF_WIDE | COLF_OPTIONAL },      \
 	{ "FACILITY-ENERGY", "facility_energy_joules_total", COL_JOULES, COLF_WIDE | COLF_OPTIONAL }
 
