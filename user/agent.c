@@ -10,6 +10,8 @@
 #include "attribution.h"
 #include "collector.h"
 #include "document.h"
+#include "gpu.h"
+#include "gpu_attribution.h"
 #include "histogram.h"
 #include "loader.h"
 #include "meter.h"
@@ -32,7 +34,10 @@ struct agent {
 	struct collector *collector;	/* collect */
 	struct meter *meter;		/* meter */
 	struct meter_reading reading;	/*   the last interval's */
-	struct attribution attribution;	/* attribute */
+	struct gpus *gpus;		/*   and the GPUs' (NULL: none measured) */
+	struct gpu_reading gpu_reading;
+	struct gpu_attribution *gpu_attribution; /* attribute: each GPU to processes */
+	struct attribution attribution;	/*   the node's energy to cgroups, processes */
 	struct workloads *workloads;	/* name */
 	struct server *server;		/* an output, on its own threads */
 	struct histogram durations;	/* of collect .. name, per interval */
@@ -74,6 +79,8 @@ static json_t *document(const struct agent *a, const struct collection *col)
 		.meter = a->meter,
 		.reading = &a->reading,
 		.attribution = &a->attribution,
+		.gpu_reading = a->gpus ? &a->gpu_reading : NULL,
+		.gpu_attribution = a->gpus ? a->gpu_attribution : NULL,
 		.workloads = a->workloads,
 		.agent = &status,
 	};
@@ -117,6 +124,7 @@ static int stdout_failed(struct agent *a, int err)
 /* One interval, stage by stage. */
 static int interval(struct agent *a)
 {
+	const struct gpu_attribution *gpus = NULL;
 	const struct snapshot *snap;
 	struct collection col;
 	struct meter_input in;
@@ -131,7 +139,13 @@ static int interval(struct agent *a)
 	}
 	in = meter_input(a, &col);
 	meter__read(a->meter, &in, &a->reading);
-	attribution__apply(&a->attribution, &a->reading, &col, a->opt);
+	if (a->gpus) {
+		gpu__read(a->gpus, col.interval_s, &a->gpu_reading);
+		/* out of memory: no GPU energy this interval, the agent runs on */
+		if (!gpu_attribution__apply(a->gpu_attribution, &a->gpu_reading, col.acc))
+			gpus = a->gpu_attribution;
+	}
+	attribution__apply(&a->attribution, &a->reading, gpus, &col, a->opt);
 	err = workloads__update(a->workloads, &col, &a->attribution, monotonic_s());
 	if (err)
 		return err;
@@ -208,6 +222,9 @@ static int open_stages(struct agent *a)
 	if (o->listen[0])
 		err = server__start(&a->server, o);
 	err = err ?: meter__open(&a->meter, o);
+	err = err ?: gpu__open(&a->gpus, o);
+	if (!err && a->gpus)
+		err = gpu_attribution__new(&a->gpu_attribution, o);
 	return err ?: workloads__new(&a->workloads, o);
 }
 
@@ -241,6 +258,8 @@ out_stages:
 	workloads__free(a.workloads);
 	attribution__free(&a.attribution);
 	meter__close(a.meter);
+	gpu_attribution__free(a.gpu_attribution);
+	gpu__close(a.gpus);
 	loader__destroy(a.loader);
 	snapshot__clear();
 	return err;

@@ -20,33 +20,6 @@ void attribution__init(struct attribution *at, const struct options *o, int cycl
 
 /* ---- idle power ---- */
 
-static void learn(struct attribution *at, double watts)
-{
-	at->learn[at->next_learn] = watts;
-	at->next_learn = (at->next_learn + 1) % ATTRIBUTION_LEARN_WINDOW;
-	if (at->nr_learn < ATTRIBUTION_LEARN_WINDOW)
-		at->nr_learn++;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* A low percentile (nearest rank) of the power seen so far. */
-static double learned_idle(const struct attribution *at)
-{
-	double sorted[ATTRIBUTION_LEARN_WINDOW];
-	int rank;
-
-	memcpy(sorted, at->learn, at->nr_learn * sizeof(sorted[0]));
-	qsort(sorted, at->nr_learn, sizeof(sorted[0]), cmp_double);
-	rank = (int)ceil(ATTRIBUTION_LEARN_PERCENTILE / 100.0 * at->nr_learn) - 1;
-	return sorted[rank < 0 ? 0 : rank];
-}
-
 static double idle_watts(const struct attribution *at, const struct meter_reading *r,
 			 const struct options *o)
 {
@@ -54,7 +27,7 @@ static double idle_watts(const struct attribution *at, const struct meter_readin
 		return o->idle_watts;
 	if (r->idle_watts_hint >= 0)
 		return r->idle_watts_hint;
-	return learned_idle(at);
+	return idle_learner__watts(&at->learner);
 }
 
 /* ---- shares ---- */
@@ -82,7 +55,7 @@ static int give(struct idmap *m, __u64 key, const struct energy_figures *f)
 {
 	struct energy_tally *t = idmap__get(m, key);
 
-	if (!t && !(f->energy_joules > 0) && !(f->idle_energy_joules > 0))
+	if (!t && !(f->energy_joules > 0) && !(f->idle_energy_joules > 0) && !(f->gpu_seconds > 0))
 		return 0;
 	if (!t) {
 		t = calloc(1, sizeof(*t));
@@ -230,8 +203,10 @@ static void retire(struct attribution *at, const struct retired *retired)
 
 	for (size_t i = 0; i < retired->cgroups.len; i++) {
 		t = idmap__del(&at->cgroups, retired->cgroups.keys[i]);
-		if (t)
+		if (t) {
 			at->retired_joules_total += t->total.energy_joules;
+			at->gpu_retired_joules_total += t->total.gpu_energy_joules;
+		}
 		free(t);
 	}
 	for (size_t i = 0; i < retired->procs.len; i++)
@@ -257,29 +232,120 @@ static void begin_interval(struct attribution *at, const struct accounts *acc)
 	begin_shares(&at->procs);
 }
 
+/* ---- GPUs ---- */
+
+/* This interval's GPU figures, summed over the GPUs. */
+struct gpu_sums {
+	double joules, active, idle, unattributed, busy_s;
+};
+
+static struct gpu_sums gpu_sums(const struct gpu_attribution *ga)
+{
+	struct gpu_sums s = { 0 };
+
+	for (int i = 0; ga && i < ga->nr; i++) {
+		s.joules += ga->gpus[i].joules;
+		s.active += ga->gpus[i].active_joules;
+		s.idle += ga->gpus[i].idle_joules;
+		s.unattributed += ga->gpus[i].unattributed_joules;
+		s.busy_s += ga->gpus[i].busy_s;
+	}
+	return s;
+}
+
+/* Each placed process's GPU share into its own and its cgroup's energy. */
+static void give_gpu(struct attribution *at, const struct gpu_attribution *ga)
+{
+	const struct gpu_share *s;
+	struct energy_figures f;
+
+	for (unsigned int i = 0; ga && i < ga->nr_shares; i++) {
+		s = &ga->shares[i];
+		if (!s->placed)
+			continue;
+		f = (struct energy_figures){ .energy_joules = s->joules,
+					     .gpu_energy_joules = s->joules,
+					     .gpu_seconds = s->busy_s };
+		/* out of memory: that share is lost to both sides alike */
+		give(&at->procs, s->proc_key, &f);
+		give(&at->cgroups, s->cgroup_id, &f);
+	}
+}
+
+static void add_gpu_totals(struct attribution *at, const struct gpu_sums *g, double span_s)
+{
+	at->gpu_joules_total += g->joules;
+	at->gpu_active_joules_total += g->active;
+	at->gpu_idle_joules_total += g->idle;
+	at->gpu_unattributed_joules_total += g->unattributed;
+	at->gpu_seconds_total += g->busy_s;
+	at->gpu_power_watts = span_s > 0 ? g->joules / span_s : 0;
+}
+
+/* ---- the interval ---- */
+
+/*
+ * The node's idle and active energy of a valid reading, GPUs included, and
+ * what of it the CPU side shares (cpu_active, cpu_idle).
+ */
+static void split_node(struct attribution *at, const struct meter_reading *r,
+		       const struct gpu_sums *g, const struct options *o, double *cpu_active,
+		       double *cpu_idle)
+{
+	double energy;
+
+	at->idle_watts = idle_watts(at, r, o);
+	if (!at->gpu_in_platform) {
+		*cpu_idle = fmin(fmax(at->idle_watts * r->span_s, 0), r->joules);
+		*cpu_active = r->joules - *cpu_idle;
+		at->energy_joules = r->joules + g->joules;
+		at->idle_joules = *cpu_idle + g->idle;
+		at->active_joules = *cpu_active + g->active;
+		return;
+	}
+	/* the GPUs are inside the platform's reading: only their active part is carved out */
+	energy = fmax(r->joules - at->gpu_carry_joules, 0);
+	at->gpu_carry_joules = 0;
+	at->idle_joules = fmin(fmax(at->idle_watts * r->span_s, 0), energy);
+	at->active_joules = fmax(energy - at->idle_joules, g->active);
+	at->idle_joules = fmax(energy - at->active_joules, 0);
+	at->energy_joules = at->idle_joules + at->active_joules;
+	*cpu_active = at->active_joules - g->active;
+	*cpu_idle = at->idle_joules;
+}
+
 void attribution__apply(struct attribution *at, const struct meter_reading *r,
-			const struct collection *col, const struct options *o)
+			const struct gpu_attribution *ga, const struct collection *col,
+			const struct options *o)
 {
 	const struct accounts *acc = col->acc;
-	double watts, given;
+	struct gpu_sums g = gpu_sums(ga);
+	double cpu_active = 0, cpu_idle = 0, given = 0;
 	struct share s;
 
 	begin_interval(at, acc);
-	if (!r || !r->valid || !(r->span_s > 0))
-		return;
-	watts = r->joules / r->span_s;
-	learn(at, watts);
-	at->idle_watts = idle_watts(at, r, o);
-	at->energy_joules = r->joules;
-	at->idle_joules = fmin(fmax(at->idle_watts * r->span_s, 0), r->joules);
-	at->active_joules = r->joules - at->idle_joules;
+	at->gpu_in_platform = ga && r && meter__covers_platform(r);
+	if (r && r->valid && r->span_s > 0) {
+		idle_learner__observe(&at->learner, r->joules / r->span_s);
+		split_node(at, r, &g, o, &cpu_active, &cpu_idle);
+		share_plan(&s, at, cpu_active, cpu_idle, col->cpu->busy_delta_s, acc, o);
+		given = share_cgroups(at, &s, acc);
+		share_procs(at, &s, acc);
+		at->power_watts = at->energy_joules / r->span_s;
+	} else {
+		/* the meter's reading was rejected; the GPUs' still counts */
+		at->energy_joules = g.joules;
+		at->idle_joules = g.idle;
+		at->active_joules = g.active;
+		if (at->gpu_in_platform)
+			at->gpu_carry_joules += g.joules;
+	}
+	/* after share_procs, which splits each cgroup's CPU share among its processes */
+	give_gpu(at, ga);
+	at->unattributed_joules = fmax(cpu_active - given, 0) + g.unattributed;
+	if (ga)
+		add_gpu_totals(at, &g, col->interval_s);
 
-	share_plan(&s, at, at->active_joules, at->idle_joules, col->cpu->busy_delta_s, acc, o);
-	given = share_cgroups(at, &s, acc);
-	share_procs(at, &s, acc);
-	at->unattributed_joules = fmax(at->active_joules - given, 0);
-
-	at->power_watts = watts;
 	at->energy_joules_total += at->energy_joules;
 	at->active_joules_total += at->active_joules;
 	at->idle_joules_total += at->idle_joules;

@@ -34,7 +34,8 @@ static double rate(double amount, double interval_s)
  * A workload's figures into obj: cpu_seconds_total, cpu_cores,
  * wakeups_total, context_switches_total, energy_joules_total, power_watts,
  * and, when configured, idle_energy_joules_total,
- * facility_energy_joules_total and carbon_grams_total.
+ * facility_energy_joules_total and carbon_grams_total; where GPUs are
+ * measured gpu_seconds_total, gpu_energy_joules_total and gpu_power_watts.
  */
 static void put_figures(json_t *obj, const struct tally *t, const struct document_input *in)
 {
@@ -48,6 +49,13 @@ static void put_figures(json_t *obj, const struct tally *t, const struct documen
 			    json_integer(t->total.context_switches));
 	json_object_set_new(obj, "energy_joules_total", json_real(joules));
 	json_object_set_new(obj, "power_watts", json_real(rate(t->delta.energy_joules, iv)));
+	if (in->gpu_attribution) {
+		json_object_set_new(obj, "gpu_seconds_total", json_real(t->total.gpu_seconds));
+		json_object_set_new(obj, "gpu_energy_joules_total",
+				    json_real(t->total.gpu_energy_joules));
+		json_object_set_new(obj, "gpu_power_watts",
+				    json_real(rate(t->delta.gpu_energy_joules, iv)));
+	}
 	if (o->idle_attribution == IDLE_CPU) {
 		joules += t->total.idle_energy_joules;
 		json_object_set_new(obj, "idle_energy_joules_total",
@@ -121,6 +129,65 @@ static json_t *zones_json(const struct meter_reading *r)
 	return zones;
 }
 
+/* ---- the node: GPUs (meter, attribute) ---- */
+
+static json_t *gpu_json(const struct gpu_zone *z, const struct gpu_energy *e)
+{
+	json_t *g = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "index", z->index, "zone",
+			      z->zone, "uuid", z->uuid, "name", z->name, "meter", "nvml",
+			      "energy_source", z->energy_source, "busy_rule", z->busy_rule);
+
+	if (!g)
+		return NULL;
+	if (z->rule_note[0])
+		json_object_set_new(g, "rule_note", json_string(z->rule_note));
+	json_object_set_new(g, "valid", json_boolean(z->valid));
+	json_object_set_new(g, "joules_total", json_real(e->joules_total));
+	json_object_set_new(g, "active_energy_joules_total", json_real(e->active_joules_total));
+	json_object_set_new(g, "idle_energy_joules_total", json_real(e->idle_joules_total));
+	json_object_set_new(g, "unattributed_energy_joules_total",
+			    json_real(e->unattributed_joules_total));
+	json_object_set_new(g, "gpu_seconds_total", json_real(e->busy_s_total));
+	json_object_set_new(g, "power_watts", json_real(z->watts));
+	json_object_set_new(g, "idle_watts", json_real(e->idle_watts));
+	json_object_set_new(g, "idle_source", json_string(e->idle_source));
+	json_object_set_new(g, "errors_total", json_integer(z->errors_total));
+	return g;
+}
+
+/* Each GPU as a zone of its own, and the node's GPU fields. */
+static void put_node_gpus(json_t *node, const struct document_input *in)
+{
+	const struct gpu_reading *r = in->gpu_reading;
+	const struct attribution *at = in->attribution;
+	json_t *gpus = json_array(), *zones = json_object_get(node, "zones");
+	unsigned long long errors = 0;
+	const struct gpu_zone *z;
+
+	for (int i = 0; i < r->nr; i++) {
+		z = &r->gpus[i];
+		json_array_append_new(gpus, gpu_json(z, &in->gpu_attribution->gpus[i]));
+		json_array_append_new(zones, json_pack("{s:s, s:s, s:f, s:f}", "name", z->zone,
+						       "meter", "nvml", "joules_total",
+						       z->joules_total, "watts", z->watts));
+		errors += z->errors_total;
+	}
+	json_object_set_new(node, "gpu_energy_joules_total", json_real(at->gpu_joules_total));
+	json_object_set_new(node, "gpu_active_energy_joules_total",
+			    json_real(at->gpu_active_joules_total));
+	json_object_set_new(node, "gpu_idle_energy_joules_total",
+			    json_real(at->gpu_idle_joules_total));
+	json_object_set_new(node, "gpu_unattributed_energy_joules_total",
+			    json_real(at->gpu_unattributed_joules_total));
+	json_object_set_new(node, "gpu_retired_energy_joules_total",
+			    json_real(at->gpu_retired_joules_total));
+	json_object_set_new(node, "gpu_seconds_total", json_real(at->gpu_seconds_total));
+	json_object_set_new(node, "gpu_power_watts", json_real(at->gpu_power_watts));
+	json_object_set_new(node, "gpu_in_platform_meter", json_boolean(at->gpu_in_platform));
+	json_object_set_new(node, "gpu_errors_total", json_integer(errors));
+	json_object_set_new(node, "gpus", gpus);
+}
+
 static void put_node_energy(json_t *node, const struct document_input *in)
 {
 	const struct attribution *at = in->attribution;
@@ -150,6 +217,8 @@ static void put_node_energy(json_t *node, const struct document_input *in)
 		json_object_set_new(node, "carbon_grams_total", json_real(carbon_grams(joules, o)));
 	}
 	json_object_set_new(node, "meter_errors_total", json_integer(meter__errors(in->meter)));
+	if (in->gpu_reading && in->gpu_attribution)
+		put_node_gpus(node, in);
 }
 
 /* ---- cgroups and processes (collect + attribute, named by workloads) ---- */

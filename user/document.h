@@ -14,6 +14,8 @@
 #include "attribution.h"
 #include "collector.h"
 #include "counters.h"
+#include "gpu.h"
+#include "gpu_attribution.h"
 #include "histogram.h"
 #include "meter.h"
 #include "options.h"
@@ -37,7 +39,9 @@ struct document_input {
 	const struct collection *collection;	/* collect */
 	const struct meter *meter;		/* meter: its name and rejected readings, */
 	const struct meter_reading *reading;	/*   and the interval's reading */
+	const struct gpu_reading *gpu_reading;	/* meter: the GPUs' (NULL: no GPU measured) */
 	const struct attribution *attribution;	/* attribute */
+	const struct gpu_attribution *gpu_attribution; /*   each GPU's split (NULL: no GPU) */
 	const struct workloads *workloads;	/* name */
 	const struct agent_status *agent;
 };

@@ -20,8 +20,10 @@ struct cpu_figures {
 
 /* What attribution gave: the attribute stage's part. */
 struct energy_figures {
-	double energy_joules;		/* attributed active energy */
+	double energy_joules;		/* attributed active energy, GPUs' included */
 	double idle_energy_joules;	/* attributed idle, --idle-attribution cpu */
+	double gpu_seconds;		/* busy-weighted GPU time (user/gpu.h) */
+	double gpu_energy_joules;	/* the GPU part of energy_joules */
 };
 
 /* Both, as workloads add them up and the document reports them. */
@@ -31,6 +33,8 @@ struct figures {
 	__u64 context_switches;
 	double energy_joules;
 	double idle_energy_joules;
+	double gpu_seconds;
+	double gpu_energy_joules;
 };
 
 /* Running totals and what the last interval added, of each kind. */
@@ -61,6 +65,8 @@ static inline void energy_figures__add(struct energy_figures *dst,
 {
 	dst->energy_joules += src->energy_joules;
 	dst->idle_energy_joules += src->idle_energy_joules;
+	dst->gpu_seconds += src->gpu_seconds;
+	dst->gpu_energy_joules += src->gpu_energy_joules;
 }
 
 static inline void figures__add(struct figures *dst, const struct figures *src)
@@ -70,6 +76,8 @@ static inline void figures__add(struct figures *dst, const struct figures *src)
 	dst->context_switches += src->context_switches;
 	dst->energy_joules += src->energy_joules;
 	dst->idle_energy_joules += src->idle_energy_joules;
+	dst->gpu_seconds += src->gpu_seconds;
+	dst->gpu_energy_joules += src->gpu_energy_joules;
 }
 
 /* A workload's figures from its CPU and its energy (NULL: none given). */
@@ -82,6 +90,8 @@ static inline struct figures figures__join(const struct cpu_figures *c,
 		.context_switches = c->context_switches,
 		.energy_joules = e ? e->energy_joules : 0,
 		.idle_energy_joules = e ? e->idle_energy_joules : 0,
+		.gpu_seconds = e ? e->gpu_seconds : 0,
+		.gpu_energy_joules = e ? e->gpu_energy_joules : 0,
 	};
 }
 

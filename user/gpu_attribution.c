@@ -62,10 +62,35 @@ static void split_idle(struct gpu_attribution *ga, struct gpu_energy *e, const s
 	e->active_joules = z->joules - e->idle_joules;
 }
 
+/*
+ * The process account of each pid the agent can place: in a tracked cgroup,
+ * the live one where a pid was reused.
+ */
+static int index_pids(const struct accounts *acc, struct idmap *by_pid)
+{
+	const struct proc_account *p, *had;
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&acc->procs, &pos, &key, &val)) {
+		p = val;
+		if (!idmap__get(&acc->cgroups, p->cgroup_id))
+			continue;
+		had = idmap__get(by_pid, p->pid);
+		if (had && !had->exited)
+			continue;
+		if (idmap__put(by_pid, p->pid, val))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Each process on this GPU: active x busy / all busy. Returns the energy handed out. */
 static double share_out(struct gpu_attribution *ga, int gpu, const struct gpu_zone *z,
-			double active, const struct idmap *placeable)
+			double active, const struct idmap *by_pid)
 {
+	const struct proc_account *acct;
 	const struct gpu_proc *p;
 	struct gpu_share *s;
 	double busy = 0, given = 0;
@@ -74,10 +99,15 @@ static double share_out(struct gpu_attribution *ga, int gpu, const struct gpu_zo
 		busy += z->procs[i].busy_s;
 	for (int i = 0; i < z->nr_procs; i++) {
 		p = &z->procs[i];
+		acct = by_pid ? idmap__get(by_pid, p->pid) : NULL;
 		s = &ga->shares[ga->nr_shares++];
 		*s = (struct gpu_share){ .pid = p->pid, .instance = p->instance, .gpu = gpu,
-					 .busy_s = p->busy_s };
-		if (busy > 0 && (!placeable || idmap__get(placeable, p->pid)))
+					 .busy_s = p->busy_s, .placed = !by_pid || acct };
+		if (acct) {
+			s->proc_key = proc_account__key(acct);
+			s->cgroup_id = acct->cgroup_id;
+		}
+		if (busy > 0 && s->placed)
 			s->joules = active * (p->busy_s / busy);
 		given += s->joules;
 	}
@@ -94,8 +124,9 @@ static void add_totals(struct gpu_energy *e)
 }
 
 int gpu_attribution__apply(struct gpu_attribution *ga, const struct gpu_reading *r,
-			   const struct idmap *placeable)
+			   const struct accounts *acc)
 {
+	struct idmap by_pid = { 0 };
 	const struct gpu_zone *z;
 	struct gpu_energy *e;
 	double given;
@@ -107,19 +138,22 @@ int gpu_attribution__apply(struct gpu_attribution *ga, const struct gpu_reading 
 		e->joules = e->active_joules = e->idle_joules = e->unattributed_joules = 0;
 		e->busy_s = 0;
 	}
-	if (reserve_shares(ga, r))
+	if (reserve_shares(ga, r) || (acc && index_pids(acc, &by_pid))) {
+		idmap__free(&by_pid);
 		return -ENOMEM;
+	}
 	for (int i = 0; i < r->nr; i++) {
 		z = &r->gpus[i];
 		e = &ga->gpus[i];
 		if (!z->valid || !(z->span_s > 0))
 			continue;
 		split_idle(ga, e, z);
-		given = share_out(ga, i, z, e->active_joules, placeable);
+		given = share_out(ga, i, z, e->active_joules, acc ? &by_pid : NULL);
 		e->unattributed_joules = fmax(e->active_joules - given, 0);
 		for (int j = 0; j < z->nr_procs; j++)
 			e->busy_s += z->procs[j].busy_s;
 		add_totals(e);
 	}
+	idmap__free(&by_pid);
 	return 0;
 }

@@ -7,16 +7,19 @@
  *   the GPU's energy; active = energy - idle;
  * - each process gets active x its busy seconds / all processes' busy
  *   seconds on that GPU (user/gpu.h says how busy seconds are measured);
- * - a process the agent cannot place (not in placeable), or an interval in
- *   which no process was busy, leaves its part unattributed, so per GPU
- *   and interval, to rounding: sum(processes) + unattributed = active.
+ * - a process the agent cannot place (no process account with its pid in
+ *   a tracked cgroup), or an interval in which no process was busy, leaves
+ *   its part unattributed, so per GPU and interval, to rounding:
+ *   sum(processes) + unattributed = active.
+ * Attribution (user/attribution.c) adds each placed share to its process's
+ * and its cgroup's energy.
  */
 #ifndef __WATTLET_GPU_ATTRIBUTION_H
 #define __WATTLET_GPU_ATTRIBUTION_H
 
+#include "accounts.h"
 #include "gpu.h"
 #include "idle_learner.h"
-#include "idmap.h"
 
 /* One process's figures on one GPU in the interval. */
 struct gpu_share {
@@ -25,6 +28,9 @@ struct gpu_share {
 	int gpu;		/* index into the reading's gpus[] */
 	double busy_s;
 	double joules;		/* its share of the GPU's active energy */
+	bool placed;		/* the agent's process and cgroup accounts below hold it */
+	__u64 proc_key;		/* proc_account__key() */
+	__u64 cgroup_id;
 };
 
 /* One GPU: the last interval and totals since start. */
@@ -48,11 +54,11 @@ struct gpu_attribution {
 
 int gpu_attribution__new(struct gpu_attribution **out, const struct options *o);
 /*
- * Attribute one interval's reading. placeable: pids the agent can name
- * (keys), or NULL for all. Returns 0 or -ENOMEM (nothing attributed then).
+ * Attribute one interval's reading to the processes of acc (the
+ * collection's accounts). Returns 0 or -ENOMEM (nothing attributed then).
  */
 int gpu_attribution__apply(struct gpu_attribution *ga, const struct gpu_reading *r,
-			   const struct idmap *placeable);
+			   const struct accounts *acc);
 void gpu_attribution__free(struct gpu_attribution *ga);		/* accepts NULL */
 
 #endif /* __WATTLET_GPU_ATTRIBUTION_H */

@@ -320,6 +320,15 @@ int meter__read(struct meter *m, const struct meter_input *in, struct meter_read
 	return 0;
 }
 
+bool meter__covers_platform(const struct meter_reading *r)
+{
+	for (int i = 0; r && i < r->nr_zones; i++)
+		if (r->zones[i].in_node_total && (!strcmp(r->zones[i].name, "psys") ||
+						  !strncmp(r->zones[i].name, "power_meter", 11)))
+			return true;
+	return false;
+}
+
 const char *meter__name(const struct meter *m)
 {
 	return m ? m->ops->name : "none";

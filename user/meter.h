@@ -72,6 +72,11 @@ int meter__open(struct meter **out, const struct options *o);
 /* One interval's reading. Returns 0; a rejected reading has valid false and 0 joules. */
 int meter__read(struct meter *m, const struct meter_input *in, struct meter_reading *out);
 const char *meter__name(const struct meter *m);
+/*
+ * Whether the reading's node total is a whole-platform sensor (RAPL psys,
+ * an ACPI power meter): it then includes what PCIe devices such as GPUs draw.
+ */
+bool meter__covers_platform(const struct meter_reading *r);
 unsigned long long meter__errors(const struct meter *m);	/* rejected readings */
 void meter__close(struct meter *m);				/* accepts NULL */
 

@@ -35,7 +35,7 @@ struct figure {
 	const char *help;
 };
 
-#define MAX_FIGS 8
+#define MAX_FIGS 12
 
 static const struct figure workload_figs[] = {
 	{ "cpu_seconds_total", "cpu_seconds", COUNTER, "seconds", "CPU time used" },
@@ -48,6 +48,30 @@ static const struct figure workload_figs[] = {
 	  "Facility energy, IT energy times PUE (--pue)" },
 	{ "carbon_grams_total", "carbon_grams", COUNTER, "grams",
 	  "Emissions in grams CO2e (--carbon-intensity)" },
+	{ "gpu_seconds_total", "gpu_seconds", COUNTER, "seconds",
+	  "Busy-weighted GPU time (GPU nodes)" },
+	{ "gpu_energy_joules_total", "gpu_energy_joules", COUNTER, "joules",
+	  "The GPU part of the attributed energy (GPU nodes)" },
+	{ "gpu_power_watts", "gpu_power_watts", GAUGE, "watts",
+	  "The GPU part of the attributed power over the last interval (GPU nodes)" },
+	{},
+};
+
+static const struct figure gpu_figs[] = {
+	{ "joules_total", "energy_joules", COUNTER, "joules", "Energy the GPU used (NVML)" },
+	{ "active_energy_joules_total", "active_energy_joules", COUNTER, "joules",
+	  "Energy above the GPU's idle power" },
+	{ "idle_energy_joules_total", "idle_energy_joules", COUNTER, "joules",
+	  "The GPU's idle energy" },
+	{ "unattributed_energy_joules_total", "unattributed_energy_joules", COUNTER, "joules",
+	  "Active GPU energy of no process the agent could place" },
+	{ "power_watts", "power_watts", GAUGE, "watts", "GPU power over the last interval" },
+	{ "idle_watts", "idle_watts", GAUGE, "watts",
+	  "The GPU's idle power, --gpu-idle-watts or learned (label idle_source)" },
+	{ "gpu_seconds_total", "busy_seconds", COUNTER, "seconds",
+	  "Busy-weighted GPU time of all its processes" },
+	{ "errors_total", "read_errors", COUNTER, NULL,
+	  "Rejected readings and failed NVML queries" },
 	{},
 };
 
@@ -345,6 +369,15 @@ static void put_node(struct out *o, const json_t *node)
 		    COUNTER, "joules", "Node facility energy, IT energy times PUE (--pue).");
 	put_scalar(o, node, "carbon_grams_total", "wattlet_node_carbon_grams", COUNTER, "grams",
 		    "Node emissions in grams CO2e (--carbon-intensity).");
+	put_scalar(o, node, "gpu_energy_joules_total", "wattlet_node_gpu_energy_joules", COUNTER,
+		    "joules", "Energy of the node's GPUs, part of its energy (GPU nodes).");
+	put_scalar(o, node, "gpu_unattributed_energy_joules_total",
+		    "wattlet_node_gpu_unattributed_energy_joules", COUNTER, "joules",
+		    "Active GPU energy of no process the agent could place (GPU nodes).");
+	put_scalar(o, node, "gpu_power_watts", "wattlet_node_gpu_power_watts", GAUGE, "watts",
+		    "Power of the node's GPUs over the last interval (GPU nodes).");
+	put_scalar(o, node, "gpu_seconds_total", "wattlet_node_gpu_seconds", COUNTER, "seconds",
+		    "Busy-weighted GPU time of the node's processes (GPU nodes).");
 }
 
 static void put_zones(struct out *o, const json_t *node)
@@ -356,6 +389,25 @@ static void put_zones(struct out *o, const json_t *node)
 	json_array_foreach(json_object_get(node, "zones"), i, z)
 		level_addv(&l, z, "zone", str(z, "name"), "meter", str(z, "meter"), NULL);
 	level_put(o, &l);
+	level_free(&l);
+}
+
+/* Each GPU, labelled with its index, uuid, model and how it is measured. */
+static void put_gpus(struct out *o, const json_t *node)
+{
+	struct level l = { .name = "gpu", .noun = "GPU", .figs = gpu_figs };
+	const json_t *g;
+	char idx[16];
+	size_t i;
+
+	json_array_foreach(json_object_get(node, "gpus"), i, g) {
+		snprintf(idx, sizeof(idx), "%lld", json_integer_value(json_object_get(g, "index")));
+		level_addv(&l, g, "gpu", idx, "uuid", str(g, "uuid"), "model", str(g, "name"),
+			   "energy_source", str(g, "energy_source"), "busy_rule", str(g, "busy_rule"),
+			   "idle_source", str(g, "idle_source"), NULL);
+	}
+	level_put(o, &l);
+	o->b.err = o->b.err ?: l.err;
 	level_free(&l);
 }
 
@@ -544,6 +596,7 @@ int prom__render(const json_t *doc, const struct prom_opts *po, char **out, size
 	put_agent(&o, doc);
 	put_node(&o, node);
 	put_zones(&o, node);
+	put_gpus(&o, node);
 	put_pods(&o, doc);
 	put_named(&o, json_object_get(doc, "namespaces"), "namespace", "namespace");
 	put_named(&o, json_object_get(doc, "system"), "system", "workload");

@@ -101,7 +101,7 @@ static void apply(struct fixture *f, const struct meter_reading *r, double node_
 	struct collection col = { .interval_s = 1, .cpu = &f->cpu, .acc = &f->acc };
 
 	f->cpu.busy_delta_s = node_busy_s;
-	attribution__apply(&f->at, r, &col, &f->o);
+	attribution__apply(&f->at, r, NULL, &col, &f->o);
 }
 
 static const struct energy_tally none;

@@ -348,23 +348,35 @@ static void samples__shares_by_sm__exact(void **state)
 	assert_conserved(f);
 }
 
+/* A pid with no process account in a tracked cgroup: its share is unattributed. */
 static void samples__unplaceable_pid__unattributed(void **state)
 {
 	struct gpu_fixture *f = *state;
-	struct idmap placeable = { 0 };
-	int one = 1;
+	struct wl_cgroup cg = { .usage.cpu_ns = 1000 };
+	struct wl_proc in_cg = { .start_ns = 5, .cgroup_id = 7, .usage.cpu_ns = 1000 };
+	struct wl_proc no_cg = { .start_ns = 6, .cgroup_id = 8, .usage.cpu_ns = 1000 };
+	struct accounts acc = { 0 };
+	const struct gpu_share *s;
 
-	scenario(f, "gpu 0\nstep 0 mj=0\nstep 0 mj=4000 sm=100:30,300:10\n");
+	scenario(f, "gpu 0\nstep 0 mj=0\nstep 0 mj=4000 sm=100:30,300:10,400:10\n");
 	assert_int_equal(open_with(f, "--gpu-idle-watts", "0", NULL), 0);
-	assert_int_equal(idmap__put(&placeable, 100, &one), 0);
+	assert_int_equal(accounts__cgroup(&acc, 7, &cg), 0);
+	assert_int_equal(accounts__proc(&acc, 100, &in_cg, false), 0);
+	assert_int_equal(accounts__proc(&acc, 300, &no_cg, false), 0);	/* cgroup 8 untracked */
 	usleep(1000);
 	assert_int_equal(gpu__read(f->g, 1.0, &f->r), 0);
-	assert_int_equal(gpu_attribution__apply(f->ga, &f->r, &placeable), 0);
-	assert_rel(share_of(f, 0, 100)->joules, 3.0);
+	assert_int_equal(gpu_attribution__apply(f->ga, &f->r, &acc), 0);
+	s = share_of(f, 0, 100);
+	assert_true(s->placed);
+	assert_int_equal(s->cgroup_id, 7);
+	assert_int_equal(s->proc_key, ((__u64)5 << 32) | 100);
+	assert_rel(s->joules, 2.4);
+	assert_false(share_of(f, 0, 300)->placed);
 	assert_rel(share_of(f, 0, 300)->joules, 0);
-	assert_rel(f->ga->gpus[0].unattributed_joules, 1.0);
+	assert_rel(share_of(f, 0, 400)->joules, 0);
+	assert_rel(f->ga->gpus[0].unattributed_joules, 1.6);
 	assert_conserved(f);
-	idmap__free(&placeable);
+	accounts__free(&acc);
 }
 
 static double wall_s(void)
