@@ -3,8 +3,9 @@
 # Both dashboards (deploy/dashboards) parse, show the same panels, and every PromQL query in
 # them names only metrics and labels that a live agent exports or that the rules in
 # deploy/prometheus record from them; every rule reads only such series. The agent runs with
-# a pod (real cgroups, kubelet-style log dirs) and with --pue and --carbon-intensity, so that
-# every family a panel uses can appear; a real Prometheus scrapes it and a kube-state-metrics
+# a pod (real cgroups, kubelet-style log dirs), with --pue and --carbon-intensity, and on a
+# GPU (the tests' fake NVML, loaded through LD_LIBRARY_PATH), so that every family a panel
+# uses can appear; a real Prometheus scrapes it and a kube-state-metrics
 # stand-in, evaluates the rules, and its /federate is what the checks read. The checkers are
 # shown to catch a misspelt metric, a missing label, a syntax error and a panel only one
 # dashboard has.
@@ -27,7 +28,12 @@ for l in "$T"/containers/*.log; do
 done
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-"$WATTLET" --listen "127.0.0.1:$port" --output none --interval 1 --node-name dash-node \
+# One GPU whose counter climbs 150 J a step.
+fake_nvml=$(dirname "$WATTLET")/tests/fake-nvml
+{ echo "gpu 0 uuid=GPU-dash name=NVIDIA_L4"; for i in $(seq 0 300); do echo "step 0 mj=$((i * 150000))"; done; } \
+	>"$T/scenario"
+LD_LIBRARY_PATH=$fake_nvml WATTLET_FAKE_NVML_SCENARIO=$T/scenario \
+	"$WATTLET" --listen "127.0.0.1:$port" --output none --interval 1 --node-name dash-node --gpu nvml \
 	--pod-log-dir "$T/pods" --container-log-dir "$T/containers" \
 	--pue 1.18 --carbon-intensity 400 >"$T/agent.log" 2>&1 &
 agent_pid=$!
@@ -42,6 +48,11 @@ sleep 2.5
 curl -s --max-time 5 -o "$T/metrics.prom" "http://127.0.0.1:$port/metrics"
 
 check "live /metrics has the pod's series" grep -q 'wattlet_pod_power_watts{.*pod="web"' "$T/metrics.prom"
+gpu_series() {
+	grep -q 'wattlet_pod_gpu_power_watts{.*pod="web"' "$T/metrics.prom" &&
+		grep -q '^wattlet_gpu_power_watts{.*gpu="0"' "$T/metrics.prom"
+}
+check "live /metrics has the pod's and the GPU's GPU series" gpu_series
 
 # kube-state-metrics' pod labels for the pod, served as a file; the rules as they are, but
 # evaluated every second; the agent and the stand-in scraped every second.
