@@ -590,8 +590,8 @@ static int open_device(struct gpus *g, unsigned int index, struct gpu_dev *d)
 	memset(d, 0, sizeof(*d));
 	r = nvml__handle(g->nvml, index, &d->dev);
 	if (r != NVML_SUCCESS) {
-		fprintf(stderr, "wattlet: gpu-%u: nvmlDeviceGetHandleByIndex_v2: %s; GPU left out\n",
-			index, nvml__strerror(g->nvml, r));
+		fprintf(stderr, "wattlet: gpu-%u: nvmlDeviceGetHandleByIndex_v2: %s; "
+			"GPU left out\n", index, nvml__strerror(g->nvml, r));
 		return -ENODEV;
 	}
 	d->z.index = index;

@@ -403,8 +403,8 @@ static void put_gpus(struct out *o, const json_t *node)
 	json_array_foreach(json_object_get(node, "gpus"), i, g) {
 		snprintf(idx, sizeof(idx), "%lld", json_integer_value(json_object_get(g, "index")));
 		level_addv(&l, g, "gpu", idx, "uuid", str(g, "uuid"), "model", str(g, "name"),
-			   "energy_source", str(g, "energy_source"), "busy_rule", str(g, "busy_rule"),
-			   "idle_source", str(g, "idle_source"), NULL);
+			   "energy_source", str(g, "energy_source"), "busy_rule",
+			   str(g, "busy_rule"), "idle_source", str(g, "idle_source"), NULL);
 	}
 	level_put(o, &l);
 	o->b.err = o->b.err ?: l.err;

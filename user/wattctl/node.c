@@ -128,8 +128,8 @@ static int node_gpus(json_t *n)
 		};
 
 		snprintf(idx, sizeof(idx), "  %.0f", num(g, "index"));
-		snprintf(idle, sizeof(idle), "%s %s", units__watts(b3, sizeof(b3), num(g, "idle_watts")),
-			 str(g, "idle_source"));
+		snprintf(idle, sizeof(idle), "%s %s",
+			 units__watts(b3, sizeof(b3), num(g, "idle_watts")), str(g, "idle_source"));
 		table__add_row(t, row);
 	}
 	kv("GPUs:", "%s", "");
