@@ -131,12 +131,16 @@ step 0 mj=100000 sm=$A1:75,$B:25
 EOF
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 LD_LIBRARY_PATH=$FAKE_NVML WATTLET_FAKE_NVML_SCENARIO=$tmp/scenario2 \
-	"$WATTLET" --gpu nvml --gpu-idle-watts 0 --meter model --output none --interval 0.5 --duration 4 \
+	"$WATTLET" --gpu nvml --gpu-idle-watts 0 --meter model --output none --interval 0.5 --duration 60 \
 	--listen "127.0.0.1:$port" --pod-log-dir "$tmp/pods" --container-log-dir "$tmp/containers" \
 	2>"$tmp/err2" &
 agent2=$!
-sleep 3
-curl -s --max-time 5 -o "$tmp/metrics" "http://127.0.0.1:$port/metrics"
+for _ in $(seq 60); do	# until the busy step is in (2 collections), at most 15 s
+	sleep 0.25
+	curl -s --max-time 5 -o "$tmp/metrics" "http://127.0.0.1:$port/metrics" &&
+		grep -q '^wattlet_collections_total{[^}]*} [2-9]' "$tmp/metrics" && break
+done
+kill "$agent2"
 wait "$agent2"
 promtool check metrics <"$tmp/metrics" >"$tmp/promtool" 2>&1
 echo "promtool rc=$?" >>"$tmp/promtool"
@@ -164,7 +168,8 @@ def close(got, want, rel=1e-9):
     return abs(got - want) <= rel * max(1.0, abs(want))
 
 docs = [json.loads(l) for l in open(f"{tmp}/out") if l.strip()]
-need(len(docs) >= 8, f"{len(docs)} documents")
+# a stalled machine skips ticks: each document still took the next step, 6 cover every fault
+need(len(docs) >= 6, f"{len(docs)} documents (at least 6: every fault step)")
 
 # ---- the scenario, read back
 gpus, steps, migs = {}, {}, {}
@@ -243,6 +248,7 @@ truth = {g: simulate(g) for g in gpus}
 # ---- each document: GPU figures and conservation
 def cum(g, k, key):
     return sum(t[key] for t in truth[g][:k])
+all_ok = ok
 for k, d in enumerate(docs, 1):
     n = d["node"]
     byidx = {x["index"]: x for x in n.get("gpus", [])}
@@ -275,7 +281,7 @@ for k, d in enumerate(docs, 1):
         need(False, f"doc {k}: node energy != model + GPUs")
     if not close(n["gpu_active_energy_joules_total"], sum(x["active_energy_joules_total"] for x in byidx.values())):
         need(False, f"doc {k}: node GPU active != sum of GPUs")
-need(ok, f"every document: GPU figures as the scenario says, conservation holds ({len(docs)} documents)")
+need(ok == all_ok, f"every document: GPU figures as the scenario says, conservation holds ({len(docs)} documents)")
 
 last = docs[-1]
 n = last["node"]
@@ -309,6 +315,7 @@ need((byidx[0]["busy_rule"], byidx[1]["busy_rule"], byidx[2]["busy_rule"]) ==
      "rules: sm-samples, running-processes (no samples), mig-instances; gpu-1 energy from power")
 need(n["gpu_errors_total"] == 4 and n["gpu_unattributed_energy_joules_total"] > 0,
      f"errors counted: {n['gpu_errors_total']} (lost twice, a restarted counter, lists not supported)")
+need(sum(truth[g][-1]["errors"] for g in gpus) == 4, "the scenario's faults all came up")
 err = open(f"{tmp}/err").read()
 for kind in ("GPU is lost", "energy counter went backwards", "not supported"):
     need(err.count(f": {kind}: ") == 1, f"one warning for '{kind}'")
@@ -337,7 +344,7 @@ got = (metric("wattlet_pod_gpu_energy_joules_total", pod="train-0"),
        metric("wattlet_namespace_gpu_energy_joules_total", namespace="shop"),
        metric("wattlet_gpu_energy_joules_total", gpu="0", uuid="GPU-33333333-1111-2222-3333-444444444444"),
        metric("wattlet_zone_energy_joules_total", zone="gpu-0", meter="nvml"))
-need(got == (75.0, 25.0, 100.0, 100.0, 100.0),
+need(None not in got and all(close(g, w) for g, w in zip(got, (75, 25, 100, 100, 100))),
      f"/metrics: pods 75 and 25 J, namespace, GPU and zone 100 J: {got}")
 need("promtool rc=0" in open(f"{tmp}/promtool").read(), "/metrics with GPU families passes promtool check metrics")
 sys.exit(0 if ok else 1)
