@@ -18,7 +18,8 @@
 #     energy; node energy = the CPU meter's + the GPUs';
 #   - one warning per kind of fault; --gpu auto without the library says why
 #     once and carries on; --gpu nvml without it exits 1 with one line;
-#   - /metrics: pod, namespace, GPU and zone GPU energy exact, promtool-valid.
+#   - /metrics: pod, namespace, GPU and zone GPU energy exact, promtool-valid, and
+#     both identities from its series alone.
 set -u
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root for BPF and cgroups"
@@ -347,5 +348,18 @@ got = (metric("wattlet_pod_gpu_energy_joules_total", pod="train-0"),
 need(None not in got and all(close(g, w) for g, w in zip(got, (75, 25, 100, 100, 100))),
      f"/metrics: pods 75 and 25 J, namespace, GPU and zone 100 J: {got}")
 need("promtool rc=0" in open(f"{tmp}/promtool").read(), "/metrics with GPU families passes promtool check metrics")
+def total(name, **labels):
+    return sum(v for (n, lb), v in metrics.items() if n == name and
+               all(f'{k}="{v}"' in lb for k, v in labels.items()))
+active = total("wattlet_node_energy_joules_total", mode="active")
+lhs = (total("wattlet_pod_energy_joules_total") + total("wattlet_system_energy_joules_total") +
+       total("wattlet_node_unattributed_energy_joules_total") +
+       total("wattlet_node_expired_energy_joules_total"))
+need(active > 100 and close(lhs, active),
+     f"/metrics alone: pods + system + unattributed + expired = node active ({lhs:.9f}, {active:.9f} J)")
+gpu_lhs = (total("wattlet_pod_gpu_energy_joules_total") + total("wattlet_system_gpu_energy_joules_total") +
+           total("wattlet_node_gpu_unattributed_energy_joules_total"))
+need(close(gpu_lhs, total("wattlet_gpu_active_energy_joules_total")),
+     f"/metrics alone: GPU energy of pods + system + unattributed = GPUs' active ({gpu_lhs:.9f} J)")
 sys.exit(0 if ok else 1)
 PY
