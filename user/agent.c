@@ -66,6 +66,8 @@ static json_t *document(const struct agent *a, const struct collection *col)
 	const struct agent_status status = {
 		.version = WATTLET_VERSION,
 		.raw_tp = a->loader->raw_tp,
+		.task_storage = a->loader->task_storage,
+		.kcpustat = a->loader->kcpustat,
 		.counters = a->loader->counters,
 		.nr_counters = a->loader->nr_counters,
 		.start_time = a->started_wall,

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "collector.h"
+#include "proc_stat.h"
 #include "wattlet.h"
 #include "wattlet.skel.h"
 #include "util.h"
@@ -147,18 +148,35 @@ static __u64 gain(__u64 now, __u64 before)
 	return now > before ? now - before : 0;
 }
 
+/* Each CPU's times from the source the loader chose: kcpustat through BPF, or /proc/stat. */
+static int cpu_times_now(struct collector *c, struct wl_cpu_times *now)
+{
+	int fd = bpf_map__fd(c->loader->skel->maps.cpu_times);
+
+	if (!c->loader->kcpustat)
+		return proc_stat__read(now, c->cpu.nr_cpus);
+	for (__u32 cpu = 0; cpu < (__u32)c->cpu.nr_cpus; cpu++)
+		if (bpf_map_lookup_elem(fd, &cpu, &now[cpu]))
+			return -errno;
+	return 0;
+}
+
 static int read_cpu_times(struct collector *c, bool prime)
 {
 	struct node_cpu *n = &c->cpu;
-	int fd = bpf_map__fd(c->loader->skel->maps.cpu_times);
+	struct wl_cpu_times *all = malloc(sizeof(*all) * n->nr_cpus);
+	int err;
 
+	if (!all)
+		return -ENOMEM;
+	/* a CPU the source does not list (offline) keeps its last figures */
+	memcpy(all, n->last, sizeof(*all) * n->nr_cpus);
+	err = cpu_times_now(c, all);
 	n->busy_delta_s = n->idle_delta_s = 0;
-	for (__u32 cpu = 0; cpu < (__u32)n->nr_cpus; cpu++) {
-		struct wl_cpu_times now, *last = &n->last[cpu];
+	for (__u32 cpu = 0; !err && cpu < (__u32)n->nr_cpus; cpu++) {
+		struct wl_cpu_times now = all[cpu], *last = &n->last[cpu];
 		double busy, idle;
 
-		if (bpf_map_lookup_elem(fd, &cpu, &now))
-			return -errno;
 		if (!prime) {
 			busy = ns_s(gain(cpu_busy_ns(&now), cpu_busy_ns(last)));
 			idle = ns_s(gain(now.idle + now.iowait, last->idle + last->iowait));
@@ -170,9 +188,10 @@ static int read_cpu_times(struct collector *c, bool prime)
 		}
 		*last = now;
 	}
+	free(all);
 	n->busy_s += n->busy_delta_s;
 	n->idle_s += n->idle_delta_s;
-	return 0;
+	return err;
 }
 
 static void read_stats(struct collector *c)

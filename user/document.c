@@ -497,8 +497,10 @@ static json_t *agent_json(const struct agent_status *a)
 
 	for (int slot = 0; slot < a->nr_counters; slot++)
 		json_array_append_new(counters, json_string(a->counters[slot]->name));
-	return json_pack("{s:s, s:s, s:o, s:f, s:I, s:f, s:o}", "version", a->version, "attach",
-			 a->raw_tp ? "raw_tp" : "tp_btf", "counters", counters, "start_time",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:f, s:I, s:f, s:o}", "version", a->version,
+			 "attach", a->raw_tp ? "raw_tp" : "tp_btf", "thread_state",
+			 a->task_storage ? "task_storage" : "thread_hash", "cpu_times",
+			 a->kcpustat ? "kcpustat" : "proc_stat", "counters", counters, "start_time",
 			 a->start_time, "collections_total", (json_int_t)a->durations->count,
 			 "last_collection_timestamp", a->last_collection_timestamp,
 			 "collection_duration_seconds", histogram_json(a->durations));

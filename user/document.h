@@ -25,6 +25,8 @@
 struct agent_status {
 	const char *version;
 	bool raw_tp;				/* attached as raw tracepoints */
+	bool task_storage;			/* per-thread state in task storage, else a hash */
+	bool kcpustat;				/* CPU times from kcpustat by BPF, else /proc/stat */
 	const struct counter_def *const *counters; /* by slot (struct loader) */
 	int nr_counters;
 	double start_time;			/* unix seconds */

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include "counters.h"
 #include "loader.h"
+#include "probe.h"
 #include "wattlet.h"
 #include "wattlet.skel.h"
 #include "util.h"
@@ -48,7 +49,7 @@ static int print_nothing(enum libbpf_print_level level, const char *fmt, va_list
 /*
  * Kernel BTF that exists but does not parse (empty, truncated, corrupt):
  * one line here, rather than libbpf's warnings from every later user of it,
- * ending in a bare "No such process". Kept for kcpustat_from_rq().
+ * ending in a bare "No such process". Kept for the probes (probe.c).
  */
 static struct btf *load_vmlinux_btf(void)
 {
@@ -97,56 +98,6 @@ static int preflight(struct btf **vmlinux)
 	}
 	*vmlinux = load_vmlinux_btf();
 	return *vmlinux ? 0 : -ENOENT;
-}
-
-/* As libbpf-tools' probe_tp_btf(): does a tp_btf program load here? */
-static bool probe_tp_btf(const char *name)
-{
-	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP);
-	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	int fd, id = libbpf_find_vmlinux_btf_id(name, BPF_TRACE_RAW_TP);
-
-	if (id <= 0)
-		return false;
-	opts.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", insns, 2, &opts);
-	if (fd >= 0)
-		close(fd);
-	return fd >= 0;
-}
-
-/*
- * Distance from a CPU's runqueue to its kernel_cpustat: both are per-CPU
- * variables, and vmlinux BTF gives their offsets in the per-CPU section.
- * 0 if either is missing (per-CPU times then stay 0).
- */
-static __s64 kcpustat_from_rq(const struct btf *btf)
-{
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	__s64 rq = -1, kc = -1;
-	int id;
-
-	id = btf__find_by_name_kind(btf, ".data..percpu", BTF_KIND_DATASEC);
-	sec = id > 0 ? btf__type_by_id(btf, id) : NULL;
-	vs = sec ? btf_var_secinfos(sec) : NULL;
-	for (int i = 0; vs && i < btf_vlen(sec); i++) {
-		const char *name = btf__name_by_offset(btf, btf__type_by_id(btf, vs[i].type)->name_off);
-
-		if (!strcmp(name, "runqueues"))
-			rq = vs[i].offset;
-		else if (!strcmp(name, "kernel_cpustat"))
-			kc = vs[i].offset;
-	}
-	if (rq < 0 || kc < 0) {
-		fprintf(stderr, "wattlet: kernel BTF has no per-CPU offsets for runqueues and "
-			"kernel_cpustat; per-CPU times are unavailable\n");
-		return 0;
-	}
-	return kc - rq;
 }
 
 static __u32 default_max_processes(void)
@@ -268,7 +219,31 @@ static void choose_programs(struct wattlet_bpf *skel, bool raw, bool counters)
 	bpf_program__set_autoload(skel->progs.wl_switch_raw, raw && counters);
 }
 
-static int configure(struct loader *l, const struct options *o, const struct btf *vmlinux)
+/*
+ * Choose each variant by what this kernel offers: tp_btf or the raw twins,
+ * task storage or the tid-keyed hash, kcpustat through BPF or /proc/stat.
+ * The preflight's vmlinux BTF serves every probe. Returns the kcpustat distance.
+ */
+static __s64 probe_kernel(struct loader *l, const struct options *o, const struct btf *vmlinux)
+{
+	__s64 kcpustat_from_rq;
+
+	l->raw_tp = o->raw_tracepoints || !probe__tp_btf(vmlinux, "sched_wakeup");
+	if (l->raw_tp && !o->raw_tracepoints)
+		fprintf(stderr, "wattlet: tp_btf programs do not load here; using raw tracepoints\n");
+	l->task_storage = !l->raw_tp && probe__task_storage(vmlinux);
+	if (!l->raw_tp && !l->task_storage)
+		fprintf(stderr, "wattlet: tracing programs cannot use task-local storage here; "
+			"per-thread state is kept in a hash by thread id\n");
+	kcpustat_from_rq = probe__kcpustat_from_rq(vmlinux);
+	l->kcpustat = kcpustat_from_rq != 0;
+	if (!l->kcpustat)
+		fprintf(stderr, "wattlet: kernel BTF has no per-CPU offsets for runqueues and "
+			"kernel_cpustat; reading CPU times from /proc/stat\n");
+	return kcpustat_from_rq;
+}
+
+static int configure(struct loader *l, const struct options *o, __s64 kcpustat_from_rq)
 {
 	struct wattlet_bpf *skel = l->skel;
 	__u32 counter_slots = l->nr_cpus;
@@ -276,17 +251,19 @@ static int configure(struct loader *l, const struct options *o, const struct btf
 
 	l->max_processes = o->max_processes ? o->max_processes : default_max_processes();
 	l->max_cgroups = o->max_cgroups;
-	skel->rodata->targ_task_storage = !l->raw_tp;
+	skel->rodata->targ_task_storage = l->task_storage;
 	skel->rodata->targ_nr_cpus = l->nr_cpus;
 	skel->rodata->targ_nr_counters = l->nr_counters;
-	skel->rodata->targ_kcpustat_from_rq = kcpustat_from_rq(vmlinux);
+	skel->rodata->targ_kcpustat_from_rq = kcpustat_from_rq;
 	choose_programs(skel, l->raw_tp, l->nr_counters > 0);
+	/* the programs' task storage paths are dead code without it: see targ_task_storage */
+	bpf_map__set_autocreate(skel->maps.thread_store, l->task_storage);
 
 	err = bpf_map__set_max_entries(skel->maps.procs, l->max_processes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cgroups, l->max_cgroups);
-	/* the raw twins keep thread state in a hash: room for 4 threads per process */
+	/* thread state in a hash: room for 4 threads per process */
 	err = err ?: bpf_map__set_max_entries(skel->maps.thread_hash,
-					      l->raw_tp ? default_max_processes() * 4 : 1);
+					      l->task_storage ? 1 : default_max_processes() * 4);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cpu_times, l->nr_cpus);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cpu_rq, l->nr_cpus);
 	err = err ?: bpf_map__set_max_entries(skel->maps.counter0, counter_slots);
@@ -299,6 +276,7 @@ int loader__open(struct loader **out, const struct options *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .kernel_log_level = verbose ? 1 : 0);
 	struct btf *vmlinux = NULL;
+	__s64 kcpustat_from_rq;
 	struct loader *l;
 	int err;
 
@@ -316,9 +294,9 @@ int loader__open(struct loader **out, const struct options *o)
 		err = -EINVAL;
 		goto out_destroy;
 	}
-	l->raw_tp = o->raw_tracepoints || !probe_tp_btf("sched_wakeup");
-	if (l->raw_tp && !o->raw_tracepoints)
-		fprintf(stderr, "wattlet: tp_btf programs do not load here; using raw tracepoints\n");
+	kcpustat_from_rq = probe_kernel(l, o, vmlinux);
+	btf__free(vmlinux);
+	vmlinux = NULL;
 
 	err = open_counters(l, o);
 	if (err)
@@ -329,9 +307,7 @@ int loader__open(struct loader **out, const struct options *o)
 		fprintf(stderr, "wattlet: failed to open BPF object: %s\n", strerror(-err));
 		goto out_destroy;
 	}
-	err = configure(l, o, vmlinux);
-	btf__free(vmlinux);
-	vmlinux = NULL;
+	err = configure(l, o, kcpustat_from_rq);
 	if (err) {
 		fprintf(stderr, "wattlet: failed to size BPF maps: %s\n", strerror(-err));
 		goto out_destroy;
