@@ -19,7 +19,11 @@
 #include <bpf/bpf_tracing.h>
 #include "wattlet.h"
 
-/* Settings, written by the loader between open and load. */
+/*
+ * Settings, written by the loader between open and load. The verifier knows
+ * them as constants and drops the branches they turn off, so a program may
+ * refer to what this kernel lacks (task storage before 5.11) on a dead path.
+ */
 const volatile bool targ_task_storage = true;	/* else a tid-keyed hash */
 const volatile __u32 targ_nr_cpus = 1;
 const volatile __u32 targ_nr_counters = 0;
@@ -27,7 +31,9 @@ const volatile __u32 targ_nr_counters = 0;
  * kernel_cpustat and runqueues are per-CPU variables in the same section:
  * CPU n's kcpustat lies at this distance from CPU n's rq. The loader takes
  * it from the offsets in vmlinux BTF (DATASEC .data..percpu), because the
- * per-CPU ksym needs CONFIG_KALLSYMS_ALL, which many kernels lack. 0: off.
+ * per-CPU ksym needs CONFIG_KALLSYMS_ALL, which many kernels lack.
+ * 0: BTF has no such offsets (Debian's 5.10), and the daemon reads
+ * /proc/stat instead.
  */
 const volatile __s64 targ_kcpustat_from_rq = 0;
 
@@ -46,7 +52,11 @@ struct {
 	__type(value, struct wl_thread);
 } thread_store SEC(".maps");
 
-/* Used instead of thread_store by the raw tracepoint twins. */
+/*
+ * Used instead of thread_store where tracing programs cannot use task storage
+ * (the loader then does not create thread_store), and by the raw tracepoint
+ * twins, which never can.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -274,6 +284,9 @@ static void find_cpu_rq(struct task_struct *task)
 
 	if (!targ_kcpustat_from_rq || cpus_found >= targ_nr_cpus)
 		return;
+	/* only with CONFIG_FAIR_GROUP_SCHED; the loader then reads /proc/stat */
+	if (!bpf_core_field_exists(task->se.cfs_rq))
+		return;
 	rq = BPF_CORE_READ(task, se.cfs_rq, rq);
 	cpu = BPF_CORE_READ(rq, cpu);
 	slot = bpf_map_lookup_elem(&cpu_rq, &cpu);
@@ -285,33 +298,46 @@ static void find_cpu_rq(struct task_struct *task)
 
 static __always_inline __u64 cpustat(const __u64 *v, int idx)
 {
-	return idx >= 0 && idx < 16 ? v[idx] : 0;
+	return idx >= 0 && idx < WL_MAX_CPUSTAT ? v[idx] : 0;
+}
+
+/*
+ * kernel_cpustat's layout is the running kernel's, through CO-RE: 7.x put
+ * idle bookkeeping (idle_dyntick, a seqcount, ...) before cpustat[], which
+ * then sits at offset 32, not 0. The index of each figure is CO-RE too.
+ */
+static void read_kcpustat(const struct kernel_cpustat *kc, struct wl_cpu_times *ct)
+{
+	__u32 size = bpf_core_field_size(kc->cpustat);
+	__u64 v[WL_MAX_CPUSTAT] = {};
+
+	if (size > sizeof(v))
+		size = sizeof(v);
+	if (bpf_core_read(v, size, &kc->cpustat))
+		return;
+	ct->user = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_USER));
+	ct->nice = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_NICE));
+	ct->system = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_SYSTEM));
+	ct->irq = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_IRQ));
+	ct->softirq = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_SOFTIRQ));
+	ct->idle = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_IDLE));
+	ct->iowait = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_IOWAIT));
+	ct->steal = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_STEAL));
 }
 
 static void read_cpu_times(void)
 {
 	for (__u32 cpu = 0; cpu < WL_MAX_CPUS; cpu++) {
 		struct wl_cpu_times *ct;
-		__u64 v[16] = {}, *rq;
 		__u32 key = cpu;
+		__u64 *rq;
 
 		if (cpu >= targ_nr_cpus)
 			break;
 		rq = bpf_map_lookup_elem(&cpu_rq, &key);
 		ct = bpf_map_lookup_elem(&cpu_times, &key);
-		if (!rq || !*rq || !ct)
-			continue;
-		if (bpf_probe_read_kernel(v, sizeof(__u64) * NR_STATS,
-					  (void *)(*rq + targ_kcpustat_from_rq)))
-			continue;
-		ct->user = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_USER));
-		ct->nice = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_NICE));
-		ct->system = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_SYSTEM));
-		ct->irq = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_IRQ));
-		ct->softirq = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_SOFTIRQ));
-		ct->idle = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_IDLE));
-		ct->iowait = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_IOWAIT));
-		ct->steal = cpustat(v, bpf_core_enum_value(enum cpu_usage_stat, CPUTIME_STEAL));
+		if (rq && *rq && ct)
+			read_kcpustat((void *)(*rq + targ_kcpustat_from_rq), ct);
 	}
 }
 

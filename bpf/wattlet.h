@@ -14,6 +14,7 @@
 #define WL_COMM_LEN		 16
 #define WL_MAX_COUNTERS		 3	/* perf counters read at switch: maps counter0..2 */
 #define WL_MAX_CPUS		 1024	/* possible CPUs the per-CPU arrays cover */
+#define WL_MAX_CPUSTAT		 16	/* room for kernel_cpustat's cpustat[NR_STATS] */
 /* Map sizes the loader sets before load (bpf_map__set_max_entries); these are the defaults. */
 #define WL_DEFAULT_MAX_PROCESSES 32768	/* per-process map, or pid_max when lower */
 #define WL_DEFAULT_MAX_CGROUPS	 8192	/* per-cgroup map */

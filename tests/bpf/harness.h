@@ -22,6 +22,10 @@
 #include <unistd.h>
 
 static int test_failures;
+static char test_skipped[256];	/* why the running test cannot run here; empty if it can */
+
+/* The feature under test does not exist on this kernel: say why, count it as neither. */
+#define TEST_SKIP(fmt, ...) snprintf(test_skipped, sizeof(test_skipped), fmt, ##__VA_ARGS__)
 
 #define ASSERT_TRUE(cond, fmt, ...)                                               \
 	({                                                                        \
@@ -141,6 +145,31 @@ static inline double proc_stat_busy_s(void)
 		   &iowait, &irq, &softirq) != 7)
 		return NAN;
 	return (double)(user + nice + sys + irq + softirq) / sysconf(_SC_CLK_TCK);
+}
+
+/* The figures of one CPU's line in /proc/stat, in USER_HZ ticks. */
+enum { STAT_USER, STAT_NICE, STAT_SYSTEM, STAT_IDLE, STAT_IOWAIT, STAT_IRQ, STAT_SOFTIRQ,
+       STAT_STEAL, STAT_FIELDS };
+
+/* Every CPU's figures: ticks[cpu][field]. Returns the CPUs read, 0 if none. */
+static inline int proc_stat_cpus(unsigned long long (*ticks)[STAT_FIELDS], int nr_cpus)
+{
+	static char buf[1 << 16];
+	unsigned long long *t;
+	char *line;
+	int cpu, n = 0;
+
+	if (read_text("/proc/stat", buf, sizeof(buf)))
+		return 0;
+	for (line = strstr(buf, "\ncpu"); line; line = strstr(line + 1, "\ncpu")) {
+		if (sscanf(line + 1, "cpu%d", &cpu) != 1 || cpu < 0 || cpu >= nr_cpus)
+			continue;
+		t = ticks[cpu];
+		if (sscanf(line + 1, "cpu%*d %llu %llu %llu %llu %llu %llu %llu %llu", &t[0], &t[1],
+			   &t[2], &t[3], &t[4], &t[5], &t[6], &t[7]) == STAT_FIELDS)
+			n++;
+	}
+	return n;
 }
 
 #endif /* __WATTLET_TEST_HARNESS_H */
