@@ -9,15 +9,14 @@
 #include <cmocka.h>
 #include "proc_stat.h"
 
-#define TICK_NS 10000000ULL	/* USER_HZ 100 */
+#define TICK_NS 10000000ULL /* USER_HZ 100 */
 
 /* Debian 11's 5.10, two CPUs, trimmed after the cpu lines */
-static const char two_cpus[] =
-	"cpu  2255 34 2290 22625563 6290 127 456 0 0 0\n"
-	"cpu0 1132 34 1441 11311896 3093 66 227 5 0 0\n"
-	"cpu1 1123 0 849 11313667 3197 61 229 0 0 0\n"
-	"intr 114930548 113199788 9 0 0 0 0 0 0 0 0 0\n"
-	"ctxt 1990473\n";
+static const char two_cpus[] = "cpu  2255 34 2290 22625563 6290 127 456 0 0 0\n"
+			       "cpu0 1132 34 1441 11311896 3093 66 227 5 0 0\n"
+			       "cpu1 1123 0 849 11313667 3197 61 229 0 0 0\n"
+			       "intr 114930548 113199788 9 0 0 0 0 0 0 0 0 0\n"
+			       "ctxt 1990473\n";
 
 static int parse(const char *text, struct wl_cpu_times *cpus, int nr_cpus)
 {
@@ -51,7 +50,7 @@ static void parse__offline_cpu__left_as_it_was(void **state)
 				   "cpu0 7 0 0 9 0 0 0 0 0 0\n"
 				   "cpu2 8 0 0 9 0 0 0 0 0 0\n"
 				   "intr 1\n";
-	struct wl_cpu_times cpus[3] = { [1] = { .user = 42, .idle = 43 } };
+	struct wl_cpu_times cpus[3] = {[1] = {.user = 42, .idle = 43}};
 
 	assert_int_equal(parse(text, cpus, 3), 2);
 	assert_int_equal(cpus[1].user, 42);
@@ -78,10 +77,10 @@ static void parse__truncated_line__einval(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(parse__two_cpus__every_field_in_ns),
-		cmocka_unit_test(parse__offline_cpu__left_as_it_was),
-		cmocka_unit_test(parse__more_cpus_than_room__extra_ignored),
-		cmocka_unit_test(parse__truncated_line__einval),
+	    cmocka_unit_test(parse__two_cpus__every_field_in_ns),
+	    cmocka_unit_test(parse__offline_cpu__left_as_it_was),
+	    cmocka_unit_test(parse__more_cpus_than_room__extra_ignored),
+	    cmocka_unit_test(parse__truncated_line__einval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
