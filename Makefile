@@ -17,7 +17,16 @@ BPFTOOL    ?= bpftool
 LLVM_STRIP ?= llvm-strip
 PKG_CONFIG ?= pkg-config
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-ARCH       ?= $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/; s/ppc64le/powerpc/; s/s390x/s390/')
+# Cross builds: make OUTPUT=build/arm64 CROSS_COMPILE=aarch64-linux-gnu-
+# (tools/cross-deps.sh arm64 installs the compiler and the :arm64 libraries).
+# The BPF object is the same for every architecture: it uses no pt_regs.
+ifneq ($(CROSS_COMPILE),)
+CC         := $(CROSS_COMPILE)gcc
+AR         := $(CROSS_COMPILE)ar
+PKG_CONFIG_LIBDIR ?= /usr/lib/$(patsubst %-,%,$(CROSS_COMPILE))/pkgconfig:/usr/share/pkgconfig
+export PKG_CONFIG_LIBDIR
+endif
+ARCH       ?= $(shell $(CC) -dumpmachine | sed 's/-.*//; s/x86_64/x86/; s/aarch64/arm64/; s/powerpc64le/powerpc/; s/s390x/s390/')
 VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 LIBS_PKG   := libbpf jansson libmicrohttpd zlib
