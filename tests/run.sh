@@ -47,6 +47,7 @@ count_cases() { # log rc
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + $(sed -n 's/^[0-9]\+ passed, [0-9]\+ failed, \([0-9]\+\) skipped$/\1/p; s/^(\([0-9]\+\) skipped)$/\1/p' "$1" | tail -1 | grep . || echo 0)))
 }
 
 run() { # name command...
@@ -109,6 +110,26 @@ echo "== BPF ground truth"
 for t in "$OUT"/tests/bpf_*; do
 	[ -x "$t" ] && run "$(basename "$t")" "$t"
 done
+
+# Like run, showing the per-test lines as they come.
+run_shown() { # name command...
+	local name=$1 log="$LOGS/$1.log" rc
+	shift
+	"$@" 2>&1 | tee "$log" | grep --line-buffered -E '^(PASS|FAIL|SKIP|==) |^    '
+	rc=${PIPESTATUS[0]}
+	report "$name" "$rc" "$log"
+	count_cases "$log" "$rc"
+}
+
+# WATTLET_VM_KERNELS: the kernels of tests/vm/kernels.txt to boot (default all, "none": skip)
+echo "== kernel matrix (qemu guests: the agent and the BPF ground truth on each kernel)"
+if [ "${WATTLET_VM_KERNELS:-}" = none ]; then
+	echo "SKIP vm_matrix: WATTLET_VM_KERNELS=none"
+	skipped=$((skipped + 1))
+else
+	# shellcheck disable=SC2086 # a list of names
+	run_shown vm_matrix tests/vm/matrix.sh ${WATTLET_VM_KERNELS:-}
+fi
 
 echo "== end to end"
 e2e
