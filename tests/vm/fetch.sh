@@ -25,7 +25,8 @@ apt_dir=$CACHE/apt
 apt_opts=(-q -o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
 	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
 	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::State::Status=$apt_dir/status"
-	-o "Dir::Cache=$apt_dir/cache" -o APT::Architecture=amd64 -o APT::Architectures::=amd64
+	-o "Dir::Cache=$apt_dir/cache" -o Dir::Cache::pkgcache=pkgcache.bin
+	-o Dir::Cache::srcpkgcache=srcpkgcache.bin -o APT::Architecture=amd64 -o APT::Architectures::=amd64
 	-o APT::Architectures::=arm64 -o Acquire::Languages=none -o APT::Sandbox::User=root)
 
 # The mirror the host's apt already uses, for the main archive and for security updates.
@@ -49,18 +50,16 @@ sources_list() {
 	done | sort -u
 }
 
-# Refresh the private package lists when they are missing, stale or from another sources list.
+# Refresh the private package lists when they are missing, a day old, or forced (a release
+# was not found: the sources list may lack a suite that kernels.txt names now).
 apt_update() {
 	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache"
 	touch "$apt_dir/status"
-	sources_list >"$apt_dir/sources.list.new"
-	if cmp -s "$apt_dir/sources.list.new" "$apt_dir/sources.list" &&
-		[ -n "$(find "$apt_dir/lists" -maxdepth 1 -name '*Packages*' -mmin -$LISTS_MAX_AGE_MIN)" ] &&
-		[ "${1:-}" != force ]; then
-		rm "$apt_dir/sources.list.new"
+	if [ "${1:-}" != force ] && [ -f "$apt_dir/sources.list" ] &&
+		[ -n "$(find "$apt_dir/lists" -maxdepth 1 -name '*Packages*' -mmin -$LISTS_MAX_AGE_MIN)" ]; then
 		return
 	fi
-	mv "$apt_dir/sources.list.new" "$apt_dir/sources.list"
+	sources_list >"$apt_dir/sources.list"
 	apt-get "${apt_opts[@]}" update >&2
 }
 
