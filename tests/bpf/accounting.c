@@ -587,12 +587,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (size_t i = 0; i < ARRAY_SIZE(tests); i++) {
 		int before = test_failures;
+		double t0 = monotonic_s();
 
 		if (argc > 1 && !strstr(tests[i].name, argv[1]))
 			continue;
 		printf("RUN  %s\n", tests[i].name);
 		test_skipped[0] = '\0';
 		tests[i].fn();
+		printf("    took %.1f s\n", monotonic_s() - t0);
 		if (test_failures == before && test_skipped[0]) {
 			printf("SKIP %s: %s\n", tests[i].name, test_skipped);
 			skipped++;

@@ -134,7 +134,8 @@ run_guest() { # name
 # release column is left out: it moves with Debian's kernel updates.
 check_readme() {
 	local readme_rows table_rows
-	readme_rows=$(sed -n "/^$README_BEGIN\$/,/^$README_END\$/p" README.md | grep '^| [^-K]' |
+	readme_rows=$(awk -v begin="$README_BEGIN" -v end="$README_END" \
+		'$0 == begin {on = 1} $0 == end {on = 0} on' README.md | grep '^| [^-K]' |
 		awk -F'|' -v OFS='|' '{$5 = ""; print}')
 	table_rows=$(grep '^| [^-K]' "$TABLE" | awk -F'|' -v OFS='|' '{$5 = ""; print}')
 	if [ "$readme_rows" = "$table_rows" ]; then
