@@ -55,8 +55,9 @@ documents() { # count
 
 # The agent as a daemon: it loads, writes a document every interval naming its variants, a
 # workload in a fresh cgroup gets what the kernel's cpu.stat says to 1%, and no interval has
-# more node busy time than its CPUs had (a layout bug once made it 400 s in 1 s). Node busy has
-# no lower bound here: under emulation the kernel's own tick accounting loses ticks.
+# more node busy time than its CPUs had, give or take a tick (a layout bug once made it 400 s
+# in 1 s). Node busy has no lower bound here: under emulation the kernel's own tick
+# accounting loses ticks.
 # The workload's shell waits, blocked, from before the agent starts until it has written its
 # first document, and is moved into the cgroup while blocked: the agent counts a task's gains
 # in the cgroup it is in when collected, so the shell's own start-up must be in the agent's
@@ -90,8 +91,8 @@ agent() {
 	rmdir $cg
 	rm -f $fifo
 	if [ $rc -ne 0 ]; then
-		result "FAIL $name: exit $rc: $(tail -n 1 "$RESULTS/agent.err")"
-		return
+		verdict="exit $rc: $(tail -n 1 "$RESULTS/agent.err")"
+		return 1
 	fi
 	last=$(tail -n 1 "$log")
 	printf 'attach=%s thread_state=%s cpu_times=%s\n' "$(echo "$last" | json_str attach)" \
@@ -101,7 +102,7 @@ agent() {
 	verdict=$(while read -r line; do
 		echo "$(echo "$line" | json_num interval_seconds) $(echo "$line" | json_num cpu_busy_seconds_total)"
 	done <"$log" | awk -v cpus="$cpus" -v got="${got:-0}" -v truth="$truth" '
-		NR > 1 && $2 - busy > cpus * $1 * 1.02 {
+		NR > 1 && $2 - busy > cpus * ($1 * 1.02 + 0.02) {
 			bad = 1
 			printf "interval %d: node busy %.3f s in %.3f s on %d CPUs; ", NR, $2 - busy, $1, cpus }
 		{ busy = $2 }
@@ -113,10 +114,19 @@ agent() {
 				(want > 0 ? 100 * err / want : 100)
 			exit bad
 		}')
-	if [ $? -eq 0 ]; then
+}
+
+# The agent check, run once more if it fails; the retry is reported.
+agent_checked() {
+	if agent; then
 		result "PASS $name ($(cat "$RESULTS/variants"); $verdict)"
+		return
+	fi
+	first=$verdict
+	if agent; then
+		result "PASS $name ($(cat "$RESULTS/variants"); $verdict; retried once; first run: $first)"
 	else
-		result "FAIL $name: $verdict"
+		result "FAIL $name: $verdict (also in the first run: $first)"
 	fi
 }
 
@@ -149,6 +159,6 @@ suite() {
 }
 
 setup
-agent
+agent_checked
 suite
 echo done >>"$RESULTS/results.done"
