@@ -7,6 +7,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe.h"
+#include "util.h"
 
 #define INSN(c, dst, src, o, i)                                                                    \
 	((struct bpf_insn){.code = (c), .dst_reg = (dst), .src_reg = (src), .off = (o), .imm = (i)})
@@ -37,7 +38,7 @@ static int load_tp_btf(const struct btf *vmlinux, const char *tracepoint,
 bool probe__tp_btf(const struct btf *vmlinux, const char *tracepoint)
 {
 	const struct bpf_insn insns[] = {MOV_IMM(BPF_REG_0, 0), EXIT};
-	int fd = load_tp_btf(vmlinux, tracepoint, insns, sizeof(insns) / sizeof(insns[0]));
+	int fd = load_tp_btf(vmlinux, tracepoint, insns, ARRAY_SIZE(insns));
 
 	if (fd >= 0)
 		close(fd);
@@ -89,7 +90,7 @@ bool probe__task_storage(const struct btf *vmlinux)
 		    EXIT,
 		};
 
-		fd = load_tp_btf(vmlinux, "sched_wakeup", insns, sizeof(insns) / sizeof(insns[0]));
+		fd = load_tp_btf(vmlinux, "sched_wakeup", insns, ARRAY_SIZE(insns));
 		if (fd >= 0)
 			close(fd);
 		close(map_fd);
