@@ -86,10 +86,47 @@ static void processes__limit_2_of_7_active__busiest_2_and_5_unlisted(void **stat
 	accounts__free(&f.acc);
 }
 
+/* The agent section names the variants the loader chose on this kernel. */
+static void agent_variant(bool raw_tp, bool task_storage, bool kcpustat, const char *attach,
+			  const char *thread_state, const char *cpu_times)
+{
+	struct options o = { .node_name = "n" };
+	struct accounts acc = { 0 };
+	struct node_cpu cpu = { 0 };
+	struct wl_stats stats = { 0 };
+	struct collection col = { .interval_s = 1, .cpu = &cpu, .acc = &acc, .stats = &stats };
+	struct attribution at = { 0 };
+	struct workloads w = { 0 };
+	struct histogram durations = { 0 };
+	struct agent_status agent = { .version = "test", .durations = &durations, .raw_tp = raw_tp,
+				      .task_storage = task_storage, .kcpustat = kcpustat };
+	struct document_input in = { .opt = &o, .collection = &col, .attribution = &at,
+				     .workloads = &w, .agent = &agent };
+	json_t *doc = document__build(&in), *a;
+
+	assert_non_null(doc);
+	a = json_object_get(doc, "agent");
+	assert_string_equal(json_string_value(json_object_get(a, "attach")), attach);
+	assert_string_equal(json_string_value(json_object_get(a, "thread_state")), thread_state);
+	assert_string_equal(json_string_value(json_object_get(a, "cpu_times")), cpu_times);
+	json_decref(doc);
+}
+
+static void agent__variants__named_as_chosen(void **state)
+{
+	/* Debian's 5.10 */
+	agent_variant(false, false, false, "tp_btf", "thread_hash", "proc_stat");
+	/* 6.1 and later */
+	agent_variant(false, true, true, "tp_btf", "task_storage", "kcpustat");
+	/* --raw-tracepoints */
+	agent_variant(true, false, true, "raw_tp", "thread_hash", "kcpustat");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(processes__limit_2_of_7_active__busiest_2_and_5_unlisted),
+		cmocka_unit_test(agent__variants__named_as_chosen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
