@@ -368,9 +368,12 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 		waitpid(spawners[i], &status, 0);
 		expected_exits += 1 + per_spawner - WEXITSTATUS(status);
 	}
-	/* counted at exit, without waiting for the frees */
+	r.nr_pids -= 2;	/* reaped: never signal them again */
+	/* counted at exit, without waiting for the frees; the sleepers stopped while read */
+	workload_pause(&r, true);
 	err = collect(&r);
 	u1 = cgroup_usage_s(r.cgroup);
+	workload_pause(&r, false);
 	if (!ASSERT_OK(err, "collect"))
 		goto cleanup;
 	ASSERT_WITHIN(cgroup_cpu(&r) - cg0, u1 - u0, 0.02,
@@ -383,8 +386,10 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 		usleep(100000);
 		err = collect(&r);
 	}
+	workload_pause(&r, true);
 	err = collect(&r);
 	u1 = cgroup_usage_s(r.cgroup);
+	workload_pause(&r, false);
 	if (!ASSERT_OK(err, "collect"))
 		goto cleanup;
 
