@@ -29,7 +29,7 @@ endif
 ARCH       ?= $(shell $(CC) -dumpmachine | sed 's/-.*//; s/x86_64/x86/; s/aarch64/arm64/; s/powerpc64le/powerpc/; s/s390x/s390/')
 VERSION    ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-LIBS_PKG   := libbpf jansson libmicrohttpd zlib
+LIBS_PKG   := libbpf jansson libmicrohttpd zlib yaml-0.1 gnutls nettle libcrypt
 # CFLAGS, LDFLAGS and LDLIBS are the packager's (make CFLAGS=... replaces them whole);
 # what the build needs lives in WL_*, as libbpf-tools and the kernel keep theirs apart.
 CFLAGS     ?= -g -O2
@@ -39,7 +39,7 @@ WL_CFLAGS  := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializer
               -I$(OUTPUT) -Ibpf -Iuser $(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null) \
               $(SAN_FLAGS)
 DEPFLAGS    = -MMD -MP
-WL_LDLIBS  := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz) -lelf -lm -lpthread -ldl
+WL_LDLIBS  := $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null || echo -lbpf -ljansson -lmicrohttpd -lz -lyaml -lgnutls -lnettle -lcrypt) -lelf -lm -lpthread -ldl
 CLI_LDLIBS := $(shell $(PKG_CONFIG) --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm
 ALL_CFLAGS  = $(WL_CFLAGS) $(CFLAGS)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(OUTPUT) -Ibpf
@@ -134,7 +134,7 @@ $(OUTPUT)/tests/bpf_%: tests/bpf/%.c $(OUTPUT)/libwattlet.a | $(OUTPUT)/tests
 
 # libFuzzer targets: each parser built with its own sources, sanitized.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Ibpf -Iuser -I$(OUTPUT) \
-               $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+               $(shell $(PKG_CONFIG) --cflags jansson yaml-0.1 gnutls 2>/dev/null)
 $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)clang $(FUZZ_CFLAGS) $< $(shell sed -n 's|^// fuzz-sources: *||p' $<) $(WL_LDLIBS) -o $@
