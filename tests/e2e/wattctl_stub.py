@@ -17,11 +17,17 @@ answers on purpose:
 /metrics serves the GPU power of GPU_WATTS too (gpu_power_watts), as a GPU node's would.
 /metrics serves the same figures in the Prometheus text format, so a real
 Prometheus can scrape this stub too.
+With STUB_TLS_CERT and STUB_TLS_KEY it serves HTTPS (Python's ssl, OpenSSL); with
+STUB_TLS_CLIENT_CA it requires a client certificate from that CA; with STUB_BASIC_AUTH
+(user:password) it answers 401 unless the request carries those credentials.
 
 usage: wattctl_stub.py PORTFILE [INTERVAL]
 """
+import base64
 import hashlib
 import json
+import os
+import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -222,7 +228,24 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def authorized(self):
+        creds = os.environ.get("STUB_BASIC_AUTH")
+        if not creds:
+            return True
+        want = "Basic " + base64.b64encode(creds.encode()).decode()
+        if self.headers.get("Authorization") == want:
+            return True
+        data = b'{"error": "unauthorized", "status": 401}'
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="stub"')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        return False
+
     def do_GET(self):
+        if not self.authorized():
+            return
         u = urlsplit(self.path)
         path, q = u.path, parse_qs(u.query)
         if path == "/metrics":
@@ -247,12 +270,40 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+def tls_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(os.environ["STUB_TLS_CERT"], os.environ["STUB_TLS_KEY"])
+    if os.environ.get("STUB_TLS_CLIENT_CA"):
+        ctx.load_verify_locations(os.environ["STUB_TLS_CLIENT_CA"])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+class TLSServer(ThreadingHTTPServer):
+    """The handshake runs in the request's thread, so a failed one does not stop the server."""
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        return self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+    def finish_request(self, request, client_address):
+        try:
+            request.do_handshake()
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
+
+
 def main():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if os.environ.get("STUB_TLS_CERT"):
+        srv = TLSServer(("127.0.0.1", 0), Handler)
+        srv.ctx = tls_context()
+    else:
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     with open(sys.argv[1] + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
-    import os
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
     srv.serve_forever()
 

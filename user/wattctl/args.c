@@ -24,6 +24,12 @@ enum {
 	OPT_FROM,
 	OPT_TO,
 	OPT_BY,
+	OPT_CACERT,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_USER,
+	OPT_PASSWORD_FILE,
+	OPT_INSECURE,
 };
 
 static const struct option long_opts[] = {
@@ -42,6 +48,12 @@ static const struct option long_opts[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "by", required_argument, NULL, OPT_BY },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "insecure-skip-verify", no_argument, NULL, OPT_INSECURE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
@@ -127,6 +139,13 @@ bool split_pod(const char *s, char *buf, size_t len, const char **ns, const char
 	*ns = buf;
 	*name = slash + 1;
 	return true;
+}
+
+static const char *file_arg(struct args *a, const char *flag, const char *arg)
+{
+	if (!*arg)
+		args_bad(a, "%s: empty file name", flag);
+	return arg;
 }
 
 static void args_one(struct args *a, int opt, const char *arg)
@@ -219,6 +238,29 @@ static void args_one(struct args *a, int opt, const char *arg)
 		c->given |= OPTF_BY;
 		if (!valid_by(arg))
 			args_bad(a, "--by %s: want namespace, pod or label:KEY", arg);
+		break;
+	case OPT_CACERT:
+		c->auth.cacert = file_arg(a, "--cacert", arg);
+		break;
+	case OPT_CERT:
+		c->auth.cert = file_arg(a, "--cert", arg);
+		break;
+	case OPT_KEY:
+		c->auth.key = file_arg(a, "--key", arg);
+		break;
+	case OPT_PASSWORD_FILE:
+		c->auth.password_file = file_arg(a, "--password-file", arg);
+		break;
+	case OPT_USER:
+		c->auth.user = arg;
+		if (!*arg)
+			args_bad(a, "--user: empty user name");
+		else if (strchr(arg, ':'))
+			args_bad(a, "--user takes a name only: the password comes from $WATTCTL_PASSWORD "
+				  "or --password-file, never from the command line");
+		break;
+	case OPT_INSECURE:
+		c->auth.insecure = true;
 		break;
 	case 'h':
 		a->help = true;

@@ -5,10 +5,12 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include "wattctl.h"
 
 struct http;
 
-struct http *http__new(double timeout_s);
+/* auth: TLS files, client certificate, basic auth; NULL for none. */
+struct http *http__new(double timeout_s, const struct http_auth *auth);
 void http__free(struct http *h);
 
 /*

@@ -4,6 +4,7 @@
  * `kubectl top` with energy added. The command table, the options every
  * command shares, per-command help, and the --watch loop.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -91,6 +92,12 @@ static const char *global_help =
 	"      --prometheus URL        the cluster from Prometheus (top pods, top namespaces, report)\n"
 	"      --window RANGE          PromQL range for CPU rates (default 1m)\n"
 	"      --timeout SECONDS       per request (default 10)\n"
+	"HTTPS and authentication, for the server asked (the agent, or Prometheus):\n"
+	"      --cacert FILE           verify the server against this CA (default: the system's)\n"
+	"      --cert FILE, --key FILE a client certificate and its key (mutual TLS)\n"
+	"      --user NAME             basic auth; the password is read from $WATTCTL_PASSWORD or\n"
+	"      --password-file FILE    (its first line), never from the command line\n"
+	"      --insecure-skip-verify  do not verify the server's certificate\n"
 	"  -h, --help                  this help, or a command's with the command\n"
 	"  -V, --version\n"
 	"Sort keys: power (default), energy, cpu. Exit status: 0 ok, 1 error, 2 usage.\n";
@@ -260,6 +267,48 @@ static int cmd_check(struct wattctl *c, const struct cmd *cmd)
 	return EXIT_OK;
 }
 
+/* The basic-auth password: $WATTCTL_PASSWORD or the first line of --password-file. */
+static int auth__password(struct http_auth *a)
+{
+	const char *env = getenv("WATTCTL_PASSWORD");
+	char line[1024];
+	FILE *f;
+
+	if (a->key && !a->cert)
+		return usage_err("--key needs --cert");
+	if (!a->user) {
+		if (a->password_file)
+			return usage_err("--password-file needs --user");
+		return EXIT_OK;
+	}
+	if (!a->password_file) {
+		if (!env)
+			return usage_err("--user %s: set $WATTCTL_PASSWORD or --password-file", a->user);
+		a->password = strdup(env);
+		return a->password ? EXIT_OK : EXIT_ERR;
+	}
+	f = fopen(a->password_file, "r");
+	if (!f) {
+		p_err("--password-file %s: %s", a->password_file, strerror(errno));
+		return EXIT_ERR;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	a->password = strdup(line);
+	explicit_bzero(line, sizeof(line));
+	return a->password ? EXIT_OK : EXIT_ERR;
+}
+
+static void auth__forget(struct http_auth *a)
+{
+	if (a->password)
+		explicit_bzero(a->password, strlen(a->password));
+	free(a->password);
+	a->password = NULL;
+}
+
 /* get pod takes NS/NAME, or NAME with -n. */
 static int cmd_get_pod_arg(struct wattctl *c)
 {
@@ -369,13 +418,18 @@ static int wattctl_main(struct wattctl *c, struct args *a, char **words, int nwo
 	if (ret)
 		return ret;
 	ctl_namespace(c, cmd);
-	c->http = http__new(c->timeout_s);
+	ret = auth__password(&c->auth);
+	if (ret)
+		return ret;
+	c->http = http__new(c->timeout_s, &c->auth);
 	if (!c->http) {
+		auth__forget(&c->auth);
 		p_err("cannot set up libcurl");
 		return EXIT_ERR;
 	}
 	ret = cmd_run(c, cmd);
 	http__free(c->http);
+	auth__forget(&c->auth);
 	return ret;
 }
 

@@ -47,6 +47,16 @@ enum {
 
 struct http;
 
+/* How to reach a server over HTTPS and who to be: for the agent, or Prometheus with --prometheus. */
+struct http_auth {
+	const char *cacert;		/* CA bundle to verify the server against; NULL: system's */
+	const char *cert, *key;		/* client certificate (mTLS) */
+	const char *user;		/* basic auth; the password never comes from argv */
+	const char *password_file;
+	char *password;			/* from $WATTCTL_PASSWORD or password_file */
+	bool insecure;			/* --insecure-skip-verify */
+};
+
 struct wattctl {
 	struct http *http;		/* one connection for every request */
 	const char *server;		/* agent base URL, no trailing slash */
@@ -56,6 +66,7 @@ struct wattctl {
 	bool watch;
 	double watch_s;
 	double timeout_s;
+	struct http_auth auth;
 	unsigned int given;		/* OPTF_* seen on the command line */
 	const char *namespace;		/* NULL with -A */
 	bool all_namespaces;
