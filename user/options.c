@@ -41,6 +41,7 @@ enum {
 	OPT_NODE_NAME,
 	OPT_LISTEN,
 	OPT_PROCESS_METRICS,
+	OPT_WEB_CONFIG,
 	OPT_VERSION,
 };
 
@@ -74,6 +75,7 @@ static const struct option long_opts[] = {
 	{ "node-name", required_argument, NULL, OPT_NODE_NAME },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "process-metrics", required_argument, NULL, OPT_PROCESS_METRICS },
+	{ "web-config-file", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{},
@@ -128,6 +130,9 @@ void options__usage(FILE *f, const char *prog)
 "                            a numeric IPv4 address, [IPv6], or :PORT for every IPv4\n"
 "                            address; host names are not looked up; 'none': no server\n"
 "  --process-metrics top:N   export per-process series for the top N (default off)\n"
+"  --web-config-file PATH    TLS, client certificates and basic auth, in the Prometheus\n"
+"                            exporter-toolkit format; reloaded on change and on SIGHUP\n"
+"                            (default: none, plain HTTP)\n"
 "\n"
 "  -h, --help                this help\n"
 "      --version             print the version\n",
@@ -410,6 +415,8 @@ static int parse_one(struct options *o, int c, const char *arg)
 		return parse_listen(o, arg);
 	case OPT_PROCESS_METRICS:
 		return parse_process_metrics(o, arg);
+	case OPT_WEB_CONFIG:
+		return parse_path("web-config-file", arg, o->web_config_file, sizeof(o->web_config_file));
 	}
 	return -EINVAL;
 }

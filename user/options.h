@@ -67,6 +67,7 @@ struct options {
 	struct sockaddr_storage listen_addr;	/* what --listen names, to bind as is */
 	socklen_t listen_addr_len;	/* 0: no HTTP server */
 	int process_metrics_top;	/* 0: no per-process series */
+	char web_config_file[PATH_MAX];	/* "": plain HTTP, no auth */
 };
 
 /* Fill defaults, then parse argv. 0 to run, 1 after --help/--version, -EINVAL on bad usage. */

@@ -13,6 +13,7 @@ const YAML = require('yaml');
 
 const CRD_PACKAGES = {
 	'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+	'cert-manager.io': '@kubernetes-models/cert-manager',
 };
 
 function modelFor(apiVersion, kind) {
@@ -59,6 +60,12 @@ function problems(obj) {
 	const Model = modelFor(obj.apiVersion, obj.kind);
 	if (!Model)
 		return [`no schema for ${obj.apiVersion} ${obj.kind}`];
+	// kustomize folds a Secret's base64 over lines; the API server's decoder (Go's
+	// encoding/base64) skips line breaks, the schema's "byte" format does not.
+	if (obj.kind === 'Secret' && obj.data)
+		for (const k of Object.keys(obj.data))
+			if (typeof obj.data[k] === 'string')
+				obj.data[k] = obj.data[k].replace(/[\r\n]/g, '');
 	const objects = [];
 	const proxy = tracked(obj, '', objects);
 	try {

@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # deploy/kubernetes renders with kubectl kustomize, the objects pass a strict offline schema
 # check (and mistyped fields are shown to fail it), the optional ServiceMonitor and
-# PrometheusRule components render on top of the base, the DaemonSet meets issue 7, and the agent accepts its args.
+# PrometheusRule components render on top of the base, the DaemonSet meets issue 7, and the
+# agent accepts its args. docs/install.md's secured overlay (TLS, basic auth, cert-manager,
+# NetworkPolicy) renders from the shell steps the docs give, passes the schema check and
+# tests/deploy/secured.js, and the bcrypt hash it puts in the web config verifies
+# (htpasswd -v) against the password it gives Prometheus.
 set -uo pipefail
 . tests/deploy/lib.sh
 
@@ -139,7 +143,7 @@ docs_scrape_configs_valid() {
 		inside && /^```/ { inside = 0; want = 0; next }
 		inside { print > (dir "/scrape-" n ".yml") }' docs/install.md
 	n=$(ls "$tmp"/scrape-*.yml 2>/dev/null | wc -l)
-	[ "$n" -eq 2 ] || { echo "want 2 scrape configs in docs/install.md, found $n"; return 1; }
+	[ "$n" -eq 3 ] || { echo "want 3 scrape configs in docs/install.md, found $n"; return 1; }
 	for f in "$tmp"/scrape-*.yml; do
 		# Debian's Prometheus is built without Kubernetes discovery: check that block here
 		# and let promtool check the rest with static targets in its place.
@@ -160,6 +164,49 @@ docs_scrape_configs_valid() {
 		fs.writeFileSync(f, Y.stringify(c));' "$f" || return 1
 		promtool check config --syntax-only "$f" || return 1
 	done
+}
+
+# The block of docs/install.md after the marker line that contains $1 (a fixed string).
+docs_block() {
+	awk -v marker="$1" 'index($0, "<!-- tested:") && index($0, marker) { want = 1; next }
+		want && /^```/ && !inside { inside = 1; next }
+		inside && /^```/ { exit }
+		inside { print }' docs/install.md
+}
+
+# docs/install.md's steps for the secured overlay, run as written in $tmp/secured with kubectl
+# stubbed (it would talk to a cluster), then the overlay rendered against this checkout.
+secured_overlay_renders() {
+	local rel
+	mkdir -p "$tmp/secured/my-wattlet"
+	docs_block "runs this with kubectl stubbed" >"$tmp/secured/steps.sh"
+	grep -q htpasswd "$tmp/secured/steps.sh" || { echo "no password steps in docs/install.md"; return 1; }
+	(cd "$tmp/secured" && kubectl() { :; } && . ./steps.sh && printf '%s' "$PASSWORD" >password) ||
+		return 1
+	rel=$(realpath --relative-to="$tmp/secured/my-wattlet" deploy/kubernetes)
+	docs_block "renders this secured overlay" |
+		sed "s|\.\./wattlet/deploy/kubernetes|$rel|; s|REGISTRY/wattlet|registry.example/wattlet|; s|TAG|v0|" \
+		>"$tmp/secured/my-wattlet/kustomization.yaml"
+	grep -q components/tls "$tmp/secured/my-wattlet/kustomization.yaml" ||
+		{ echo "no secured overlay in docs/install.md"; return 1; }
+	kubectl kustomize "$tmp/secured/my-wattlet" >"$tmp/secured.yaml" || return 1
+	local kinds
+	kinds=$(grep -E '^kind: ' "$tmp/secured.yaml" | sort | uniq | tr '\n' ' ')
+	[ "$kinds" = "kind: Certificate kind: DaemonSet kind: Namespace kind: NetworkPolicy kind: ResourceQuota kind: Secret kind: Service kind: ServiceAccount kind: ServiceMonitor " ] ||
+		{ echo "unexpected kinds: $kinds"; return 1; }
+}
+
+# The hash the docs put in the web config is the password the docs give Prometheus,
+# as Apache's htpasswd sees it (not wattlet).
+secured_hash_verifies() {
+	node "$tools/secured.js" web-config <"$tmp/secured.yaml" >"$tmp/secured/web.yml" || return 1
+	node -e '
+	const Y = require("yaml"), fs = require("fs");
+	const u = Y.parse(fs.readFileSync(process.argv[1], "utf8")).basic_auth_users;
+	for (const [name, hash] of Object.entries(u)) console.log(`${name}:${hash}`);' \
+		"$tmp/secured/web.yml" >"$tmp/secured/htpasswd" || return 1
+	htpasswd -vb "$tmp/secured/htpasswd" prometheus "$(cat "$tmp/secured/password")" &&
+		! htpasswd -vb "$tmp/secured/htpasswd" prometheus "not-the-password" 2>/dev/null
 }
 
 # getopt parses every flag before --help returns: a bad flag or value fails here.
@@ -190,6 +237,19 @@ if check "kubectl kustomize deploy/kubernetes renders (kubectl $(kubectl version
 			check "GPU nodes run the GPU agent, every other node the plain one" gpu_overlays_split_nodes
 			check "the agent accepts the GPU overlay's args" agent_accepts_args "$tmp/gpu/my-wattlet-gpu.yaml"
 		fi
+	fi
+	if check "docs/install.md's secured overlay renders (TLS, basic auth, cert-manager, NetworkPolicy)" \
+		secured_overlay_renders; then
+		check "schema: secured overlay (Certificate and NetworkPolicy too)" \
+			node "$tools/check-manifests.js" "$tmp/secured.yaml"
+		check "secured overlay: TLS, ServiceMonitor and NetworkPolicy wiring" \
+			node "$tools/secured.js" check <"$tmp/secured.yaml"
+		check "secured overlay: the wiring check catches mistakes" \
+			node "$tools/secured.js" self-test <"$tmp/secured.yaml"
+		check "secured overlay: the web config's hash is the scrape password (htpasswd -v)" \
+			secured_hash_verifies
+		check "secured overlay: DaemonSet still meets issue 7" node "$tools/daemonset.js" check <"$tmp/secured.yaml"
+		check "the agent accepts the secured overlay's args" agent_accepts_args "$tmp/secured.yaml"
 	fi
 fi
 finish
