@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
+#include "access.h"
 #include "api.h"
 #include "gzip.h"
 #include "http_accept.h"
@@ -52,10 +53,12 @@ struct conn {
 	struct conn *prev, *next;
 	int fd;
 	_Atomic double waiting_since;	/* monotonic s; 0 while a request is handled */
+	struct access_conn *access;	/* its TLS context and the current request's check */
 };
 
 struct server {
 	struct MHD_Daemon *mhd;
+	struct access *access;		/* TLS and auth from --web-config-file */
 	int port;
 	atomic_bool ready;
 	struct render_cache *cache;
@@ -119,13 +122,23 @@ static void *reaper_thread(void *arg)
 	return NULL;
 }
 
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status,
 			       struct MHD_Response *r, const char *type)
 {
+	struct conn *k = conn_of(c);
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
+	access__decorate(k ? k->access : NULL, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -284,14 +297,29 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const
 				      const char *upload_data, size_t *upload_data_size,
 				      void **req_cls)
 {
+	static int headers_in;	/* *req_cls after the first call */
 	struct server *s = cls;
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct conn *k = ci ? ci->socket_context : NULL;
+	struct conn *k = conn_of(c);
+	enum MHD_Result ret;
 
+	/*
+	 * libmicrohttpd 0.9.75 closes the connection after a response queued
+	 * in the first call, which comes as soon as the headers are in: answer
+	 * from the second call, so the connection stays open for the next request.
+	 */
+	if (!*req_cls) {
+		*req_cls = &headers_in;
+		return MHD_YES;
+	}
 	/* The request is in: the deadline stops until it is answered. */
 	if (k)
 		atomic_store(&k->waiting_since, 0);
+	switch (access__request(s->access, k ? k->access : NULL, c, url, &ret)) {
+	case ACCESS_GRANTED:
+		break;
+	default:
+		return ret;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET))
 		return respond_json(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				    api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
@@ -313,12 +341,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 				 enum MHD_RequestTerminationCode toe)
 {
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	struct conn *k = ci ? ci->socket_context : NULL;
+	struct conn *k = conn_of(c);
 
-	if (k)
+	if (k) {
+		access__request_done(k->access);
 		atomic_store(&k->waiting_since, monotonic_s());
+	}
 }
 
 static void conn_started(struct server *s, struct MHD_Connection *c, void **socket_context)
@@ -330,8 +358,15 @@ static void conn_started(struct server *s, struct MHD_Connection *c, void **sock
 	if (!ci)
 		return;
 	k = calloc(1, sizeof(*k));
-	if (!k)
-		return;
+	if (k)
+		k->access = access__conn_open(s->access, c);
+	if (!k || !k->access) {
+		/* A TLS session without our context would skip the client-certificate policy. */
+		if (access__tls(s->access))
+			shutdown(ci->connect_fd, SHUT_RDWR);
+		if (!k)
+			return;
+	}
 	k->fd = ci->connect_fd;
 	atomic_init(&k->waiting_since, monotonic_s());
 	pthread_mutex_lock(&s->conns_lock);
@@ -353,6 +388,7 @@ static void conn_closed(struct server *s, void **socket_context)
 	k->prev->next = k->next;
 	k->next->prev = k->prev;
 	pthread_mutex_unlock(&s->conns_lock);
+	access__conn_close(k->access);
 	free(k);
 	*socket_context = NULL;
 }
@@ -427,6 +463,7 @@ static void server_free(struct server *s)
 	pthread_cond_destroy(&s->wake_cond);
 	pthread_mutex_destroy(&s->wake_lock);
 	pthread_mutex_destroy(&s->conns_lock);
+	access__free(s->access);
 	free(s);
 }
 
@@ -446,6 +483,7 @@ int server__start(struct server **out, const struct options *o)
 {
 	unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
 	struct server *s;
+	char why[512];
 	int fd, err;
 
 	*out = NULL;
@@ -457,6 +495,12 @@ int server__start(struct server **out, const struct options *o)
 		fprintf(stderr, "wattlet: cannot start the HTTP renderer: %s\n", strerror(-err));
 		goto out_free;
 	}
+	err = access__new(&s->access, o->web_config_file, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "wattlet: %s\n", why);
+		goto out_free;
+	}
+	flags |= access__mhd_flags(s->access);
 	fd = listen_open(o);
 	if (fd < 0) {
 		err = fd;
@@ -479,6 +523,7 @@ int server__start(struct server **out, const struct options *o)
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_ARRAY, access__mhd_options(s->access),
 		MHD_OPTION_END);
 	if (!s->mhd) {
 		err = -EIO;
@@ -495,6 +540,7 @@ int server__start(struct server **out, const struct options *o)
 	*out = s;
 	return 0;
 out_stop:
+	access__stop(s->access);
 	MHD_stop_daemon(s->mhd);
 out_free:
 	server_free(s);
@@ -516,6 +562,7 @@ void server__stop(struct server *s)
 {
 	if (!s)
 		return;
+	access__stop(s->access);	/* resumes requests waiting on bcrypt */
 	MHD_stop_daemon(s->mhd);
 	reaper_stop(s);
 	server_free(s);
