@@ -292,6 +292,16 @@ static enum MHD_Result serve_readyz(struct server *s, struct MHD_Connection *c)
 				      published ? "programs not attached" : "no collection yet"));
 }
 
+/* Whether the request announces a body ("Content-Length: 0" is none). */
+static bool has_body(struct MHD_Connection *c)
+{
+	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (len && strcmp(len, "0")) ||
+	       MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
@@ -305,10 +315,21 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const
 	/*
 	 * libmicrohttpd 0.9.75 closes the connection after a response queued
 	 * in the first call, which comes as soon as the headers are in: answer
-	 * from the second call, so the connection stays open for the next request.
+	 * a GET from the second call, so the connection stays open for the
+	 * next request. What is refused anyway is refused at once, body unread.
 	 */
 	if (!*req_cls) {
+		if (strcmp(method, MHD_HTTP_METHOD_GET))
+			return respond_json(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+					    api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
+		if (has_body(c))
+			return respond_json(c, MHD_HTTP_BAD_REQUEST,
+					    api__error(MHD_HTTP_BAD_REQUEST, "a GET carries no body"));
 		*req_cls = &headers_in;
+		return MHD_YES;
+	}
+	if (*upload_data_size) { /* not announced, so not expected; dropped */
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	/* The request is in: the deadline stops until it is answered. */
@@ -320,9 +341,6 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const
 	default:
 		return ret;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET))
-		return respond_json(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-				    api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
 	if (!strcmp(url, "/metrics"))
 		return serve_metrics(s, c);
 	if (!strncmp(url, "/api/", 5))

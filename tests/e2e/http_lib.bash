@@ -50,7 +50,7 @@ fixture_build() {
 	# SANITIZE_FLAGS: the flags $lib was built with, for the sanitizer passes of tests/run.sh
 	# shellcheck disable=SC2046,SC2086
 	cc -O2 ${SANITIZE_FLAGS:-} -Iuser -Ibpf tools/bench/http-fixture.c "$lib" \
-		$(pkg-config --libs libbpf jansson libmicrohttpd zlib) -lelf -lm -lpthread \
+		$(pkg-config --libs libbpf jansson libmicrohttpd zlib yaml-0.1 gnutls nettle libcrypt) -lelf -lm -lpthread \
 		-o "$HTTP_TMP/http-fixture" || fail "cannot build the fixture"
 }
 

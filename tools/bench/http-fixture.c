@@ -8,7 +8,8 @@
  *   cc -Iuser tools/bench/http-fixture.c build/libwattlet.a $(LIBS) -o http-fixture
  *   http-fixture PODS [wattlet options: --listen, --process-metrics, --interval, ...]
  *
- * Prints "listening PORT" on stdout once serving.
+ * Prints "listening PORT" on stdout once serving. With --web-config-file,
+ * SIGHUP reloads it, as in the agent.
  */
 #include <math.h>
 #include <signal.h>
@@ -21,12 +22,18 @@
 #include "server.h"
 #include "snapshot.h"
 #include "util.h"
+#include "web.h"
 
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
 {
 	stop = 1;
+}
+
+static void on_hangup(int sig)
+{
+	web_watch__request();
 }
 
 static json_t *figures(double cpu, double scale)
@@ -160,6 +167,8 @@ int main(int argc, char **argv)
 		return err < 0 ? 2 : 0;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	if (*o.web_config_file)
+		signal(SIGHUP, on_hangup);
 	snapshot__publish(document(pods, &o, gen));
 	err = server__start(&srv, &o);
 	if (err)

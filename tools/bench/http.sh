@@ -20,7 +20,7 @@ trap cleanup EXIT
 
 # shellcheck disable=SC2046
 cc -O2 -Iuser -Ibpf tools/bench/http-fixture.c "$OUT/libwattlet.a" \
-	$(pkg-config --libs libbpf jansson libmicrohttpd zlib) -lelf -lm -lpthread -o "$TMP/fixture"
+	$(pkg-config --libs libbpf jansson libmicrohttpd zlib yaml-0.1 gnutls nettle libcrypt) -lelf -lm -lpthread -o "$TMP/fixture"
 "$TMP/fixture" 1000 --listen 127.0.0.1:0 --interval 2 --node-name bench >"$TMP/out" &
 PID=$!
 for _ in $(seq 50); do
