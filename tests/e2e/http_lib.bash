@@ -218,3 +218,15 @@ exposition_check() {
 	[ -z "$unexpected" ] || fail "promtool on OpenMetrics reported: $unexpected"
 	echo "promtool OpenMetrics: only the expected counter-family notes ($(printf '%s\n' "$out" | grep -c .))"
 }
+
+# After the fixture stopped: its publishing loop stayed on time. Scheduling noise on a shared
+# machine delays a tick now and then by a few hundred ms; a server that stalls the loop
+# delays many. So: at most 10% of ticks more than 100 ms late, none more than 1 s.
+publisher_on_time() {
+	local n mean max late
+	read -r _ n _ mean _ max _ _ _ late < <(grep '^intervals' "$HTTP_TMP/fixture.out")
+	[ -n "${late:-}" ] || fail "publisher did not report"
+	echo "publishing: $n ticks, mean deviation $mean ms, max $max ms, $late more than 100 ms late"
+	awk -v n="$n" -v m="$max" -v l="$late" 'BEGIN { exit !(n > 0 && l <= n / 10 && m < 1000) }' ||
+		fail "publishing did not stay on time"
+}

@@ -152,6 +152,7 @@ static json_t *document(int pods, const struct options *o, int gen)
 int main(int argc, char **argv)
 {
 	double start, next, t, dev, max_dev = 0, sum_dev = 0;
+	int late = 0;
 	struct server *srv = NULL;
 	struct options o;
 	int pods, gen = 1, err;
@@ -187,10 +188,11 @@ int main(int argc, char **argv)
 		dev = fabs(monotonic_s() - next);
 		sum_dev += dev;
 		max_dev = dev > max_dev ? dev : max_dev;
+		late += dev > 0.1;
 		snapshot__publish(document(pods, &o, ++gen));
 	}
-	printf("intervals %d mean_dev_ms %.3f max_dev_ms %.3f elapsed_s %.1f\n", gen - 1,
-	       gen > 1 ? sum_dev / (gen - 1) * 1e3 : 0, max_dev * 1e3, monotonic_s() - start);
+	printf("intervals %d mean_dev_ms %.3f max_dev_ms %.3f elapsed_s %.1f late_100ms %d\n", gen - 1,
+	       gen > 1 ? sum_dev / (gen - 1) * 1e3 : 0, max_dev * 1e3, monotonic_s() - start, late);
 	server__stop(srv);
 	snapshot__clear();
 	return 0;
