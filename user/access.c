@@ -211,7 +211,9 @@ static void on_checked(void *arg, enum auth_result r)
 	struct access_conn *ac = arg;
 
 	pthread_mutex_lock(&ac->lock);
-	ac->state = r == AUTH_OK ? CHECK_PASSED : CHECK_UNAUTHORIZED;
+	ac->state = r == AUTH_OK ? CHECK_PASSED :
+		    r == AUTH_THROTTLED ? CHECK_THROTTLED : CHECK_UNAUTHORIZED;
+	ac->retry_after_s = 1;
 	MHD_resume_connection(ac->c);
 	pthread_mutex_unlock(&ac->lock);
 }

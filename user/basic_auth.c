@@ -28,6 +28,7 @@
 #define AUTH_MAX_USER		256
 #define AUTH_MAX_PASSWORD	1024
 #define CLIENT_KEY_LEN		9	/* family, then 8 address bytes: IPv4, or an IPv6 /64 */
+#define AUTH_MAX_WAIT_S		5.0	/* a check queued longer (a starved CPU) is throttled instead */
 
 /* Checked against for users that do not exist, so that they take as long as wrong passwords. */
 static const char dummy_hash[] = "$2y$10$p8yMIS/te17tf5NRGsd5Qu5qLxwsSQG9Qr5DG/JCSAV..j0M8ErDq";
@@ -37,7 +38,7 @@ const struct auth_limits auth_default_limits = {
 	.client_refill_s = 10,
 	.cpu_burst_s = 1.0,
 	.cpu_share = 0.1,
-	.max_queued = 8,
+	.max_queued = 2,	/* one hashing, one waiting: a wait is one bcrypt long */
 };
 
 struct cache_entry {
@@ -56,6 +57,7 @@ struct client {
 
 struct job {
 	struct job *next;
+	double queued_at;
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	uint8_t client[CLIENT_KEY_LEN];
 	char hash[64];
@@ -73,7 +75,7 @@ struct basic_auth {
 	pthread_cond_t cond;
 	bool stopping;
 	struct job *head, **tail;
-	int queued;
+	int queued;		/* checks waiting or hashing */
 	struct cache_entry cache[AUTH_CACHE_SIZE];
 	unsigned long stamp;
 	struct client clients[AUTH_CLIENTS];
@@ -274,6 +276,7 @@ enum auth_result basic_auth__check(struct basic_auth *a, const char *hash, const
 		goto out_unlock;
 	}
 	c->tokens -= 1;
+	j->queued_at = c->at;
 	*a->tail = j;
 	a->tail = &j->next;
 	a->queued++;
@@ -323,7 +326,6 @@ static struct job *queue__pop(struct basic_auth *a)
 		a->head = j->next;
 		if (!a->head)
 			a->tail = &a->head;
-		a->queued--;
 	}
 	return j;
 }
@@ -336,6 +338,7 @@ static void *bcrypt__run(void *arg)
 	double cpu_s;
 	bool ok;
 
+	pthread_setname_np(pthread_self(), "http-bcrypt");	/* for top -H, and the tests */
 	setpriority(PRIO_PROCESS, gettid(), AUTH_NICE);
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
@@ -345,8 +348,20 @@ static void *bcrypt__run(void *arg)
 		if (!j)
 			break;
 		if (a->stopping || !cd) {
+			a->queued--;
 			pthread_mutex_unlock(&a->lock);
 			j->done(j->arg, AUTH_DENIED);
+			job__free(j);
+			pthread_mutex_lock(&a->lock);
+			continue;
+		}
+		if (now_s(CLOCK_MONOTONIC) - j->queued_at > AUTH_MAX_WAIT_S) {
+			/* Its client has waited long enough: ask it to come back, unhashed and uncharged. */
+			client__get(a, j->client, now_s(CLOCK_MONOTONIC))->tokens += 1;
+			a->stats.throttled++;
+			a->queued--;
+			pthread_mutex_unlock(&a->lock);
+			j->done(j->arg, AUTH_THROTTLED);
 			job__free(j);
 			pthread_mutex_lock(&a->lock);
 			continue;
@@ -355,6 +370,7 @@ static void *bcrypt__run(void *arg)
 		ok = job__verify(j, cd, &cpu_s);
 		pthread_mutex_lock(&a->lock);
 		job__finish(a, j, ok, cpu_s);
+		a->queued--;
 		pthread_mutex_unlock(&a->lock);
 		j->done(j->arg, ok ? AUTH_OK : AUTH_DENIED);
 		job__free(j);

@@ -9,7 +9,8 @@
  *   - new checks are rate-limited per client address (an IPv6 /64 counts as
  *     one) and in total by the CPU time bcrypt may use, so a flood of wrong
  *     passwords cannot starve collection or other clients: beyond the
- *     limits a request is throttled at once, without bcrypt.
+ *     limits a request is throttled at once, without bcrypt; so is a check
+ *     that waited in the queue for 5 s (the thread is starved of CPU).
  * One object serves every config generation: a check names the hash it
  * compares against, so a changed hash never matches an old answer.
  */
@@ -23,7 +24,8 @@ enum auth_result {
 	AUTH_OK,
 	AUTH_DENIED,		/* 401 */
 	AUTH_THROTTLED,		/* 429: too many new checks; *retry_after_s says when */
-	AUTH_PENDING,		/* bcrypt queued: done() will be called with OK or DENIED */
+	AUTH_PENDING,		/* bcrypt queued: done() will be called with OK, DENIED, or
+				 * THROTTLED when the check waited too long for the CPU */
 };
 
 struct auth_limits {
@@ -31,10 +33,10 @@ struct auth_limits {
 	double client_refill_s;		/* and one more every this many seconds */
 	double cpu_burst_s;		/* bcrypt CPU seconds that may be spent at once */
 	double cpu_share;		/* and, on average, this share of one core */
-	int max_queued;			/* checks waiting for the bcrypt thread */
+	int max_queued;			/* checks waiting for the bcrypt thread or in it */
 };
 
-/* 5 checks, then one per 10 s per address; 1 s of bcrypt, then 10% of a core; 8 queued. */
+/* 5 checks, then one per 10 s per address; 1 s of bcrypt, then 10% of a core; 2 at a time. */
 extern const struct auth_limits auth_default_limits;
 
 typedef void (*auth_done_fn)(void *arg, enum auth_result result);

@@ -226,6 +226,7 @@ static void *watch__run(void *arg)
 	bool settling = false;
 	int n;
 
+	pthread_setname_np(pthread_self(), "web-reload");
 	setpriority(PRIO_PROCESS, gettid(), WATCH_NICE);
 	for (;;) {
 		pfd[0] = (struct pollfd){ .fd = ww->stop_fd, .events = POLLIN };
