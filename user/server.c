@@ -32,7 +32,7 @@
 
 #define SERVER_THREADS		2
 #define SERVER_MAX_CONNECTIONS	128
-#define SERVER_MAX_PER_IP	32
+#define SERVER_MAX_PER_IP	48		/* 32 kept-alive clients, and room for churn */
 #define SERVER_IDLE_TIMEOUT_S	10
 #define SERVER_CONN_MEMORY	(32 * 1024)	/* request line + headers must fit */
 #define SERVER_BACKLOG		128

@@ -115,8 +115,8 @@ for m in [b"POST", b"PUT", b"DELETE", b"HEAD", b"OPTIONS", b"TRACE", b"PATCH"]:
     check(st == 405, "%s -> %s" % (m.decode(), st))
 still_serves("other methods")
 
-# 6. Slowloris from 127.0.0.2: 40 connections dribbling a header every 2 s for 20 s (more
-#    than the per-IP cap of 32), plus 10 from 127.0.0.3 that send half a request line and stop.
+# 6. Slowloris from 127.0.0.2: 56 connections dribbling a header every 2 s for 20 s (more
+#    than the per-IP cap of 48), plus 10 from 127.0.0.3 that send half a request line and stop.
 #    Beyond the cap they are closed at once; the stalled ones by the 10 s idle timeout; the
 #    dribbling ones by the 15 s deadline for a whole request, not before.
 def closed_now(socks):
@@ -132,7 +132,7 @@ def closed_now(socks):
 
 dribblers, idlers, closed_at = [], [], {}
 start = time.monotonic()
-for i in range(40):
+for i in range(56):
     s = socket.socket(); s.bind(("127.0.0.2", 0)); s.settimeout(1); s.connect(("127.0.0.1", PORT))
     s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
     dribblers.append(s)
@@ -160,8 +160,8 @@ for s in closed_now([s for s in dribblers + idlers if s not in closed_at]):
 check(worst < 1.0, "slowest /metrics during slowloris: %.0f ms" % (worst * 1e3))
 early = sorted(t for s, t in closed_at.items() if s in dribblers and t < 2)
 late = sorted(t for s, t in closed_at.items() if s in dribblers and t >= 2)
-check(len(early) == 8, "per-IP cap: %d of 40 dribbling connections closed at once (want 8)" % len(early))
-check(len(late) == 32 and late[0] >= 14, "request deadline: %d dribbling connections closed at %.0f-%.0f s (want 32, from 15 s)"
+check(len(early) == 8, "per-IP cap: %d of 56 dribbling connections closed at once (want 8)" % len(early))
+check(len(late) == 48 and late[0] >= 14, "request deadline: %d dribbling connections closed at %.0f-%.0f s (want 48, from 15 s)"
       % (len(late), late[0] if late else -1, late[-1] if late else -1))
 idle = sorted(t for s, t in closed_at.items() if s in idlers)
 check(len(idle) == 10 and idle[0] >= 9, "idle timeout: %d of 10 stalled connections closed at %.0f-%.0f s (want 10, from 10 s)"

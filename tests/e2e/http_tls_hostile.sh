@@ -143,7 +143,8 @@ def client_hello():
     return out.read()
 
 # 1. Garbage where a ClientHello should be, 20 of each kind at once. GnuTLS waits for the
-#    length a record header announces, so some are closed by the 10 s idle timeout.
+#    length a record header announces, so some are closed by the 10 s idle timeout (the 15 s
+#    request deadline is the backstop; this process runs at nice 19, so its clock is loose).
 hello = client_hello()
 garbage = {
     "random bytes": lambda: os.urandom(4096),
@@ -161,7 +162,7 @@ for what, make in garbage.items():
         except OSError:
             pass
         socks.append(s)
-    done, deadline = set(), time.monotonic() + 13
+    done, deadline = set(), time.monotonic() + 25
     while len(done) < len(socks) and time.monotonic() < deadline:
         done |= closed_now([s for s in socks if s not in done])
     check(len(done) == len(socks), "%s: %d of 20 closed by the server in %.1f s"
@@ -174,11 +175,11 @@ for _ in range(20):  # half a ClientHello, then a reset
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
     s.close()
 
-# 2. Half-open handshakes: 40 silent connections from 127.0.0.2 (the per-address cap of 32
+# 2. Half-open handshakes: 56 silent connections from 127.0.0.2 (the per-address cap of 48
 #    closes 8 at once) and 20 from 127.0.0.3 dribbling a real ClientHello a byte every 2 s.
 #    libmicrohttpd counts no activity until a handshake completes: its 10 s idle timeout
 #    bounds the whole handshake, and dribbling bytes buys nothing.
-silent = [raw("127.0.0.2") for _ in range(40)]
+silent = [raw("127.0.0.2") for _ in range(56)]
 dribble = [raw("127.0.0.3") for _ in range(20)]
 closed_at, start, sent = {}, time.monotonic(), 0
 while time.monotonic() - start < 19:
@@ -195,8 +196,8 @@ while time.monotonic() - start < 19:
 early = [t for s, t in closed_at.items() if s in silent and t < 2]
 idle = sorted(t for s, t in closed_at.items() if s in silent and t >= 2)
 drib = sorted(t for s, t in closed_at.items() if s in dribble)
-check(len(early) == 8, "per-address cap: %d of 40 silent connections closed at once (want 8)" % len(early))
-check(len(idle) == 32 and idle[0] >= 9, "idle timeout: %d silent handshakes closed at %.0f-%.0f s (want 32, from 10 s)"
+check(len(early) == 8, "per-address cap: %d of 56 silent connections closed at once (want 8)" % len(early))
+check(len(idle) == 48 and idle[0] >= 9, "idle timeout: %d silent handshakes closed at %.0f-%.0f s (want 48, from 10 s)"
       % (len(idle), idle[0] if idle else -1, idle[-1] if idle else -1))
 check(len(drib) == 20 and drib[0] >= 9 and drib[-1] <= 17,
       "handshake time limit: %d dribbled handshakes closed at %.0f-%.0f s (want 20, from 10 s)"
