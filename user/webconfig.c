@@ -81,6 +81,7 @@ struct parse {
 	const char *section;	/* for messages: "tls_server_config" */
 	/* reads one key of the section; 1 for a key it does not know */
 	int (*field)(struct parse *p, const yaml_node_t *value, const char *key);
+	const yaml_node_t *tls_node;	/* where tls_server_config starts, for errors across keys */
 	char *err;
 	size_t errlen;
 };
@@ -554,8 +555,10 @@ static int one_top(struct parse *p, const yaml_node_t *k, const yaml_node_t *v)
 	const char *key = scalar(k);
 	int err;
 
-	if (!strcmp(key, "tls_server_config"))
+	if (!strcmp(key, "tls_server_config")) {
+		p->tls_node = k;
 		return read_section(p, v, key, tls_field);
+	}
 	if (!strcmp(key, "http_server_config"))
 		return read_section(p, v, key, http_field);
 	if (!strcmp(key, "rate_limit"))
@@ -588,25 +591,25 @@ static int check_tls(struct parse *p)
 		c->min_version = WEB_TLS_FLOOR;
 	}
 	if (c->max_version < c->min_version)
-		return bad(p, NULL, "max_version", "TLS1%d is below min_version TLS1%d (TLS 1.0 "
+		return bad(p, p->tls_node, "max_version", "TLS1%d is below min_version TLS1%d (TLS 1.0 "
 			   "and 1.1 are never offered)", c->max_version - 10, c->min_version - 10);
 	if (!c->tls) /* plain HTTP; the toolkit ignores the other TLS keys then */
 		return 0;
 	if (!c->cert && !c->cert_file)
-		return bad(p, NULL, NULL, "missing one of cert or cert_file");
+		return bad(p, p->tls_node, NULL, "missing one of cert or cert_file");
 	if (!c->key && !c->key_file)
-		return bad(p, NULL, NULL, "missing one of key or key_file");
+		return bad(p, p->tls_node, NULL, "missing one of key or key_file");
 	if ((c->cert && c->cert_file) || (c->key && c->key_file) || (c->client_ca && c->client_ca_file))
-		return bad(p, NULL, NULL, "a PEM given both inline and as a file: keep one");
+		return bad(p, p->tls_node, NULL, "a PEM given both inline and as a file: keep one");
 	if (ca && c->client_auth == CLIENT_AUTH_NONE)
-		return bad(p, NULL, NULL, "client CA's have been configured without a Client Auth "
+		return bad(p, p->tls_node, NULL, "client CA's have been configured without a Client Auth "
 			   "Policy (set client_auth_type)");
 	if (!ca && (c->client_auth == CLIENT_AUTH_VERIFY_IF_GIVEN ||
 		    c->client_auth == CLIENT_AUTH_REQUIRE_VERIFY))
-		return bad(p, NULL, "client_auth_type", "%s needs client_ca_file to verify against",
+		return bad(p, p->tls_node, "client_auth_type", "%s needs client_ca_file to verify against",
 			   client_auths[c->client_auth]);
 	if (c->nr_allowed_sans && c->client_auth == CLIENT_AUTH_NONE)
-		return bad(p, NULL, "client_allowed_sans", "needs a client_auth_type that asks for "
+		return bad(p, p->tls_node, "client_allowed_sans", "needs a client_auth_type that asks for "
 			   "a certificate");
 	return 0;
 }
