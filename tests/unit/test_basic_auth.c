@@ -97,8 +97,7 @@ static enum auth_result check(struct basic_auth *a, const char *hash, const char
 			      retry ? retry : &dummy);
 	if (r == AUTH_PENDING)
 		r = waiter__wait(w, 1);
-	else
-		free(w);
+	free(w);
 	return r;
 }
 
