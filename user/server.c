@@ -138,12 +138,12 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status,
 
 	if (!r)
 		return MHD_NO;
-	access__decorate(k ? k->access : NULL, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
+	access__decorate(k ? k->access : NULL, r);	/* last: it may replace the above */
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;

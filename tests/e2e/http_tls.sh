@@ -23,6 +23,7 @@ tls_server_config:
 http_server_config:
   headers:
     X-Frame-Options: deny
+    X-Content-Type-Options: nosniff
 basic_auth_users:
   alice: '$(htpasswd -nbBC 10 alice 'right horse' | cut -d: -f2)'
 EOF
@@ -49,6 +50,8 @@ curl -s -D "$HTTP_TMP/h200" -o "$HTTP_TMP/b200" --cacert "$C/ca.crt" -u 'alice:r
 head -1 "$HTTP_TMP/h200" | grep -q '^HTTP/1.1 200' || fail "right password: $(head -1 "$HTTP_TMP/h200")"
 grep -q '^wattlet_pod_cpu_seconds_total{' "$HTTP_TMP/b200" || fail "no pod series with the right password"
 grep -qi '^X-Frame-Options: deny' "$HTTP_TMP/h200" || fail "the web config's header is missing on the 200"
+[ "$(grep -ci '^X-Content-Type-Options: nosniff' "$HTTP_TMP/h200")" = 1 ] ||
+	fail "X-Content-Type-Options, ours and the web config's, not sent once: $(grep -i '^X-Content' "$HTTP_TMP/h200")"
 echo "curl: probes 200 without credentials; 401 (WWW-Authenticate: Basic) without, with a wrong password, an unknown user; 200 with the right one"
 
 # --- keep-alive over TLS: one connection for five requests ------------------------------

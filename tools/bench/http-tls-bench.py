@@ -104,8 +104,8 @@ def wrk(s, path="/metrics", prefix="wrk"):
     errs = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     s.add(prefix + "_rps", reqs)
-    s.add(prefix + "_p50", ms(re.search(r"50%\s+(\S+)", out).group(1)))
-    s.add(prefix + "_p99", ms(re.search(r"99%\s+(\S+)", out).group(1)))
+    s.add(prefix + "_p50", ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)))
+    s.add(prefix + "_p99", ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)))
     s.add(prefix + "_errors", errs + (int(non2xx.group(1)) if non2xx else 0))
     s.add(prefix + "_cpu_us", cpu / n * 1e6)
 

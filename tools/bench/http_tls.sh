@@ -59,7 +59,7 @@ if [ -n "$NE" ]; then
 	"$NE" --web.listen-address="127.0.0.1:$NPORT" --web.config.file="$C/auth.yml" \
 		--collector.disable-defaults --collector.time >"$TMP/ne.log" 2>&1 &
 	PIDS+=($!)
-	PEER=(--peer "node_exporter $("$NE" --version 2>&1 | awk 'NR == 1 {print $3}')=$NPORT:$!:/metrics")
+	PEER=(--peer "node_exporter $("$NE" --version 2>&1 | awk 'NR == 1 {print $3}')=$NPORT:$!:/")
 	sleep 1
 fi
 
