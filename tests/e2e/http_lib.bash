@@ -57,12 +57,13 @@ fixture_build() {
 # fixture_start PODS [wattlet options]: sets PORT; its stdout goes to $HTTP_TMP/fixture.out.
 fixture_start() {
 	[ -x "$HTTP_TMP/http-fixture" ] || fixture_build
+	rm -f "$HTTP_TMP/fixture.out" # truncated in the background: a second fixture must not read the first's port
 	"$HTTP_TMP/http-fixture" "$@" --listen 127.0.0.1:0 --node-name e2e-node \
 		>"$HTTP_TMP/fixture.out" 2>"$HTTP_TMP/fixture.err" &
 	FIXTURE_PID=$!
 	HTTP_PIDS+=("$FIXTURE_PID")
 	for _ in $(seq 50); do
-		PORT=$(awk '/^listening/ {print $2}' "$HTTP_TMP/fixture.out")
+		PORT=$(awk '/^listening/ {print $2}' "$HTTP_TMP/fixture.out" 2>/dev/null)
 		[ -n "$PORT" ] && return 0
 		kill -0 "$FIXTURE_PID" 2>/dev/null || break
 		sleep 0.1

@@ -119,13 +119,14 @@ start_ne() {
 
 # start_wl FILE: the server with FILE; WL_RC 0 when serving, else its exit status.
 start_wl() {
+	rm -f "$HTTP_TMP/wl.out" # the shell truncates it in the background: no stale port to read
 	"$HTTP_TMP/http-fixture" 5 --listen 127.0.0.1:0 --web-config-file "$1" \
 		>"$HTTP_TMP/wl.out" 2>"$HTTP_TMP/wl.err" &
 	WL_PID=$!
 	HTTP_PIDS+=("$WL_PID")
 	WL_RC=
 	for _ in $(seq 50); do
-		WL_PORT=$(awk '/^listening/ {print $2}' "$HTTP_TMP/wl.out")
+		WL_PORT=$(awk '/^listening/ {print $2}' "$HTTP_TMP/wl.out" 2>/dev/null)
 		[ -n "$WL_PORT" ] && { WL_RC=0; return 0; }
 		if ! kill -0 "$WL_PID" 2>/dev/null; then
 			wait "$WL_PID"
