@@ -187,7 +187,7 @@ void access__conn_close(struct access_conn *ac)
 }
 
 /* The toolkit's rate_limit: one token per interval, at most burst; interval 0 turns it off. */
-static bool rate__allow(struct access *a, const struct web_config *c)
+static bool rate_allow(struct access *a, const struct web_config *c)
 {
 	double now;
 	bool ok;
@@ -219,7 +219,7 @@ static void on_checked(void *arg, enum auth_result r)
 }
 
 /* Under ac->lock: check the credentials, or start checking them. */
-static enum check_state check__credentials(struct access *a, struct access_conn *ac,
+static enum check_state check_credentials(struct access *a, struct access_conn *ac,
 					   struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -278,7 +278,7 @@ static enum MHD_Result refuse(struct access *a, struct access_conn *ac, struct M
 }
 
 /* Under ac->lock: decide a request not checked yet. */
-static enum check_state check__request(struct access *a, struct access_conn *ac,
+static enum check_state check_request(struct access *a, struct access_conn *ac,
 				       struct MHD_Connection *c, const char *url)
 {
 	const struct web_config *cfg;
@@ -287,13 +287,13 @@ static enum check_state check__request(struct access *a, struct access_conn *ac,
 	cfg = ac->web->config;
 	if (is_probe(url))
 		return CHECK_PASSED;
-	if (!rate__allow(a, cfg)) {
+	if (!rate_allow(a, cfg)) {
 		ac->retry_after_s = cfg->rate_interval_s;
 		return CHECK_THROTTLED;
 	}
 	if (!cfg->nr_users)
 		return CHECK_PASSED;
-	return check__credentials(a, ac, c);
+	return check_credentials(a, ac, c);
 }
 
 enum access_verdict access__request(struct access *a, struct access_conn *ac,
@@ -309,7 +309,7 @@ enum access_verdict access__request(struct access *a, struct access_conn *ac,
 	}
 	pthread_mutex_lock(&ac->lock);
 	if (ac->state == CHECK_NONE)
-		ac->state = check__request(a, ac, c, url);
+		ac->state = check_request(a, ac, c, url);
 	state = ac->state;
 	pthread_mutex_unlock(&ac->lock);
 	switch (state) {

@@ -125,7 +125,7 @@ static void digest_of(const struct basic_auth *a, const char *user, const char *
 }
 
 /* Under lock. */
-static struct cache_entry *cache__find(struct basic_auth *a, const uint8_t *digest)
+static struct cache_entry *cache_find(struct basic_auth *a, const uint8_t *digest)
 {
 	int i;
 
@@ -136,9 +136,9 @@ static struct cache_entry *cache__find(struct basic_auth *a, const uint8_t *dige
 }
 
 /* Under lock: remember an answer, in place of the least recently used one. */
-static void cache__put(struct basic_auth *a, const uint8_t *digest, bool ok)
+static void cache_put(struct basic_auth *a, const uint8_t *digest, bool ok)
 {
-	struct cache_entry *e = cache__find(a, digest), *oldest = &a->cache[0];
+	struct cache_entry *e = cache_find(a, digest), *oldest = &a->cache[0];
 	int i;
 
 	for (i = 0; !e && i < AUTH_CACHE_SIZE; i++) {
@@ -158,7 +158,7 @@ static void cache__put(struct basic_auth *a, const uint8_t *digest, bool ok)
 }
 
 /* Under lock: the client's bucket, refilled to now; a new one replaces the longest unseen. */
-static struct client *client__get(struct basic_auth *a, const uint8_t *key, double now)
+static struct client *client_get(struct basic_auth *a, const uint8_t *key, double now)
 {
 	struct client *c = NULL, *oldest = &a->clients[0];
 	int i;
@@ -209,7 +209,7 @@ static double throttle(struct basic_auth *a, struct client *c, double now)
 	return 0;
 }
 
-static struct job *job__new(const uint8_t *digest, const uint8_t *client, const char *hash,
+static struct job *job_new(const uint8_t *digest, const uint8_t *client, const char *hash,
 			    const char *password, auth_done_fn done, void *arg)
 {
 	struct job *j = calloc(1, sizeof(*j));
@@ -230,7 +230,7 @@ static struct job *job__new(const uint8_t *digest, const uint8_t *client, const 
 	return j;
 }
 
-static void job__free(struct job *j)
+static void job_free(struct job *j)
 {
 	explicit_bzero(j->password, strlen(j->password));
 	free(j->password);
@@ -255,14 +255,14 @@ enum auth_result basic_auth__check(struct basic_auth *a, const char *hash, const
 	digest_of(a, user, hash ? hash : dummy_hash, password, digest);
 	client_key(client, key);
 	pthread_mutex_lock(&a->lock);
-	e = cache__find(a, digest);
+	e = cache_find(a, digest);
 	if (e) {
 		e->stamp = ++a->stamp;
 		a->stats.cache_hits++;
 		res = e->ok && hash ? AUTH_OK : AUTH_DENIED;
 		goto out_unlock;
 	}
-	c = client__get(a, key, now_s(CLOCK_MONOTONIC));
+	c = client_get(a, key, now_s(CLOCK_MONOTONIC));
 	wait = throttle(a, c, c->at);
 	if (wait > 0) {
 		a->stats.throttled++;
@@ -270,7 +270,7 @@ enum auth_result basic_auth__check(struct basic_auth *a, const char *hash, const
 		res = AUTH_THROTTLED;
 		goto out_unlock;
 	}
-	j = job__new(digest, key, hash, password, done, arg);
+	j = job_new(digest, key, hash, password, done, arg);
 	if (!j) {
 		res = AUTH_DENIED;
 		goto out_unlock;
@@ -287,7 +287,7 @@ out_unlock:
 }
 
 /* bcrypt, timed in this thread's CPU time. */
-static bool job__verify(struct job *j, struct crypt_data *cd, double *cpu_s)
+static bool job_verify(struct job *j, struct crypt_data *cd, double *cpu_s)
 {
 	double t0 = now_s(CLOCK_THREAD_CPUTIME_ID);
 	const char *out;
@@ -303,7 +303,7 @@ static bool job__verify(struct job *j, struct crypt_data *cd, double *cpu_s)
 }
 
 /* Under lock: account for a finished check. */
-static void job__finish(struct basic_auth *a, struct job *j, bool ok, double cpu_s)
+static void job_finish(struct basic_auth *a, struct job *j, bool ok, double cpu_s)
 {
 	struct client *c;
 
@@ -311,14 +311,14 @@ static void job__finish(struct basic_auth *a, struct job *j, bool ok, double cpu
 	a->cpu_budget_s -= cpu_s;
 	a->stats.bcrypt_runs++;
 	a->stats.bcrypt_cpu_s += cpu_s;
-	cache__put(a, j->digest, ok);
+	cache_put(a, j->digest, ok);
 	if (ok) { /* a right password costs its client nothing */
-		c = client__get(a, j->client, a->cpu_at);
+		c = client_get(a, j->client, a->cpu_at);
 		c->tokens = c->tokens + 1 > a->lim.client_burst ? a->lim.client_burst : c->tokens + 1;
 	}
 }
 
-static struct job *queue__pop(struct basic_auth *a)
+static struct job *queue_pop(struct basic_auth *a)
 {
 	struct job *j = a->head;
 
@@ -330,7 +330,7 @@ static struct job *queue__pop(struct basic_auth *a)
 	return j;
 }
 
-static void *bcrypt__run(void *arg)
+static void *bcrypt_run(void *arg)
 {
 	struct basic_auth *a = arg;
 	struct crypt_data *cd = calloc(1, sizeof(*cd));
@@ -344,36 +344,36 @@ static void *bcrypt__run(void *arg)
 	for (;;) {
 		while (!a->head && !a->stopping)
 			pthread_cond_wait(&a->cond, &a->lock);
-		j = queue__pop(a);
+		j = queue_pop(a);
 		if (!j)
 			break;
 		if (a->stopping || !cd) {
 			a->queued--;
 			pthread_mutex_unlock(&a->lock);
 			j->done(j->arg, AUTH_DENIED);
-			job__free(j);
+			job_free(j);
 			pthread_mutex_lock(&a->lock);
 			continue;
 		}
 		if (now_s(CLOCK_MONOTONIC) - j->queued_at > AUTH_MAX_WAIT_S) {
 			/* Its client has waited long enough: ask it to come back, unhashed and uncharged. */
-			client__get(a, j->client, now_s(CLOCK_MONOTONIC))->tokens += 1;
+			client_get(a, j->client, now_s(CLOCK_MONOTONIC))->tokens += 1;
 			a->stats.throttled++;
 			a->queued--;
 			pthread_mutex_unlock(&a->lock);
 			j->done(j->arg, AUTH_THROTTLED);
-			job__free(j);
+			job_free(j);
 			pthread_mutex_lock(&a->lock);
 			continue;
 		}
 		pthread_mutex_unlock(&a->lock);
-		ok = job__verify(j, cd, &cpu_s);
+		ok = job_verify(j, cd, &cpu_s);
 		pthread_mutex_lock(&a->lock);
-		job__finish(a, j, ok, cpu_s);
+		job_finish(a, j, ok, cpu_s);
 		a->queued--;
 		pthread_mutex_unlock(&a->lock);
 		j->done(j->arg, ok ? AUTH_OK : AUTH_DENIED);
-		job__free(j);
+		job_free(j);
 		pthread_mutex_lock(&a->lock);
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -398,7 +398,7 @@ struct basic_auth *basic_auth__new(const struct auth_limits *limits)
 	}
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
-	err = pthread_create(&a->thread, NULL, bcrypt__run, a);
+	err = pthread_create(&a->thread, NULL, bcrypt_run, a);
 	if (err) {
 		pthread_cond_destroy(&a->cond);
 		pthread_mutex_destroy(&a->lock);

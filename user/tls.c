@@ -47,7 +47,7 @@ struct tls_ctx {
 };
 
 /* An inline PEM, or the file's bytes; NUL-terminated. */
-static int pem__read(const char *inline_pem, const char *path, const char *key, char **out,
+static int pem_read(const char *inline_pem, const char *path, const char *key, char **out,
 		     char *err, size_t errlen)
 {
 	struct stat st;
@@ -106,7 +106,7 @@ struct suites {
 	const char *names12[WEB_MAX_CIPHERS], *names13[WEB_MAX_CIPHERS];
 };
 
-static void suites__collect(const struct web_config *c, enum web_kx kx, struct suites *s)
+static void suites_collect(const struct web_config *c, enum web_kx kx, struct suites *s)
 {
 	const struct web_cipher *w;
 	int i;
@@ -129,7 +129,7 @@ static void suites__collect(const struct web_config *c, enum web_kx kx, struct s
 }
 
 /* Whether GnuTLS can enable exactly the listed suites; else why not, in err. */
-static int suites__check(const struct web_config *c, const struct suites *s, enum web_kx kx,
+static int suites_check(const struct web_config *c, const struct suites *s, enum web_kx kx,
 			 char *err, size_t errlen)
 {
 	const char *kxname = kx == WEB_KX_ECDHE_RSA ? "RSA" : "ECDSA";
@@ -164,7 +164,7 @@ static void append(char *buf, size_t len, const char *fmt, const char *arg)
 }
 
 /* The GnuTLS priority string for c, given the certificate's key exchange. */
-static int priorities__build(const struct web_config *c, enum web_kx kx, char *buf, size_t len,
+static int priorities_build(const struct web_config *c, enum web_kx kx, char *buf, size_t len,
 			     char *err, size_t errlen)
 {
 	static const char *const vers[] = { [12] = "VERS-TLS1.2", [13] = "VERS-TLS1.3" };
@@ -178,8 +178,8 @@ static int priorities__build(const struct web_config *c, enum web_kx kx, char *b
 		/* Forward secrecy only, as Go's defaults: no static RSA or finite-field DHE. */
 		append(buf, len, "%s", ":-RSA:-DHE-RSA:-DHE-DSS");
 	} else {
-		suites__collect(c, kx, &s);
-		ret = suites__check(c, &s, kx, err, errlen);
+		suites_collect(c, kx, &s);
+		ret = suites_check(c, &s, kx, err, errlen);
 		if (ret)
 			return ret;
 		append(buf, len, ":-KX-ALL:+%s", kx == WEB_KX_ECDHE_RSA ? "ECDHE-RSA" : "ECDHE-ECDSA");
@@ -210,7 +210,7 @@ static int priorities__build(const struct web_config *c, enum web_kx kx, char *b
 }
 
 /* The leaf certificate: its key exchange, and a line for the log. */
-static int cert__inspect(struct tls_ctx *t, enum web_kx *kx, char *err, size_t errlen)
+static int cert_inspect(struct tls_ctx *t, enum web_kx *kx, char *err, size_t errlen)
 {
 	gnutls_datum_t pem = datum(t->cert_pem), dn = {};
 	gnutls_x509_crt_t *crts = NULL;
@@ -247,7 +247,7 @@ static int cert__inspect(struct tls_ctx *t, enum web_kx *kx, char *err, size_t e
 }
 
 /* Does any DNS, e-mail, IP or URI name of the certificate appear in the list? (Go's rule) */
-static bool sans__match(const struct tls_ctx *t, const gnutls_datum_t *der)
+static bool sans_match(const struct tls_ctx *t, const gnutls_datum_t *der)
 {
 	char name[1024], ip[INET6_ADDRSTRLEN];
 	gnutls_x509_crt_t crt;
@@ -283,7 +283,7 @@ out:
 }
 
 /* GnuTLS calls this in the handshake once the client's certificate (or none) is in. */
-static int client__verify(gnutls_session_t s)
+static int client_verify(gnutls_session_t s)
 {
 	const struct tls_ctx *t = gnutls_db_get_ptr(s);
 	gnutls_typed_vdata_st purpose = { .type = GNUTLS_DT_KEY_PURPOSE_OID,
@@ -301,7 +301,7 @@ static int client__verify(gnutls_session_t s)
 		return t->request == GNUTLS_CERT_REQUIRE || t->nr_sans ? -1 : 0;
 	if (verify && (gnutls_certificate_verify_peers(s, &purpose, 1, &status) < 0 || status))
 		return -1;
-	if (t->nr_sans && !sans__match(t, &certs[0]))
+	if (t->nr_sans && !sans_match(t, &certs[0]))
 		return -1;
 	return 0;
 }
@@ -319,7 +319,7 @@ static gnutls_certificate_request_t request_of(enum client_auth a)
 	}
 }
 
-static int cred__build(struct tls_ctx *t, const struct web_config *c, char *err, size_t errlen)
+static int cred_build(struct tls_ctx *t, const struct web_config *c, char *err, size_t errlen)
 {
 	gnutls_datum_t cert = datum(t->cert_pem), key = datum(t->key_pem), ca;
 	char *ca_pem = NULL;
@@ -334,7 +334,7 @@ static int cred__build(struct tls_ctx *t, const struct web_config *c, char *err,
 		return -EINVAL;
 	}
 	if (c->client_ca || c->client_ca_file) {
-		ret = pem__read(c->client_ca, c->client_ca_file, "client_ca_file", &ca_pem, err, errlen);
+		ret = pem_read(c->client_ca, c->client_ca_file, "client_ca_file", &ca_pem, err, errlen);
 		if (ret)
 			return ret;
 		ca = datum(ca_pem);
@@ -347,11 +347,11 @@ static int cred__build(struct tls_ctx *t, const struct web_config *c, char *err,
 			return -EINVAL;
 		}
 	}
-	gnutls_certificate_set_verify_function(t->cred, client__verify);
+	gnutls_certificate_set_verify_function(t->cred, client_verify);
 	return 0;
 }
 
-static int sans__copy(struct tls_ctx *t, const struct web_config *c)
+static int sans_copy(struct tls_ctx *t, const struct web_config *c)
 {
 	int i;
 
@@ -369,7 +369,7 @@ static int sans__copy(struct tls_ctx *t, const struct web_config *c)
 	return 0;
 }
 
-static void tls_ctx__free(struct tls_ctx *t)
+static void tls_ctx_free(struct tls_ctx *t)
 {
 	int i;
 
@@ -400,12 +400,12 @@ int tls_ctx__new(const struct web_config *c, struct tls_ctx **out, char *err, si
 	atomic_init(&t->refs, 1);
 	t->client_auth = c->client_auth;
 	t->request = request_of(c->client_auth);
-	ret = pem__read(c->cert, c->cert_file, "cert_file", &t->cert_pem, err, errlen) ?:
-	      pem__read(c->key, c->key_file, "key_file", &t->key_pem, err, errlen) ?:
-	      cert__inspect(t, &kx, err, errlen) ?:
-	      cred__build(t, c, err, errlen) ?:
-	      priorities__build(c, kx, t->priorities, sizeof(t->priorities), err, errlen) ?:
-	      sans__copy(t, c);
+	ret = pem_read(c->cert, c->cert_file, "cert_file", &t->cert_pem, err, errlen) ?:
+	      pem_read(c->key, c->key_file, "key_file", &t->key_pem, err, errlen) ?:
+	      cert_inspect(t, &kx, err, errlen) ?:
+	      cred_build(t, c, err, errlen) ?:
+	      priorities_build(c, kx, t->priorities, sizeof(t->priorities), err, errlen) ?:
+	      sans_copy(t, c);
 	if (!ret && gnutls_priority_init(&t->prio, t->priorities, &errpos) < 0) {
 		snprintf(err, errlen, "GnuTLS refused the priorities at '%s'", errpos ? errpos : "?");
 		ret = -EINVAL;
@@ -413,7 +413,7 @@ int tls_ctx__new(const struct web_config *c, struct tls_ctx **out, char *err, si
 	if (ret) {
 		if (ret == -ENOMEM)
 			snprintf(err, errlen, "out of memory");
-		tls_ctx__free(t);
+		tls_ctx_free(t);
 		return ret;
 	}
 	*out = t;
@@ -430,7 +430,7 @@ struct tls_ctx *tls_ctx__get(struct tls_ctx *t)
 void tls_ctx__put(struct tls_ctx *t)
 {
 	if (t && atomic_fetch_sub(&t->refs, 1) == 1)
-		tls_ctx__free(t);
+		tls_ctx_free(t);
 }
 
 int tls_ctx__setup_session(struct tls_ctx *t, gnutls_session_t s)
@@ -442,7 +442,7 @@ int tls_ctx__setup_session(struct tls_ctx *t, gnutls_session_t s)
 	if (ret)
 		return -EINVAL;
 	gnutls_certificate_server_set_request(s, t->request);
-	/* Where client__verify finds the policy; libmicrohttpd keeps no session cache. */
+	/* Where client_verify finds the policy; libmicrohttpd keeps no session cache. */
 	gnutls_db_set_ptr(s, t);
 	return 0;
 }

@@ -130,7 +130,7 @@ static void watch_dir_of(int fd, const char *path)
 }
 
 /* Watch the files c names (and the config); their signatures as of now. */
-static void files__set(struct web_watch *ww, const struct web_config *c)
+static void files_set(struct web_watch *ww, const struct web_config *c)
 {
 	const char *paths[NR_WATCHED] = { ww->path, c ? c->cert_file : NULL,
 					  c ? c->key_file : NULL, c ? c->client_ca_file : NULL };
@@ -149,7 +149,7 @@ static void files__set(struct web_watch *ww, const struct web_config *c)
 }
 
 /* Whether any watched file differs from its last signature (which is then updated). */
-static bool files__changed(struct web_watch *ww)
+static bool files_changed(struct web_watch *ww)
 {
 	struct file_sig s;
 	bool changed = false;
@@ -166,7 +166,7 @@ static bool files__changed(struct web_watch *ww)
 	return changed;
 }
 
-static void reload__failed(struct web_watch *ww, const char *why)
+static void reload_failed(struct web_watch *ww, const char *why)
 {
 	struct web_config *c = NULL;
 	char ignored[64];
@@ -177,9 +177,9 @@ static void reload__failed(struct web_watch *ww, const char *why)
 	pthread_mutex_unlock(&ww->lock);
 	/* Watch what the new file names, so that fixing those files is seen too. */
 	if (web_config__load(ww->path, &c, ignored, sizeof(ignored)) == 0)
-		files__set(ww, c);
+		files_set(ww, c);
 	else
-		files__set(ww, NULL);
+		files_set(ww, NULL);
 	web_config__free(c);
 }
 
@@ -189,7 +189,7 @@ static void reload(struct web_watch *ww)
 	char err[512];
 
 	if (web__load(ww->path, &w, err, sizeof(err))) {
-		reload__failed(ww, err);
+		reload_failed(ww, err);
 		return;
 	}
 	/* The server listens with TLS or without; that is fixed at start. */
@@ -197,7 +197,7 @@ static void reload(struct web_watch *ww)
 		snprintf(err, sizeof(err), "%s: turning TLS %s needs a restart", ww->path,
 			 w->tls ? "on" : "off");
 		web__put(w);
-		reload__failed(ww, err);
+		reload_failed(ww, err);
 		return;
 	}
 	pthread_mutex_lock(&ww->lock);
@@ -206,7 +206,7 @@ static void reload(struct web_watch *ww)
 	ww->reloaded++;
 	pthread_mutex_unlock(&ww->lock);
 	web__put(old);
-	files__set(ww, w->config);
+	files_set(ww, w->config);
 	fprintf(stderr, "wattlet: reloaded %s%s%s\n", ww->path, w->tls ? ": certificate " : "",
 		w->tls ? tls_ctx__describe(w->tls) : "");
 }
@@ -219,7 +219,7 @@ static void drain(int fd)
 		;
 }
 
-static void *watch__run(void *arg)
+static void *watch_run(void *arg)
 {
 	struct web_watch *ww = arg;
 	struct pollfd pfd[3];
@@ -239,7 +239,7 @@ static void *watch__run(void *arg)
 			break;
 		if (pfd[1].revents & POLLIN) {
 			drain(reload_fd);
-			files__changed(ww);
+			files_changed(ww);
 			reload(ww);
 			settling = false;
 			continue;
@@ -250,7 +250,7 @@ static void *watch__run(void *arg)
 			continue;
 		}
 		settling = false;
-		if (files__changed(ww))
+		if (files_changed(ww))
 			reload(ww);
 	}
 	return NULL;
@@ -275,8 +275,8 @@ int web_watch__start(struct web_watch **out, const char *path, struct web *initi
 	}
 	pthread_mutex_init(&ww->lock, NULL);
 	ww->current = web__get(initial);
-	files__set(ww, initial->config);
-	err = -pthread_create(&ww->thread, NULL, watch__run, ww);
+	files_set(ww, initial->config);
+	err = -pthread_create(&ww->thread, NULL, watch_run, ww);
 	if (err) {
 		web__put(ww->current);
 		ww->current = NULL;

@@ -47,7 +47,7 @@ static size_t http_collect(char *data, size_t size, size_t nmemb, void *arg)
 }
 
 /* HTTPS from TLS 1.2, verified unless asked not to; a client certificate; basic auth. */
-static void http__auth(CURL *curl, const struct http_auth *a)
+static void http_auth(CURL *curl, const struct http_auth *a)
 {
 	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (!a)
@@ -93,7 +93,7 @@ struct http *http__new(double timeout_s, const struct http_auth *auth)
 	h->headers = curl_slist_append(NULL, "Accept: application/json");
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	http__auth(h->curl, auth);
+	http_auth(h->curl, auth);
 	return h;
 }
 

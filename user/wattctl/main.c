@@ -268,7 +268,7 @@ static int cmd_check(struct wattctl *c, const struct cmd *cmd)
 }
 
 /* The basic-auth password: $WATTCTL_PASSWORD or the first line of --password-file. */
-static int auth__password(struct http_auth *a)
+static int auth_password(struct http_auth *a)
 {
 	const char *env = getenv("WATTCTL_PASSWORD");
 	char line[1024];
@@ -301,7 +301,7 @@ static int auth__password(struct http_auth *a)
 	return a->password ? EXIT_OK : EXIT_ERR;
 }
 
-static void auth__forget(struct http_auth *a)
+static void auth_forget(struct http_auth *a)
 {
 	if (a->password)
 		explicit_bzero(a->password, strlen(a->password));
@@ -418,18 +418,18 @@ static int wattctl_main(struct wattctl *c, struct args *a, char **words, int nwo
 	if (ret)
 		return ret;
 	ctl_namespace(c, cmd);
-	ret = auth__password(&c->auth);
+	ret = auth_password(&c->auth);
 	if (ret)
 		return ret;
 	c->http = http__new(c->timeout_s, &c->auth);
 	if (!c->http) {
-		auth__forget(&c->auth);
+		auth_forget(&c->auth);
 		p_err("cannot set up libcurl");
 		return EXIT_ERR;
 	}
 	ret = cmd_run(c, cmd);
 	http__free(c->http);
-	auth__forget(&c->auth);
+	auth_forget(&c->auth);
 	return ret;
 }
 
