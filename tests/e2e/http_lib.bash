@@ -228,6 +228,10 @@ publisher_on_time() {
 	read -r _ n _ mean _ max _ _ _ late < <(grep '^intervals' "$HTTP_TMP/fixture.out")
 	[ -n "${late:-}" ] || fail "publisher did not report"
 	echo "publishing: $n ticks, mean deviation $mean ms, max $max ms, $late more than 100 ms late"
+	if [ -n "${E2E_SANITIZED:-}" ]; then # a sanitizer build is 2-3x slower: not judged on time
+		echo "note: sanitizer build, publishing times not judged"
+		return 0
+	fi
 	awk -v n="$n" -v m="$max" -v l="$late" 'BEGIN { exit !(n > 0 && l <= n / 10 && m < 1000) }' ||
 		fail "publishing did not stay on time"
 }

@@ -248,7 +248,7 @@ check(counts.get(401, 0) >= 3, "bcrypt ran for %d of them; the rest were throttl
 check(cpu <= 1.0 + 0.1 * secs + 0.5, "the bcrypt thread used %.2f s of CPU in %.1f s of flood (budget %.2f s)"
       % (cpu, secs, 1.0 + 0.1 * secs))
 t429, t401 = sorted(lat.get(429, [0])), sorted(lat.get(401, [0]))
-check(t429[len(t429) // 2] < 0.1, "429 answers: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
+check(t429[len(t429) // 2] < (1.0 if os.environ.get("E2E_SANITIZED") else 0.1), "429 answers: p50 %.0f ms, p99 %.0f ms, max %.0f ms"
       % (t429[len(t429) // 2] * 1e3, t429[int(len(t429) * 0.99)] * 1e3, t429[-1] * 1e3))
 print("     401 answers (after bcrypt): p50 %.0f ms, max %.0f ms" % (t401[len(t401) // 2] * 1e3, t401[-1] * 1e3))
 check(newcomer is not None, "a new client with the right password got in after %.1f s of Retry-After"
@@ -262,7 +262,9 @@ grep -q '^errors 0 ' "$HTTP_TMP/watch.out" || fail "the watchers saw errors"
 # Their medians say whether serving threads were taken from them (bcrypt on a serving thread
 # would put a quarter second into many answers); a single slow answer is the shared
 # machine's scheduling, bounded by the maximum.
-awk '$1 == "scrape" || $1 == "probe" { if ($2 < 50 || $4 >= 100 || $8 >= 5000) bad = 1; n++ }
+# (On a sanitizer build, 2-3x slower, only that they were served.)
+awk -v slow="${E2E_SANITIZED:-}" '$1 == "scrape" || $1 == "probe" {
+		if ($2 < 50 || (slow == "" && ($4 >= 100 || $8 >= 5000))) bad = 1; n++ }
 	END { exit bad || n != 2 }' "$HTTP_TMP/watch.out" ||
 	fail "the watchers were not served throughout (want > 50 answers each, p50 < 100 ms, max < 5 s)"
 kill -0 "$FIXTURE_PID" || fail "the server died"
