@@ -3,7 +3,8 @@
 # Run every test: cmocka units, BPF ground truth, end-to-end scripts and a
 # short bounded fuzz of each parser; then the units and end-to-end scripts
 # again on the ASan+UBSan build, and the threaded paths (the HTTP server, the
-# agent serving 50 clients while it collects) on the TSan build. Ends with
+# agent serving 50 clients while it collects, the web config's bcrypt and
+# reload threads) on the TSan build. Ends with
 # "N passed, N failed". SANITIZERS=0 skips the sanitizer passes.
 set -u
 cd "$(dirname "$0")/.."
@@ -87,7 +88,7 @@ e2e() { # [name-prefix [skipped-names...]]
 # build. About 3.5 minutes are left: the agent's CLI, energy, HTTP and
 # Kubernetes paths, and wattctl's (top, get, report).
 ASAN_E2E_SKIP="energy_rapl http_hostile wattctl_agent deploy_agent deploy_dashboards
-	deploy_manifests image_contents image_containerd wattctl_prom_stub build_flags cgroup2_lookup"
+	deploy_manifests image_contents image_containerd deploy_tls wattctl_prom_stub build_flags cgroup2_lookup"
 
 # A sanitizer pass counts as one more test: failed if any process of it wrote a report.
 sanitizer_reports() { # name report-dir
@@ -175,6 +176,11 @@ if [ "$SANITIZERS" != 0 ] && [ -x "$TSAN_OUT/wattlet" ]; then
 		use_build "$TSAN_OUT"
 		run tsan_test_server "$TSAN_OUT/tests/test_server"
 		run tsan_e2e_http_concurrency timeout -k 10 300 bash tests/e2e/http_concurrency.sh
+		# The web config's threads: bcrypt checks, reloads, requests suspended and resumed.
+		run tsan_test_basic_auth "$TSAN_OUT/tests/test_basic_auth"
+		run tsan_test_web "$TSAN_OUT/tests/test_web"
+		SANITIZE_FLAGS=-fsanitize=thread run tsan_e2e_http_tls_reload \
+			timeout -k 10 300 bash tests/e2e/http_tls_reload.sh
 		echo "$passed $failed $skipped" >"$LOGS/tsan-counts"
 	)
 	read -r passed failed skipped <"$LOGS/tsan-counts"

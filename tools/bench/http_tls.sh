@@ -29,7 +29,7 @@ printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n' >
 	"$(htpasswd -nbBC 12 prometheus "$BENCH_PASSWORD" | cut -d: -f2)"; } >"$C/auth.yml"
 
 # shellcheck disable=SC2046
-cc -O2 -Iuser tools/bench/http-fixture.c "$OUT/libwattlet.a" \
+cc -O2 -Iuser -Ibpf tools/bench/http-fixture.c "$OUT/libwattlet.a" \
 	$(pkg-config --libs libbpf jansson libmicrohttpd zlib yaml-0.1 gnutls nettle libcrypt) -lelf -lm -lpthread \
 	-o "$TMP/fixture"
 start_fixture() { # NAME [args]: sets PORT, PID
