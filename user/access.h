@@ -35,7 +35,7 @@ void access__stop(struct access *a);
 void access__free(struct access *a);
 
 bool access__tls(const struct access *a);
-/* Flags and options (ending with MHD_OPTION_END) the daemon must start with. */
+/* The event loop, flags and options (ending with MHD_OPTION_END) the daemon must start with. */
 unsigned int access__mhd_flags(const struct access *a);
 const struct MHD_OptionItem *access__mhd_options(const struct access *a);
 

@@ -499,7 +499,7 @@ static void reaper_stop(struct server *s)
 
 int server__start(struct server **out, const struct options *o)
 {
-	unsigned int flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD;
 	struct server *s;
 	char why[512];
 	int fd, err;

@@ -22,6 +22,7 @@ basic_auth_users:
   alice: '$(htpasswd -nbBC 12 alice 'right horse' | cut -d: -f2)'
 EOF
 fixture_start 200 --interval 0.5 --web-config-file "$C/web.yml"
+control_start
 
 # The watchers, in a process of their own at normal priority: an authenticated scraper on
 # a kept-alive connection and a prober opening a new TLS connection each time, every
@@ -77,9 +78,9 @@ WATCH=$!
 HTTP_PIDS+=($WATCH)
 sleep 1
 
-# The attackers, at nice 19: their own CPU (a hundred Python threads doing TLS) is not the
-# server's doing, and would otherwise delay the publishing loop the server is judged by.
-nice -n 19 $PY - "$PORT" "$C/ca.crt" "$FIXTURE_PID" <<'EOF' || fail "hostile TLS clients"
+# The attackers, at nice 10: their own CPU (a hundred Python threads doing TLS) is not the
+# server's doing; the publishing loop is judged against a control process besides.
+nice -n 10 $PY - "$PORT" "$C/ca.crt" "$FIXTURE_PID" <<'EOF' || fail "hostile TLS clients"
 import base64, http.client, os, select, socket, ssl, sys, threading, time
 
 PORT, CA, PID = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -104,6 +105,17 @@ def get(c, path, headers):
     r = c.getresponse()
     return r.status, r.read(), r.getheader("Retry-After")
 
+def serving_cpu():
+    """CPU seconds of the server's threads but the main one (the fixture's publisher)."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % PID):
+        if int(tid) == PID:
+            continue
+        with open("/proc/%d/task/%s/stat" % (PID, tid)) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
 def bcrypt_cpu():
     """CPU seconds of the server's bcrypt thread, from the kernel's accounting."""
     for tid in os.listdir("/proc/%d/task" % PID):
@@ -116,11 +128,15 @@ def bcrypt_cpu():
     return None
 
 def closed_now(socks):
+    """The sockets the server has closed: read what is there (an alert, say) up to the end."""
     out = set()
     for s in select.select(socks, [], [], 0.05)[0]:
         try:
-            if s.recv(4096) == b"":
-                out.add(s)
+            while s.recv(65536, socket.MSG_DONTWAIT):
+                pass
+            out.add(s)
+        except BlockingIOError:
+            pass
         except OSError:
             out.add(s)
     return out
@@ -154,7 +170,7 @@ garbage = {
     "TLS alerts only": lambda: b"\x15\x03\x03\x00\x02\x02\x28" * 50,
 }
 for what, make in garbage.items():
-    socks, t0 = [], time.monotonic()
+    socks, t0, cpu0 = [], time.monotonic(), serving_cpu()
     for _ in range(20):
         s = raw()
         try:
@@ -165,8 +181,10 @@ for what, make in garbage.items():
     done, deadline = set(), time.monotonic() + 25
     while len(done) < len(socks) and time.monotonic() < deadline:
         done |= closed_now([s for s in socks if s not in done])
-    check(len(done) == len(socks), "%s: %d of 20 closed by the server in %.1f s"
-          % (what, len(done), time.monotonic() - t0))
+    # Waiting connections cost nothing (libmicrohttpd on epoll spun on failed handshakes).
+    cpu = serving_cpu() - cpu0
+    check(len(done) == len(socks) and cpu < 1.0, "%s: %d of 20 closed by the server in %.1f s, "
+          "the server's threads used %.2f s of CPU meanwhile" % (what, len(done), time.monotonic() - t0, cpu))
     for s in socks:
         s.close()
 for _ in range(20):  # half a ClientHello, then a reset
