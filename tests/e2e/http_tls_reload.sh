@@ -40,6 +40,7 @@ EOF
 }
 write_config 'pw one' "$V/tls.crt" "$V/tls.key"
 fixture_start 100 --interval 0.5 --web-config-file "$HTTP_TMP/web.yml"
+control_start
 P=$PORT
 
 serial_becomes() { # SERIAL SECONDS

@@ -189,6 +189,8 @@ int main(int argc, char **argv)
 		sum_dev += dev;
 		max_dev = dev > max_dev ? dev : max_dev;
 		late += dev > 0.1;
+		if (getenv("FIXTURE_LOG_LATE") && dev > 0.1)
+			fprintf(stderr, "late %.3f s at %.1f s\n", dev, monotonic_s() - start);
 		snapshot__publish(document(pods, &o, ++gen));
 	}
 	printf("intervals %d mean_dev_ms %.3f max_dev_ms %.3f elapsed_s %.1f late_100ms %d\n", gen - 1,
