@@ -440,8 +440,6 @@ static const struct uarch *uarch_named(const char *name)
 
 static void choose_row(struct cpu_model *m, const struct uarch *u)
 {
-	const char *table = m->cloud[0] ? m->cloud : "no cloud";
-
 	if (!u || cpu_model__use_row(m, u->row)) {
 		m->fallback = true;
 		use_average(m);
@@ -449,8 +447,9 @@ static void choose_row(struct cpu_model *m, const struct uarch *u)
 		return;
 	}
 	snprintf(m->uarch, sizeof(m->uarch), "%s", u->name);
-	snprintf(m->why, sizeof(m->why), "%s row of CCF's %s table (%s%s%s)", u->row,
-		 m->table, table, u->note ? "; " : "", u->note ? u->note : "");
+	snprintf(m->why, sizeof(m->why), "%s CPU: %s row of CCF's %s table; cloud: %s%s%s",
+		 u->name, u->row, m->table, m->cloud[0] ? m->cloud : "none",
+		 u->note ? "; " : "", u->note ? u->note : "");
 }
 
 int cpu_model__detect(struct cpu_model *m, const char *cpuinfo_path, const char *dmi_dir)

@@ -49,6 +49,7 @@ struct meter_input {
 
 struct meter_reading {
 	const char *meter;	/* "rapl" | "hwmon" | "model" */
+	const char *model;	/* model meter: the coefficients' row, "ccf:cascade-lake"; else NULL */
 	bool valid;		/* false: this interval's reading was rejected (counted in errors) */
 	double joules;		/* node energy this interval: sum of in_node_total zones */
 	double span_s;		/* seconds the joules cover: the interval, or more when a

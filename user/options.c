@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "counters.h"
+#include "cpu_model.h"
 #include "options.h"
 
 enum {
@@ -23,6 +24,7 @@ enum {
 	OPT_COUNTERS,
 	OPT_METER,
 	OPT_SYSFS_ROOT,
+	OPT_MODEL_CPU,
 	OPT_MODEL_IDLE_W,
 	OPT_MODEL_MAX_W,
 	OPT_MODEL_W_PER_GIB,
@@ -57,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "counters", required_argument, NULL, OPT_COUNTERS },
 	{ "meter", required_argument, NULL, OPT_METER },
 	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
+	{ "model-cpu", required_argument, NULL, OPT_MODEL_CPU },
 	{ "model-idle-watts", required_argument, NULL, OPT_MODEL_IDLE_W },
 	{ "model-max-watts", required_argument, NULL, OPT_MODEL_MAX_W },
 	{ "model-watts-per-gib", required_argument, NULL, OPT_MODEL_W_PER_GIB },
@@ -81,6 +84,29 @@ static const struct option long_opts[] = {
 	{},
 };
 
+/* cpu_model's row names, wrapped at 80 columns and indented 28, for the usage text. */
+static const char *row_list(void)
+{
+	static char out[1024];
+	char names[512], *tok, *save = NULL;
+	size_t len = 0, col = 0;
+
+	snprintf(names, sizeof(names), "%s", cpu_model__row_names());
+	for (tok = strtok_r(names, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (col && col + strlen(tok) + 2 > 80) {
+			len += snprintf(out + len, sizeof(out) - len, ",\n");
+			col = 0;
+		}
+		len += snprintf(out + len, sizeof(out) - len, "%*s%s", col ? 0 : 28,
+				col ? ", " : "", tok);
+		col = (col ? col + 2 : 28) + strlen(tok);
+		if (len >= sizeof(out))
+			return "";
+	}
+	snprintf(out + len, sizeof(out) - len, "\n");
+	return out;
+}
+
 void options__usage(FILE *f, const char *prog)
 {
 	fprintf(f,
@@ -104,8 +130,11 @@ void options__usage(FILE *f, const char *prog)
 "Energy:\n"
 "  --meter auto|rapl|hwmon|model   node energy source (default auto)\n"
 "  --sysfs-root DIR          read powercap and hwmon below DIR (default /sys)\n"
-"  --model-idle-watts W      model: idle watts per vCPU (default 0.74)\n"
-"  --model-max-watts W       model: full-load watts per vCPU (default 3.5)\n"
+"  --model-cpu auto|ROW      model: Cloud Carbon Footprint row for this CPU: auto\n"
+"                            detects it (unknown CPUs get CCF's average); ROW is\n"
+"%s"
+"  --model-idle-watts W      model: idle watts per vCPU (default: the CPU's row)\n"
+"  --model-max-watts W       model: full-load watts per vCPU (default: the CPU's row)\n"
 "  --model-watts-per-gib W   model: watts per GiB of memory (default 0.392)\n"
 "  --idle-watts W            node idle power; default: learned\n"
 "  --max-watts W             reject readings above W (default 10000)\n"
@@ -137,7 +166,7 @@ void options__usage(FILE *f, const char *prog)
 "  -h, --help                this help\n"
 "      --version             print the version\n",
 		prog, WL_DEFAULT_MAX_PROCESSES, WL_DEFAULT_MAX_CGROUPS, WL_MAX_COUNTERS,
-		counter__names());
+		counter__names(), row_list());
 }
 
 static int parse_listen(struct options *o, const char *s);
@@ -153,8 +182,9 @@ static void defaults(struct options *o)
 	o->max_listed_processes = 1000;
 	strcpy(o->meter, "auto");
 	strcpy(o->sysfs_root, "/sys");
-	o->model_idle_w = 0.74;
-	o->model_max_w = 3.5;
+	strcpy(o->model_cpu, "auto");
+	o->model_idle_w = -1;
+	o->model_max_w = -1;
 	o->model_w_per_gib = 0.392;
 	o->idle_watts = -1;
 	o->max_watts = 10000;
@@ -319,6 +349,16 @@ static int parse_listen(struct options *o, const char *s)
 	return 0;
 }
 
+static int parse_model_cpu(struct options *o, const char *s)
+{
+	struct cpu_model probe = { 0 };
+
+	if (strcmp(s, "auto") && cpu_model__use_row(&probe, s))
+		return bad("model-cpu", s, "want auto or a row named in --help");
+	snprintf(o->model_cpu, sizeof(o->model_cpu), "%s", s);
+	return 0;
+}
+
 static int parse_process_metrics(struct options *o, const char *s)
 {
 	__u32 n;
@@ -370,6 +410,8 @@ static int parse_one(struct options *o, int c, const char *arg)
 		return err;
 	case OPT_SYSFS_ROOT:
 		return parse_path("sysfs-root", arg, o->sysfs_root, sizeof(o->sysfs_root));
+	case OPT_MODEL_CPU:
+		return parse_model_cpu(o, arg);
 	case OPT_MODEL_IDLE_W:
 		return parse_double("model-idle-watts", arg, 0, 1000, &o->model_idle_w);
 	case OPT_MODEL_MAX_W:
@@ -449,7 +491,7 @@ int options__parse(struct options *o, int argc, char **argv)
 		fprintf(stderr, "wattlet: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (o->model_max_w < o->model_idle_w) {
+	if (o->model_max_w >= 0 && o->model_max_w < o->model_idle_w) {
 		fprintf(stderr, "wattlet: --model-max-watts must be at least --model-idle-watts\n");
 		return -EINVAL;
 	}

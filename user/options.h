@@ -42,8 +42,9 @@ struct options {
 	/* energy */
 	char meter[16];			/* auto|rapl|hwmon|model */
 	char sysfs_root[PATH_MAX];
-	double model_idle_w;		/* per vCPU */
-	double model_max_w;		/* per vCPU */
+	char model_cpu[32];		/* auto | a CCF row (cpu_model.h) */
+	double model_idle_w;		/* per vCPU; < 0: from the CPU's row */
+	double model_max_w;		/* per vCPU; < 0: from the CPU's row */
 	double model_w_per_gib;
 	double idle_watts;		/* < 0: learn */
 	double max_watts;		/* sanity ceiling for a reading */

@@ -62,7 +62,7 @@ attempt() { # n
 		wait' _ "$cg" "$(nproc)" &
 	sleep 0.5
 	snap "$tmp/before.$n"
-	"$WATTLET" --meter model --output json --interval 1 --duration 5 --listen none \
+	"$WATTLET" --meter model --model-cpu average --output json --interval 1 --duration 5 --listen none \
 		>"$tmp/out.$n" 2>"$tmp/err.$n" &
 	agent_pid=$!
 	wait "$agent_pid"
@@ -145,7 +145,8 @@ need(len(procs) >= CPUS, f"{len(procs)} busy processes of {sorted(pids)} reporte
 pe, ce = sum(p["energy_joules_total"] for p in procs), busy["energy_joules_total"]
 need(0.95 * ce <= pe <= ce * (1 + REL), f"its processes have {pe:.4f} of its {ce:.4f} J")
 
-# the model on the kernel's utilisation: P = cpus*(0.74 + 2.76 u) + GiB*0.392
+# the model on the kernel's utilisation, CCF's average row (--model-cpu average):
+# P = cpus*(0.74 + 2.76 u) + GiB*0.392
 mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal:"))
 u = d_busy / (d_busy + d_idle)
 want_w = CPUS * (0.74 + (3.5 - 0.74) * u) + mem / 2**20 * 0.392

@@ -24,9 +24,9 @@ free_port() {
 collections() { # port: wattlet_collections_total, or nothing
 	curl -s -m 2 "http://127.0.0.1:$1/metrics" | awk '/^wattlet_collections_total/ {print $2}'
 }
-# The error lines (the meter's choice, and what --gpu auto found or why it measures no GPU, are
-# the only other lines wattlet prints here).
-errors() { grep -v -e '^wattlet: meter: using' -e '^wattlet: gpu' "$1" 2>/dev/null; }
+# The error lines (the meter's choice, the model's row, and what --gpu auto found or why it
+# measures no GPU, are the only other lines wattlet prints here).
+errors() { grep -v -e '^wattlet: meter: using' -e '^wattlet: model: ' -e '^wattlet: gpu' "$1" 2>/dev/null; }
 
 # $1 name, $2 how stdout goes away (pipe or full), $3 port or none
 serve_case() {

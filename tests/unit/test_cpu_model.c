@@ -276,6 +276,20 @@ static void detect__unknown__why_names_the_cpu(void **state)
 				   "(Intel(R) Xeon(R) Processor)");
 }
 
+/* A known CPU says what it is, which row and table, and why when they differ. */
+static void detect__known__why_names_row_table_cloud(void **state)
+{
+	struct cpu_model m;
+
+	write_case(*state, &cooper_metal);
+	detect(*state, &m);
+	assert_string_equal(m.why, "cooper-lake CPU: cascade-lake row of CCF's aws table; "
+				   "cloud: none; Cooper Lake is a Cascade Lake refresh");
+	write_case(*state, &epyc2_gcp);
+	detect(*state, &m);
+	assert_string_equal(m.why, "zen2 CPU: epyc-2nd-gen row of CCF's gcp table; cloud: gcp");
+}
+
 static void detect__no_cpuinfo__average_and_errno(void **state)
 {
 	struct fake_sysfs *fs = *state;
@@ -345,6 +359,7 @@ int main(void)
 		T(detect__unknown_intel),
 		T(detect__unknown_arm),
 		T(detect__unknown__why_names_the_cpu),
+		T(detect__known__why_names_row_table_cloud),
 		T(detect__no_cpuinfo__average_and_errno),
 		T(use_row__named__cloud_table_then_aws),
 		T(row_names__every_aws_row),

@@ -5,18 +5,19 @@
  */
 #include "meter_test.h"
 
-/* CCF defaults, 2 vCPUs at 50 %, 4 GiB: 2*(0.74 + 2.76*0.5) + 4*0.392 = 5.808 W. */
-static void model_read__defaults__ccf_formula(void **state)
+/* CCF's averages, 2 vCPUs at 50 %, 4 GiB: 2*(0.74 + 2.76*0.5) + 4*0.392 = 5.808 W. */
+static void model_read__average__ccf_formula(void **state)
 {
 	struct fixture *f = *state;
 	struct meter_input in = input_of(2.0);
 	struct meter_reading r;
 
-	opts_from(&f->o, "--meter", "model", NULL);
+	opts_from(&f->o, "--meter", "model", "--model-cpu", "average", NULL);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	assert_int_equal(meter__read(f->m, &in, &r), 0);
 	assert_true(r.valid);
 	assert_string_equal(r.meter, "model");
+	assert_string_equal(r.model, "ccf:average");
 	assert_float_equal(r.joules, 5.808 * 2, J_EPS);
 	assert_float_equal(r.idle_watts_hint, 2 * 0.74 + 4 * 0.392, J_EPS);
 	assert_int_equal(r.nr_zones, 1);
@@ -44,6 +45,79 @@ static void model_read__flags__override_each_coefficient(void **state)
 	assert_int_equal(meter__read(f->m, &in, &r), 0);
 	assert_float_equal(r.joules, r.idle_watts_hint, J_EPS);
 	assert_float_equal(r.zones[0].joules_total, 12 + 24 + 8, J_EPS);
+	assert_string_equal(r.model, "custom");
+}
+
+/*
+ * A row by name, from AWS's table without DMI: Cascade Lake's 0.6902978319127387 W
+ * idle and 4.063193520161689 W max (ccf-coefficients b0032d9), 2 vCPUs at 50 %, 4 GiB.
+ */
+static void model_read__model_cpu_row__its_watts_logged(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_input in = input_of(1.0);
+	struct meter_reading r;
+	struct captured c;
+
+	opts_from(&f->o, "--meter", "model", "--model-cpu", "cascade-lake", "--sysfs-root",
+		  f->fs.root, NULL);
+	capture__begin(&c);
+	assert_int_equal(meter__open(&f->m, &f->o), 0);
+	assert_int_equal(meter__read(f->m, &in, &r), 0);
+	assert_int_equal(meter__read(f->m, &in, &r), 0);
+	assert_string_equal(capture__end(&c),
+			    "wattlet: model: ccf:cascade-lake, 0.690298 W idle and 4.06319 W max "
+			    "per vCPU (--model-cpu cascade-lake, CCF's aws table)\n");
+	assert_string_equal(r.model, "ccf:cascade-lake");
+	assert_float_equal(r.joules, 2 * (0.6902978319127387 + (4.063193520161689 -
+					   0.6902978319127387) * 0.5) + 4 * 0.392, J_EPS);
+	assert_float_equal(r.idle_watts_hint, 2 * 0.6902978319127387 + 4 * 0.392, J_EPS);
+}
+
+/* DMI under --sysfs-root says GCP: GCP's table, with its adjusted max watts. */
+static void model_read__gcp_dmi__gcp_table(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_input in = input_of(1.0);
+	struct meter_reading r;
+	struct captured c;
+
+	fake__write(&f->fs, "class/dmi/id/sys_vendor", "Google");
+	fake__write(&f->fs, "class/dmi/id/product_name", "Google Compute Engine");
+	opts_from(&f->o, "--meter", "model", "--model-cpu", "cascade-lake", "--sysfs-root",
+		  f->fs.root, NULL);
+	capture__begin(&c);
+	assert_int_equal(meter__open(&f->m, &f->o), 0);
+	assert_non_null(strstr(capture__end(&c), "CCF's gcp table"));
+	assert_int_equal(meter__read(f->m, &in, &r), 0);
+	assert_float_equal(r.joules, 2 * (0.6902978319127387 + (3.754854273784877 -
+					   0.6902978319127387) * 0.5) + 4 * 0.392, J_EPS);
+}
+
+/* One flag over a row: the other coefficient stays the row's; an impossible pair fails. */
+static void model_open__one_flag__rest_from_row(void **state)
+{
+	struct fixture *f = *state;
+	struct meter_input in = input_of(1.0);
+	struct meter_reading r;
+	struct captured c;
+
+	opts_from(&f->o, "--meter", "model", "--model-cpu", "average", "--model-idle-watts", "1",
+		  NULL);
+	capture__begin(&c);
+	assert_int_equal(meter__open(&f->m, &f->o), 0);
+	capture__end(&c);
+	assert_int_equal(meter__read(f->m, &in, &r), 0);
+	assert_float_equal(r.joules, 2 * (1 + (3.5 - 1) * 0.5) + 4 * 0.392, J_EPS);
+	meter__close(f->m);
+	f->m = NULL;
+	opts_from(&f->o, "--meter", "model", "--model-cpu", "average", "--model-idle-watts", "4",
+		  NULL);
+	capture__begin(&c);
+	assert_int_equal(meter__open(&f->m, &f->o), -EINVAL);
+	assert_string_equal(capture__end(&c),
+			    "wattlet: meter model: model needs 0 <= idle watts (4) <= max watts "
+			    "(3.5) per vCPU and --model-watts-per-gib >= 0\n");
 }
 
 static void model_read__bad_utilisation__rejected(void **state)
@@ -53,7 +127,7 @@ static void model_read__bad_utilisation__rejected(void **state)
 	struct meter_reading r;
 	struct captured c;
 
-	opts_from(&f->o, "--meter", "model", NULL);
+	opts_from(&f->o, "--meter", "model", "--model-cpu", "average", NULL);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	capture__begin(&c);
 	in.utilisation = 0.0 / 0.0;
@@ -78,7 +152,7 @@ static void model_read__above_max_watts__rejected(void **state)
 	struct meter_reading r;
 	struct captured c;
 
-	opts_from(&f->o, "--meter", "model", "--max-watts", "5", NULL);
+	opts_from(&f->o, "--meter", "model", "--model-cpu", "average", "--max-watts", "5", NULL);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	capture__begin(&c);
 	assert_int_equal(meter__read(f->m, &in, &r), 0);	/* 5.808 W */
@@ -101,8 +175,9 @@ static void meter_open__auto_without_sensors__model_logged(void **state)
 	capture__begin(&c);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	err = capture__end(&c);
-	assert_int_equal(count_lines(err), 1);	/* the choice, once, when made */
-	assert_non_null(strstr(err, "using model (rapl: "));
+	assert_int_equal(count_lines(err), 2);	/* the model's row and the choice, when made */
+	assert_non_null(strstr(err, "wattlet: model: ccf:"));
+	assert_non_null(strstr(err, "\nwattlet: meter: using model (rapl: "));
 	assert_non_null(strstr(err, "class/powercap"));
 	assert_non_null(strstr(err, "; hwmon: "));
 	assert_string_equal(meter__name(f->m), "model");
@@ -143,7 +218,10 @@ static void meter_close__null__no_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(model_read__defaults__ccf_formula, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__average__ccf_formula, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__model_cpu_row__its_watts_logged, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__gcp_dmi__gcp_table, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_open__one_flag__rest_from_row, fixture__setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(model_read__flags__override_each_coefficient, fixture__setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(model_read__bad_utilisation__rejected, fixture__setup, fixture__teardown),
 		cmocka_unit_test_setup_teardown(model_read__above_max_watts__rejected, fixture__setup, fixture__teardown),
