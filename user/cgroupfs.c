@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,15 +59,32 @@ static const char *field(const char *line, const char *end, int n, size_t *len)
 	return p;
 }
 
+/* Whether the comma-separated list s (len bytes) holds word. */
+static bool lists(const char *s, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = s, *end = s + len; p < end;) {
+		const char *comma = memchr(p, ',', end - p);
+		size_t n = (comma ? comma : end) - p;
+
+		if (n == wl && !strncmp(p, word, wl))
+			return true;
+		p += n + 1;
+	}
+	return false;
+}
+
 /*
  * "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER"
  * The mount point is field 4; at least six fields stand before the " - ".
+ * With controller, the super options must name it too (a cgroup v1 hierarchy).
  */
-static int parse_line(const char *line, const char *end, const char *type, char *out,
-		      size_t size)
+static int parse_line(const char *line, const char *end, const char *type,
+		      const char *controller, char *out, size_t size)
 {
-	const char *dash = NULL, *mnt, *fstype;
-	size_t mlen, flen;
+	const char *dash = NULL, *mnt, *fstype, *super;
+	size_t mlen, flen, slen;
 
 	for (const char *p = line; p + 3 <= end; p++) {
 		if (p[0] == ' ' && p[1] == '-' && p[2] == ' ') {
@@ -80,10 +98,15 @@ static int parse_line(const char *line, const char *end, const char *type, char 
 	mnt = field(line, dash, 4, &mlen);
 	if (!fstype || !mnt || !mlen || flen != strlen(type) || strncmp(fstype, type, flen))
 		return -ENOENT;
+	super = field(dash + 3, end, 2, &slen);
+	if (controller && (!super || !lists(super, slen, controller)))
+		return -ENOENT;
 	return unescape(mnt, mlen, out, size);
 }
 
-int cgroupfs__find_mount(const char *text, const char *fstype, char *out, size_t size)
+/* The first mount parse_line accepts whose mount point starts with near ("": any). */
+static int find_mount(const char *text, const char *fstype, const char *controller,
+		      const char *near, char *out, size_t size)
 {
 	const char *line = text, *end;
 
@@ -93,12 +116,25 @@ int cgroupfs__find_mount(const char *text, const char *fstype, char *out, size_t
 		end = strchr(line, '\n');
 		if (!end)
 			end = line + strlen(line);
-		err = parse_line(line, end, fstype, out, size);
-		if (err != -ENOENT)
+		err = parse_line(line, end, fstype, controller, out, size);
+		if (err != -ENOENT && (err || !strncmp(out, near, strlen(near))))
 			return err;
 		line = *end ? end + 1 : end;
 	}
 	return -ENOENT;
+}
+
+int cgroupfs__find_mount(const char *text, const char *fstype, char *out, size_t size)
+{
+	return find_mount(text, fstype, NULL, "", out, size);
+}
+
+int cgroupfs__parse_mountinfo_v1(const char *text, const char *controller, const char *near,
+				 char *out, size_t size)
+{
+	int err = find_mount(text, "cgroup", controller, near, out, size);
+
+	return err == -ENOENT && *near ? find_mount(text, "cgroup", controller, "", out, size) : err;
 }
 
 int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size)
@@ -218,6 +254,19 @@ int cgroupfs__open(struct cgroupfs *fs, const char *root, char *why, size_t size
 	if (err)
 		snprintf(why, size, "cannot read the cgroup tree at %s: %s", fs->root,
 			 strerror(-err));
+	return err;
+}
+
+int cgroupfs__v1_mount(const char *controller, const char *near, char *out, size_t size)
+{
+	char *text = NULL;
+	int err;
+
+	err = read_file("/proc/self/mountinfo", &text);
+	if (err)
+		return err;
+	err = cgroupfs__parse_mountinfo_v1(text, controller, near, out, size);
+	free(text);
 	return err;
 }
 

@@ -22,6 +22,16 @@ int cgroupfs__find_mount(const char *text, const char *fstype, char *out, size_t
 /* The first cgroup2 mount: cgroupfs__find_mount(text, "cgroup2", ...). */
 int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size);
 /*
+ * The mount point of a cgroup v1 hierarchy that holds controller (a hybrid
+ * host binds some controllers to v1), preferring one below near (the
+ * directory cgroup2 is mounted in: "/sys/fs/cgroup" when cgroup2 is at
+ * /sys/fs/cgroup/unified), else the first. 0, -ENOENT, -ENAMETOOLONG.
+ */
+int cgroupfs__parse_mountinfo_v1(const char *text, const char *controller, const char *near,
+				 char *out, size_t size);
+/* The same from /proc/self/mountinfo. */
+int cgroupfs__v1_mount(const char *controller, const char *near, char *out, size_t size);
+/*
  * Whether path is the root of a cgroup2 hierarchy, the only place where
  * every cgroup's path comes out right. 0, or -errno with why (one phrase):
  * -EINVAL for another filesystem, a cgroup v1 hierarchy or a cgroup below

@@ -185,6 +185,47 @@ static void check_root__cgroup_file__enotdir(void **state)
 	assert_string_equal(why, "not a directory");
 }
 
+/* This test VM's mounts: the memory controller is bound to v1. */
+static const char hybrid_memory[] =
+	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+
+static void parse_mountinfo_v1__hybrid__memory_mount(void **state)
+{
+	char out[PATH_MAX];
+
+	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid_memory, "memory", "/sys/fs/cgroup",
+						      out, sizeof(out)), 0);
+	assert_string_equal(out, "/sys/fs/cgroup/memory");
+	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid_memory, "cpu", "", out, sizeof(out)), 0);
+	assert_string_equal(out, "/sys/fs/cgroup/cpu");
+	/* "name=systemd" is no controller, and cgroup2 is not v1 */
+	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid_memory, "systemd", "", out,
+						      sizeof(out)), -ENOENT);
+	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid, "memory", "", out, sizeof(out)),
+			 -ENOENT);
+}
+
+/* A pod with the host's /sys below /host/sys sees its own memory mount first. */
+static void parse_mountinfo_v1__container__the_one_near_cgroup2(void **state)
+{
+	static const char text[] =
+		"700 690 0:32 /kubepods/pod1 /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n"
+		"800 790 0:32 / /host/sys/fs/cgroup/memory rw - cgroup cgroup rw,memory,cpuset\n"
+		"801 790 0:38 / /host/sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+	char out[PATH_MAX];
+
+	assert_int_equal(cgroupfs__parse_mountinfo_v1(text, "memory", "/host/sys/fs/cgroup", out,
+						      sizeof(out)), 0);
+	assert_string_equal(out, "/host/sys/fs/cgroup/memory");
+	assert_int_equal(cgroupfs__parse_mountinfo_v1(text, "memory", "/elsewhere", out,
+						      sizeof(out)), 0);
+	assert_string_equal(out, "/sys/fs/cgroup/memory");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +243,8 @@ int main(void)
 		cmocka_unit_test(check_root__v1_hierarchy__einval),
 		cmocka_unit_test(check_root__child_cgroup__einval),
 		cmocka_unit_test(check_root__cgroup_file__enotdir),
+		cmocka_unit_test(parse_mountinfo_v1__hybrid__memory_mount),
+		cmocka_unit_test(parse_mountinfo_v1__container__the_one_near_cgroup2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
