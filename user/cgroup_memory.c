@@ -128,3 +128,81 @@ int cgroup_memory__own(const struct cgroup_memory *cm, const char *rel, __u64 *b
 	close(dirfd);
 	return err ? -ENOENT : 0;
 }
+
+/* MemTotal - MemFree, in bytes: what the DIMMs hold for anyone. */
+static int used_bytes(const char *meminfo_path, double *out)
+{
+	unsigned long long total = 0, free_kib = 0, v;
+	bool got_total = false, got_free = false;
+	char line[256];
+	FILE *f;
+
+	f = fopen(meminfo_path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemTotal: %llu kB", &v) == 1)
+			total = v, got_total = true;
+		else if (sscanf(line, "MemFree: %llu kB", &v) == 1)
+			free_kib = v, got_free = true;
+	}
+	fclose(f);
+	if (!got_total || !got_free || free_kib > total)
+		return -EIO;
+	*out = (double)(total - free_kib) * 1024;
+	return 0;
+}
+
+int memory_sample__take(struct memory_sample *out, const struct cgroup_memory *cm,
+			const struct accounts *acc, const char *meminfo_path)
+{
+	const struct cgroup_account *cg;
+	size_t pos = 0, n = 0;
+	__u64 id, bytes;
+	void *val;
+	int err;
+
+	idmap__free(&out->own);
+	out->taken = false;
+	if (cm->source == CGROUP_MEMORY_NONE)
+		return 0;
+	err = used_bytes(meminfo_path, &out->used_bytes);
+	if (err)
+		return err;
+	if (out->cap < acc->cgroups.len) {
+		__u64 *b = realloc(out->bytes, acc->cgroups.len * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		out->bytes = b;
+		out->cap = acc->cgroups.len;
+	}
+	while (idmap__next(&acc->cgroups, &pos, &id, &val)) {
+		cg = val;
+		if (n == out->cap || cgroup_memory__own(cm, cg->path, &bytes))
+			continue;
+		out->bytes[n] = bytes;
+		if (idmap__put(&out->own, id, &out->bytes[n]))
+			return -ENOMEM;
+		n++;
+	}
+	out->taken = n > 0;
+	return 0;
+}
+
+bool memory_sample__own(const struct memory_sample *s, __u64 cgroup_id, double *bytes)
+{
+	const __u64 *b = s->taken ? idmap__get(&s->own, cgroup_id) : NULL;
+
+	if (!b)
+		return false;
+	*bytes = (double)*b;
+	return true;
+}
+
+void memory_sample__free(struct memory_sample *s)
+{
+	idmap__free(&s->own);
+	free(s->bytes);
+	*s = (struct memory_sample){ 0 };
+}

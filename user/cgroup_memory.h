@@ -18,6 +18,8 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <linux/types.h>
+#include "accounts.h"
+#include "idmap.h"
 
 enum cgroup_memory_source {
 	CGROUP_MEMORY_NONE,
@@ -43,4 +45,24 @@ void cgroup_memory__open(struct cgroup_memory *cm, const char *v2_root, const ch
  * less those of its child cgroups. 0, or -ENOENT when it has no figure.
  */
 int cgroup_memory__own(const struct cgroup_memory *cm, const char *rel, __u64 *bytes);
+/* One interval's memory figures, to share DRAM energy by. */
+struct memory_sample {
+	bool taken;		/* figures were read this interval */
+	double used_bytes;	/* the node's memory in use: MemTotal - MemFree */
+	struct idmap own;	/* cgroup id -> __u64 own bytes (into bytes[]) */
+	__u64 *bytes;
+	size_t cap;
+};
+
+/*
+ * Read the own memory of every cgroup of acc that has a path, and the
+ * node's memory in use from meminfo_path (normally /proc/meminfo). Returns
+ * 0 (out->taken: at least one cgroup had a figure), or -errno.
+ */
+int memory_sample__take(struct memory_sample *out, const struct cgroup_memory *cm,
+			const struct accounts *acc, const char *meminfo_path);
+/* A cgroup's own bytes this interval, or false when it had no figure. */
+bool memory_sample__own(const struct memory_sample *s, __u64 cgroup_id, double *bytes);
+void memory_sample__free(struct memory_sample *s);
+
 #endif /* __WATTLET_CGROUP_MEMORY_H */

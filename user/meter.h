@@ -38,6 +38,7 @@ struct meter_zone {
 	double joules_total;	/* since start */
 	double watts;		/* this interval */
 	bool in_node_total;	/* counted in the node total (a package's core/uncore are not) */
+	bool dram;		/* a DRAM zone: its energy follows memory, not CPU */
 };
 
 struct meter_input {

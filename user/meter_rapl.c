@@ -329,6 +329,7 @@ static void fill_zones(const struct rapl *r, struct meter_reading *out, bool wit
 		z = &r->zones[i];
 		meter__path(out->zones[i].name, sizeof(out->zones[i].name), "%s", z->name);
 		out->zones[i].in_node_total = z->in_total;
+		out->zones[i].dram = z->role == RAPL_DRAM;
 		out->zones[i].joules = with_energy ?
 			meter__counter_gain(z->last, z->now, z->range) / 1e6 : 0;
 	}

@@ -133,6 +133,47 @@ static void own__children_above_parent_or_garbage(void **state)
 	no_figure(f, "/g");
 }
 
+/* An interval's sample: the collection's cgroups with a path, and MemTotal - MemFree. */
+static void sample_take__accounts__own_bytes_and_in_use(void **state)
+{
+	struct fix *f = *state;
+	struct wl_cgroup kv = { 0 };
+	struct memory_sample ms = { 0 };
+	struct accounts acc = { 0 };
+	struct cgroup_account *c;
+	char meminfo[PATH_MAX];
+	double bytes;
+	size_t pos = 0;
+	__u64 id;
+	void *val;
+
+	assert_int_equal(fake__write(&f->fs, "unified/cgroup.controllers", "memory"), 0);
+	tree(f, "unified", "memory.current");
+	assert_int_equal(fake__write(&f->fs, "meminfo", "MemTotal:       16384 kB\n"
+				     "MemFree:         4096 kB\nMemAvailable:   8192 kB"), 0);
+	fake__path(&f->fs, "meminfo", meminfo, sizeof(meminfo));
+	cgroup_memory__open(&f->cm, f->v2, NULL);
+	for (id = 1; id <= 4; id++)
+		assert_int_equal(accounts__cgroup(&acc, id, &kv), 0);
+	while (idmap__next(&acc.cgroups, &pos, &id, &val)) {
+		c = val;
+		c->path = id == 1 ? strdup("/a") : id == 2 ? strdup("/a/b") : id == 3 ? strdup("/e") : NULL;
+	}
+	assert_int_equal(memory_sample__take(&ms, &f->cm, &acc, meminfo), 0);
+	assert_true(ms.taken);
+	assert_true(ms.used_bytes == 12288 * 1024.0);
+	assert_true(memory_sample__own(&ms, 1, &bytes) && bytes == 150);
+	assert_true(memory_sample__own(&ms, 2, &bytes) && bytes == 100);
+	assert_false(memory_sample__own(&ms, 3, &bytes));	/* no memory.current */
+	assert_false(memory_sample__own(&ms, 4, &bytes));	/* no path */
+	/* the next interval starts afresh */
+	assert_int_equal(fake__write(&f->fs, "unified/a/b/memory.current", "120"), 0);
+	assert_int_equal(memory_sample__take(&ms, &f->cm, &acc, meminfo), 0);
+	assert_true(memory_sample__own(&ms, 1, &bytes) && bytes == 130);
+	memory_sample__free(&ms);
+	accounts__free(&acc);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -142,6 +183,7 @@ int main(void)
 		T(open__hybrid__v1_same_paths),
 		T(open__neither__no_figures),
 		T(own__children_above_parent_or_garbage),
+		T(sample_take__accounts__own_bytes_and_in_use),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

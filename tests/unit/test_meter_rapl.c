@@ -89,6 +89,9 @@ static void rapl_read__intel_two_socket_dram__packages_plus_dram(void **state)
 	assert_true(zone_named(&r, "package-0")->in_node_total);
 	assert_true(zone_named(&r, "package-1/dram")->in_node_total);
 	assert_false(zone_named(&r, "package-0/core")->in_node_total);
+	/* DRAM zones say so: attribution shares them by memory */
+	assert_true(zone_named(&r, "package-0/dram")->dram && zone_named(&r, "package-1/dram")->dram);
+	assert_false(zone_named(&r, "package-0")->dram || zone_named(&r, "package-0/core")->dram);
 	assert_float_equal(zone_named(&r, "package-0/dram")->joules, 20.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-1/core")->joules, 50.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->watts, 50.0, J_EPS);
