@@ -8,11 +8,14 @@
 #include <time.h>
 #include "agent.h"
 #include "attribution.h"
+#include "cgroup_memory.h"
 #include "collector.h"
+#include "cpu_model.h"
 #include "document.h"
 #include "gpu.h"
 #include "gpu_attribution.h"
 #include "histogram.h"
+#include "intensity.h"
 #include "loader.h"
 #include "meter.h"
 #include "output.h"
@@ -36,8 +39,13 @@ struct agent {
 	struct meter_reading reading;	/*   the last interval's */
 	struct gpus *gpus;		/*   and the GPUs' (NULL: none measured) */
 	struct gpu_reading gpu_reading;
+	struct cgroup_memory memory;	/* cgroup memory, for DRAM zones */
+	struct memory_sample memory_sample;	/*   the last interval's */
+	bool memory_logged;
+	struct intensity intensity;	/* the grid intensity in force */
+	struct intensity_state intensity_state;	/*   in the last interval */
 	struct gpu_attribution *gpu_attribution; /* attribute: each GPU to processes */
-	struct attribution attribution;	/*   the node's energy to cgroups, processes */
+	struct attribution attribution;	/*   the node's energy and carbon to cgroups, processes */
 	struct workloads *workloads;	/* name */
 	struct server *server;		/* an output, on its own threads */
 	struct histogram durations;	/* of collect .. name, per interval */
@@ -45,6 +53,7 @@ struct agent {
 	double started_wall;
 	double last_collection_wall;
 	double mem_gib;
+	struct cpu_model platform;	/* the CPU and cloud, for the document */
 };
 
 /* The meter stage's input: how long the interval was and how busy the CPUs were. */
@@ -80,6 +89,8 @@ static json_t *document(const struct agent *a, const struct collection *col)
 		.collection = col,
 		.meter = a->meter,
 		.reading = &a->reading,
+		.platform = &a->platform,
+		.intensity = &a->intensity_state,
 		.attribution = &a->attribution,
 		.gpu_reading = a->gpus ? &a->gpu_reading : NULL,
 		.gpu_attribution = a->gpus ? a->gpu_attribution : NULL,
@@ -123,6 +134,51 @@ static int stdout_failed(struct agent *a, int err)
 	return 0;
 }
 
+static bool counts_dram(const struct meter_reading *r)
+{
+	for (int i = 0; r->valid && i < r->nr_zones; i++)
+		if (r->zones[i].dram && r->zones[i].in_node_total)
+			return true;
+	return false;
+}
+
+/* Cgroup memory, read only when the reading has a DRAM zone to share by it. */
+static void sample_memory(struct agent *a, const struct collection *col)
+{
+	int err;
+
+	a->memory_sample.taken = false;
+	if (!counts_dram(&a->reading))
+		return;
+	if (!a->memory_logged) {
+		a->memory_logged = true;
+		fprintf(stderr, "wattlet: dram: %s%s\n", a->memory.why,
+			a->memory.source == CGROUP_MEMORY_NONE ?
+				"; DRAM energy is shared by CPU time like the packages'" : "");
+	}
+	err = memory_sample__take(&a->memory_sample, &a->memory, col->acc, "/proc/meminfo");
+	if (err)
+		fprintf(stderr, "wattlet: dram: reading cgroup memory: %s; shared by CPU this "
+			"interval\n", strerror(-err));
+}
+
+/* The attribute stage's input: everything before it, this interval. */
+static void attribute(struct agent *a, const struct gpu_attribution *gpus,
+		      const struct collection *col)
+{
+	const struct attribution_input in = {
+		.reading = &a->reading,
+		.gpus = gpus,
+		.collection = col,
+		.memory = &a->memory_sample,
+		.intensity = &a->intensity_state,
+	};
+
+	intensity__refresh(&a->intensity);
+	intensity__state(&a->intensity, wall_clock_s(), &a->intensity_state);
+	attribution__apply(&a->attribution, &in, a->opt);
+}
+
 /* One interval, stage by stage. */
 static int interval(struct agent *a)
 {
@@ -147,7 +203,8 @@ static int interval(struct agent *a)
 		if (!gpu_attribution__apply(a->gpu_attribution, &a->gpu_reading, col.acc))
 			gpus = a->gpu_attribution;
 	}
-	attribution__apply(&a->attribution, &a->reading, gpus, &col, a->opt);
+	sample_memory(a, &col);
+	attribute(a, gpus, &col);
 	err = workloads__update(a->workloads, &col, &a->attribution, monotonic_s());
 	if (err)
 		return err;
@@ -209,20 +266,40 @@ static double mem_total_gib(void)
 	return kib / (1024.0 * 1024.0);
 }
 
+/* Where cgroup memory is read: cgroup2, else v1 next to it (hybrid hosts). */
+static void open_memory(struct agent *a)
+{
+	char v1[PATH_MAX] = "", near[PATH_MAX], *slash;
+
+	snprintf(near, sizeof(near), "%s", a->collector->fs.root);
+	slash = strrchr(near, '/');
+	if (slash)
+		*slash = '\0';
+	if (cgroupfs__v1_mount("memory", near, v1, sizeof(v1)))
+		v1[0] = '\0';
+	cgroup_memory__open(&a->memory, a->collector->fs.root, v1);
+}
+
 /*
- * Serving, energy and names: the stages after collection. The server first:
- * a listen error is then the one line a user sees, before the meter says
- * which meter it chose.
+ * Serving, carbon, energy and names: the stages after collection. The
+ * server first: a listen error is then the one line a user sees, before the
+ * meter says which meter it chose.
  */
 static int open_stages(struct agent *a)
 {
 	const struct options *o = a->opt;
+	char dmi[PATH_MAX + 16];
 	int err = 0;
 
 	a->mem_gib = mem_total_gib();
+	snprintf(dmi, sizeof(dmi), "%s/class/dmi/id", o->sysfs_root);
+	cpu_model__detect(&a->platform, "/proc/cpuinfo", dmi);
+	open_memory(a);
 	attribution__init(&a->attribution, o, loader__counter_slot(a->loader, "cycles"));
 	if (o->listen[0])
 		err = server__start(&a->server, o);
+	err = err ?: intensity__init(&a->intensity, o->carbon_intensity_file,
+				     o->carbon_intensity_max_age_s, o->carbon_intensity);
 	err = err ?: meter__open(&a->meter, o);
 	err = err ?: gpu__open(&a->gpus, o);
 	if (!err && a->gpus)
@@ -259,6 +336,7 @@ out_stages:
 	collector__free(a.collector);
 	workloads__free(a.workloads);
 	attribution__free(&a.attribution);
+	memory_sample__free(&a.memory_sample);
 	meter__close(a.meter);
 	gpu_attribution__free(a.gpu_attribution);
 	gpu__close(a.gpus);

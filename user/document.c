@@ -10,7 +10,6 @@
 #include "accounts.h"
 #include "document.h"
 
-#define JOULES_PER_KWH 3.6e6
 #define UNKNOWN "unknown"
 
 /* ---- figures, the same at every level ---- */
@@ -20,9 +19,32 @@ static double facility_joules(double joules, const struct options *o)
 	return joules * o->pue;
 }
 
-static double carbon_grams(double joules, const struct options *o)
+/* Which figures the document carries: those the options (or the meter's zones) call for. */
+static bool operational_on(const struct document_input *in)
 {
-	return facility_joules(joules, o) / JOULES_PER_KWH * o->carbon_intensity;
+	return in->intensity && in->intensity->enabled;
+}
+
+static bool embodied_on(const struct document_input *in)
+{
+	return in->attribution->embodied_rate > 0;
+}
+
+static bool dram_on(const struct document_input *in)
+{
+	return in->attribution->dram_share_by != NULL;
+}
+
+/* operational_, embodied_ and carbon_grams_total, as configured. */
+static void put_carbon(json_t *obj, double operational, double embodied,
+		       const struct document_input *in)
+{
+	if (operational_on(in))
+		json_object_set_new(obj, "operational_carbon_grams_total", json_real(operational));
+	if (embodied_on(in))
+		json_object_set_new(obj, "embodied_carbon_grams_total", json_real(embodied));
+	if (operational_on(in) || embodied_on(in))
+		json_object_set_new(obj, "carbon_grams_total", json_real(operational + embodied));
 }
 
 static double rate(double amount, double interval_s)
@@ -34,8 +56,10 @@ static double rate(double amount, double interval_s)
  * A workload's figures into obj: cpu_seconds_total, cpu_cores,
  * wakeups_total, context_switches_total, energy_joules_total, power_watts,
  * and, when configured, idle_energy_joules_total,
- * facility_energy_joules_total and carbon_grams_total; where GPUs are
- * measured gpu_seconds_total, gpu_energy_joules_total and gpu_power_watts.
+ * facility_energy_joules_total, dram_energy_joules_total,
+ * operational_carbon_grams_total, embodied_carbon_grams_total and
+ * carbon_grams_total (both kinds); where GPUs are measured
+ * gpu_seconds_total, gpu_energy_joules_total and gpu_power_watts.
  */
 static void put_figures(json_t *obj, const struct tally *t, const struct document_input *in)
 {
@@ -64,8 +88,10 @@ static void put_figures(json_t *obj, const struct tally *t, const struct documen
 	if (o->pue_set)
 		json_object_set_new(obj, "facility_energy_joules_total",
 				    json_real(facility_joules(joules, o)));
-	if (o->carbon_intensity >= 0)
-		json_object_set_new(obj, "carbon_grams_total", json_real(carbon_grams(joules, o)));
+	if (dram_on(in))
+		json_object_set_new(obj, "dram_energy_joules_total",
+				    json_real(t->total.dram_energy_joules));
+	put_carbon(obj, t->total.operational_carbon_grams, t->total.embodied_carbon_grams, in);
 }
 
 /* ---- the node: CPU and loss (collect) ---- */
@@ -188,6 +214,89 @@ static void put_node_gpus(json_t *node, const struct document_input *in)
 	json_object_set_new(node, "gpus", gpus);
 }
 
+/* ---- the node: DRAM, carbon and the platform (meter, attribute) ---- */
+
+/* The DRAM zones' active energy and where it went (attribution.h). */
+static void put_node_dram(json_t *node, const struct document_input *in)
+{
+	const struct attribution *at = in->attribution;
+
+	if (!dram_on(in))
+		return;
+	json_object_set_new(node, "dram_share_by", json_string(at->dram_share_by));
+	json_object_set_new(node, "dram_active_energy_joules_total",
+			    json_real(at->dram_active_joules_total));
+	json_object_set_new(node, "unattributed_dram_energy_joules_total",
+			    json_real(at->unattributed_dram_joules_total));
+	json_object_set_new(node, "retired_dram_energy_joules_total",
+			    json_real(at->retired_dram_joules_total));
+}
+
+/* The intensity in force in the interval, where it came from and how old it is. */
+static void put_intensity(json_t *node, const struct intensity_state *is)
+{
+	json_object_set_new(node, "carbon_intensity_grams_per_kwh",
+			    json_real(is->value.grams_per_kwh));
+	json_object_set_new(node, "carbon_intensity_source", json_string(is->value.source));
+	json_object_set_new(node, "carbon_intensity_stale", json_boolean(is->stale));
+	if (!is->from_file)
+		return;
+	if (is->reloads)
+		json_object_set_new(node, "carbon_intensity_timestamp",
+				    json_real(is->value.timestamp));
+	json_object_set_new(node, "carbon_intensity_age_seconds", json_real(is->age_s));
+	json_object_set_new(node, "carbon_intensity_max_age_seconds", json_real(is->max_age_s));
+	json_object_set_new(node, "carbon_intensity_file_errors_total",
+			    json_integer(is->errors));
+}
+
+/* A kind of carbon's buckets: <part>_<kind>_carbon_grams_total. */
+static void put_buckets(json_t *node, const char *kind, const struct carbon_buckets *b)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "unattributed_%s_carbon_grams_total", kind);
+	json_object_set_new(node, key, json_real(b->unattributed));
+	snprintf(key, sizeof(key), "idle_%s_carbon_grams_total", kind);
+	json_object_set_new(node, key, json_real(b->idle));
+	snprintf(key, sizeof(key), "retired_%s_carbon_grams_total", kind);
+	json_object_set_new(node, key, json_real(b->retired));
+}
+
+static void put_node_carbon(json_t *node, const struct document_input *in)
+{
+	const struct attribution *at = in->attribution;
+
+	if (operational_on(in)) {
+		put_intensity(node, in->intensity);
+		put_buckets(node, "operational", &at->operational);
+	}
+	if (embodied_on(in)) {
+		json_object_set_new(node, "embodied_carbon_grams_per_second",
+				    json_real(at->embodied_rate));
+		put_buckets(node, "embodied", &at->embodied);
+	}
+	put_carbon(node, at->operational.total, at->embodied.total, in);
+}
+
+/* The CPU and cloud the agent runs on (cpu_model.h), and the model's row if it is one. */
+static void put_platform(json_t *node, const struct document_input *in)
+{
+	const struct cpu_model *p = in->platform;
+
+	if (in->reading && in->reading->model)
+		json_object_set_new(node, "model", json_string(in->reading->model));
+	if (!p)
+		return;
+	json_object_set_new(node, "platform",
+			    json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "cpu", p->cpu,
+				      "microarchitecture", p->uarch[0] ? p->uarch : NULL,
+				      "cloud", p->cloud[0] ? p->cloud : NULL,
+				      "instance_type", p->instance_type[0] ? p->instance_type : NULL,
+				      "sys_vendor", p->sys_vendor[0] ? p->sys_vendor : NULL,
+				      "product_name", p->product_name[0] ? p->product_name : NULL));
+}
+
 static void put_node_energy(json_t *node, const struct document_input *in)
 {
 	const struct attribution *at = in->attribution;
@@ -195,6 +304,7 @@ static void put_node_energy(json_t *node, const struct document_input *in)
 	double joules = at->energy_joules_total;
 
 	json_object_set_new(node, "meter", json_string(meter__name(in->meter)));
+	put_platform(node, in);
 	json_object_set_new(node, "energy_joules_total", json_real(joules));
 	json_object_set_new(node, "active_energy_joules_total",
 			    json_real(at->active_joules_total));
@@ -211,11 +321,8 @@ static void put_node_energy(json_t *node, const struct document_input *in)
 		json_object_set_new(node, "facility_energy_joules_total",
 				    json_real(facility_joules(joules, o)));
 	}
-	if (o->carbon_intensity >= 0) {
-		json_object_set_new(node, "carbon_intensity_grams_per_kwh",
-				    json_real(o->carbon_intensity));
-		json_object_set_new(node, "carbon_grams_total", json_real(carbon_grams(joules, o)));
-	}
+	put_node_dram(node, in);
+	put_node_carbon(node, in);
 	json_object_set_new(node, "meter_errors_total", json_integer(meter__errors(in->meter)));
 	if (in->gpu_reading && in->gpu_attribution)
 		put_node_gpus(node, in);

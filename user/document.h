@@ -16,7 +16,9 @@
 #include "counters.h"
 #include "gpu.h"
 #include "gpu_attribution.h"
+#include "cpu_model.h"
 #include "histogram.h"
+#include "intensity.h"
 #include "meter.h"
 #include "options.h"
 #include "workloads.h"
@@ -42,6 +44,8 @@ struct document_input {
 	const struct meter *meter;		/* meter: its name and rejected readings, */
 	const struct meter_reading *reading;	/*   and the interval's reading */
 	const struct gpu_reading *gpu_reading;	/* meter: the GPUs' (NULL: no GPU measured) */
+	const struct cpu_model *platform;	/*   the CPU and the cloud, from DMI */
+	const struct intensity_state *intensity;	/* the grid intensity in force */
 	const struct attribution *attribution;	/* attribute */
 	const struct gpu_attribution *gpu_attribution; /*   each GPU's split (NULL: no GPU) */
 	const struct workloads *workloads;	/* name */

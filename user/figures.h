@@ -24,6 +24,9 @@ struct energy_figures {
 	double idle_energy_joules;	/* attributed idle, --idle-attribution cpu */
 	double gpu_seconds;		/* busy-weighted GPU time (user/gpu.h) */
 	double gpu_energy_joules;	/* the GPU part of energy_joules */
+	double dram_energy_joules;	/* the part of energy_joules from DRAM zones */
+	double operational_carbon_grams;	/* facility energy x the intensity in force */
+	double embodied_carbon_grams;	/* SCI's M: the node's embodied share by CPU time */
 };
 
 /* Both, as workloads add them up and the document reports them. */
@@ -35,6 +38,9 @@ struct figures {
 	double idle_energy_joules;
 	double gpu_seconds;
 	double gpu_energy_joules;
+	double dram_energy_joules;
+	double operational_carbon_grams;
+	double embodied_carbon_grams;
 };
 
 /* Running totals and what the last interval added, of each kind. */
@@ -67,6 +73,9 @@ static inline void energy_figures__add(struct energy_figures *dst,
 	dst->idle_energy_joules += src->idle_energy_joules;
 	dst->gpu_seconds += src->gpu_seconds;
 	dst->gpu_energy_joules += src->gpu_energy_joules;
+	dst->dram_energy_joules += src->dram_energy_joules;
+	dst->operational_carbon_grams += src->operational_carbon_grams;
+	dst->embodied_carbon_grams += src->embodied_carbon_grams;
 }
 
 static inline void figures__add(struct figures *dst, const struct figures *src)
@@ -78,6 +87,9 @@ static inline void figures__add(struct figures *dst, const struct figures *src)
 	dst->idle_energy_joules += src->idle_energy_joules;
 	dst->gpu_seconds += src->gpu_seconds;
 	dst->gpu_energy_joules += src->gpu_energy_joules;
+	dst->dram_energy_joules += src->dram_energy_joules;
+	dst->operational_carbon_grams += src->operational_carbon_grams;
+	dst->embodied_carbon_grams += src->embodied_carbon_grams;
 }
 
 /* A workload's figures from its CPU and its energy (NULL: none given). */
@@ -92,6 +104,9 @@ static inline struct figures figures__join(const struct cpu_figures *c,
 		.idle_energy_joules = e ? e->idle_energy_joules : 0,
 		.gpu_seconds = e ? e->gpu_seconds : 0,
 		.gpu_energy_joules = e ? e->gpu_energy_joules : 0,
+		.dram_energy_joules = e ? e->dram_energy_joules : 0,
+		.operational_carbon_grams = e ? e->operational_carbon_grams : 0,
+		.embodied_carbon_grams = e ? e->embodied_carbon_grams : 0,
 	};
 }
 

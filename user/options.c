@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "carbon.h"
 #include "counters.h"
 #include "cpu_model.h"
+#include "intensity.h"
 #include "options.h"
 
 enum {
@@ -36,6 +38,10 @@ enum {
 	OPT_CARBON,
 	OPT_GPU,
 	OPT_GPU_IDLE_WATTS,
+	OPT_CARBON_FILE,
+	OPT_CARBON_MAX_AGE,
+	OPT_EMBODIED,
+	OPT_LIFETIME,
 	OPT_POD_LOG_DIR,
 	OPT_CONTAINER_LOG_DIR,
 	OPT_CGROUP_ROOT,
@@ -71,6 +77,10 @@ static const struct option long_opts[] = {
 	{ "carbon-intensity", required_argument, NULL, OPT_CARBON },
 	{ "gpu", required_argument, NULL, OPT_GPU },
 	{ "gpu-idle-watts", required_argument, NULL, OPT_GPU_IDLE_WATTS },
+	{ "carbon-intensity-file", required_argument, NULL, OPT_CARBON_FILE },
+	{ "carbon-intensity-max-age", required_argument, NULL, OPT_CARBON_MAX_AGE },
+	{ "embodied-kgco2e", required_argument, NULL, OPT_EMBODIED },
+	{ "lifetime-years", required_argument, NULL, OPT_LIFETIME },
 	{ "pod-log-dir", required_argument, NULL, OPT_POD_LOG_DIR },
 	{ "container-log-dir", required_argument, NULL, OPT_CONTAINER_LOG_DIR },
 	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
@@ -141,7 +151,17 @@ void options__usage(FILE *f, const char *prog)
 "  --idle-attribution none|cpu     also split idle energy by CPU share (default none)\n"
 "  --share-by cpu|cycles     split active energy by CPU time or cycles (default cpu)\n"
 "  --pue X                   facility energy = IT energy x X (default 1.0)\n"
-"  --carbon-intensity G      gCO2e per kWh; enables carbon totals (default off)\n"
+"  --carbon-intensity G      grid gCO2e per kWh; enables operational carbon\n"
+"                            (default off)\n"
+"  --carbon-intensity-file PATH  JSON file with the grid intensity in force, re-read\n"
+"                            when it changes (docs/energy.md); --carbon-intensity\n"
+"                            then stands in until the file is good\n"
+"  --carbon-intensity-max-age SECONDS  older intensity values are flagged stale\n"
+"                            (default 7200)\n"
+"  --embodied-kgco2e KG      the node's embodied (manufacturing) carbon; enables\n"
+"                            embodied carbon (default off)\n"
+"  --lifetime-years Y        years embodied carbon is spread over (default 4,\n"
+"                            Cloud Carbon Footprint's server lifespan)\n"
 "  --gpu auto|nvml|off       NVIDIA GPU energy through NVML; auto uses it when\n"
 "                            libnvidia-ml.so.1 loads (default auto)\n"
 "  --gpu-idle-watts W        idle power of each GPU; default: learned\n"
@@ -192,6 +212,9 @@ static void defaults(struct options *o)
 	o->carbon_intensity = -1;
 	strcpy(o->gpu, "auto");
 	o->gpu_idle_watts = -1;
+	o->carbon_intensity_max_age_s = 7200;
+	o->embodied_kgco2e = -1;
+	o->lifetime_years = CARBON_DEFAULT_LIFETIME_YEARS;
 	strcpy(o->pod_log_dir, "/var/log/pods");
 	strcpy(o->container_log_dir, "/var/log/containers");
 	o->retain_s = 600;
@@ -434,7 +457,18 @@ static int parse_one(struct options *o, int c, const char *arg)
 		o->pue_set = true;
 		return parse_double("pue", arg, 1.0, 10.0, &o->pue);
 	case OPT_CARBON:
-		return parse_double("carbon-intensity", arg, 0, 10000, &o->carbon_intensity);
+		return parse_double("carbon-intensity", arg, 0, INTENSITY_MAX_GRAMS_PER_KWH,
+				    &o->carbon_intensity);
+	case OPT_CARBON_FILE:
+		return parse_path("carbon-intensity-file", arg, o->carbon_intensity_file,
+				  sizeof(o->carbon_intensity_file));
+	case OPT_CARBON_MAX_AGE:
+		return parse_double("carbon-intensity-max-age", arg, 1, 1e9,
+				    &o->carbon_intensity_max_age_s);
+	case OPT_EMBODIED:
+		return parse_double("embodied-kgco2e", arg, 0, 1e6, &o->embodied_kgco2e);
+	case OPT_LIFETIME:
+		return parse_double("lifetime-years", arg, 0.1, 100, &o->lifetime_years);
 	case OPT_GPU:
 		err = parse_choice("gpu", arg, gpus, &idx);
 		if (!err)

@@ -55,6 +55,10 @@ struct options {
 	double carbon_intensity;	/* gCO2e/kWh, < 0: off */
 	char gpu[8];			/* auto|nvml|off */
 	double gpu_idle_watts;		/* per GPU; < 0: learn */
+	char carbon_intensity_file[PATH_MAX];	/* "": none */
+	double carbon_intensity_max_age_s;	/* older values are flagged stale */
+	double embodied_kgco2e;		/* the node's manufacturing footprint, < 0: off */
+	double lifetime_years;		/* over which it is spread */
 
 	/* kubernetes */
 	char pod_log_dir[PATH_MAX];

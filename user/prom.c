@@ -35,7 +35,7 @@ struct figure {
 	const char *help;
 };
 
-#define MAX_FIGS 12
+#define MAX_FIGS 16
 
 static const struct figure workload_figs[] = {
 	{ "cpu_seconds_total", "cpu_seconds", COUNTER, "seconds", "CPU time used" },
@@ -46,8 +46,14 @@ static const struct figure workload_figs[] = {
 	  "Attributed share of the node's idle energy (--idle-attribution cpu)" },
 	{ "facility_energy_joules_total", "facility_energy_joules", COUNTER, "joules",
 	  "Facility energy, IT energy times PUE (--pue)" },
+	{ "dram_energy_joules_total", "dram_energy_joules", COUNTER, "joules",
+	  "The DRAM zones' part of its energy, shared by memory" },
+	{ "operational_carbon_grams_total", "operational_carbon_grams", COUNTER, "grams",
+	  "Operational emissions in grams CO2e: facility energy times the grid intensity in force" },
+	{ "embodied_carbon_grams_total", "embodied_carbon_grams", COUNTER, "grams",
+	  "Embodied emissions in grams CO2e: the node's manufacturing share by CPU time (--embodied-kgco2e)" },
 	{ "carbon_grams_total", "carbon_grams", COUNTER, "grams",
-	  "Emissions in grams CO2e (--carbon-intensity)" },
+	  "Emissions in grams CO2e, operational plus embodied" },
 	{ "gpu_seconds_total", "gpu_seconds", COUNTER, "seconds",
 	  "Busy-weighted GPU time (GPU nodes)" },
 	{ "gpu_energy_joules_total", "gpu_energy_joules", COUNTER, "joules",
@@ -324,6 +330,42 @@ static const char *str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
+/* The grid intensity in force, labelled with its source, and whether it is stale. */
+static void put_intensity(struct out *o, const json_t *node)
+{
+	struct strbuf lb = {};
+	double v;
+
+	if (!num(node, "carbon_intensity_grams_per_kwh", &v))
+		return;
+	add_label(&lb, "source", str(node, "carbon_intensity_source"));
+	put_family(o, "wattlet_node_carbon_intensity_grams_per_kwh", GAUGE, NULL,
+		   "Grid carbon intensity in force in the last interval, gCO2e per kWh.");
+	put_sample(o, "wattlet_node_carbon_intensity_grams_per_kwh", "", lb.p, v);
+	free(lb.p);
+	put_family(o, "wattlet_node_carbon_intensity_stale", GAUGE, NULL,
+		   "1 when the intensity in force is older than --carbon-intensity-max-age.");
+	put_sample(o, "wattlet_node_carbon_intensity_stale", "", NULL,
+		   json_is_true(json_object_get(node, "carbon_intensity_stale")));
+	put_scalar(o, node, "carbon_intensity_age_seconds", "wattlet_node_carbon_intensity_age_seconds",
+		   GAUGE, "seconds", "Age of the intensity in force (--carbon-intensity-file).");
+	put_scalar(o, node, "carbon_intensity_file_errors_total",
+		   "wattlet_node_carbon_intensity_file_errors", COUNTER, NULL,
+		   "Versions of --carbon-intensity-file that could not be used.");
+}
+
+static void put_node_carbon(struct out *o, const json_t *node)
+{
+	put_intensity(o, node);
+	put_scalar(o, node, "operational_carbon_grams_total", "wattlet_node_operational_carbon_grams",
+		   COUNTER, "grams",
+		   "Node operational emissions in grams CO2e: facility energy times the grid intensity in force.");
+	put_scalar(o, node, "embodied_carbon_grams_total", "wattlet_node_embodied_carbon_grams",
+		   COUNTER, "grams", "Node embodied emissions in grams CO2e (--embodied-kgco2e).");
+	put_scalar(o, node, "carbon_grams_total", "wattlet_node_carbon_grams", COUNTER, "grams",
+		   "Node emissions in grams CO2e, operational plus embodied.");
+}
+
 static void put_node(struct out *o, const json_t *node)
 {
 	const char *meter = str(node, "meter");
@@ -367,8 +409,6 @@ static void put_node(struct out *o, const json_t *node)
 		    COUNTER, "seconds", "CPU time of tasks whose cgroup did not fit the map.");
 	put_scalar(o, node, "facility_energy_joules_total", "wattlet_node_facility_energy_joules",
 		    COUNTER, "joules", "Node facility energy, IT energy times PUE (--pue).");
-	put_scalar(o, node, "carbon_grams_total", "wattlet_node_carbon_grams", COUNTER, "grams",
-		    "Node emissions in grams CO2e (--carbon-intensity).");
 	put_scalar(o, node, "gpu_energy_joules_total", "wattlet_node_gpu_energy_joules", COUNTER,
 		    "joules", "Energy of the node's GPUs, part of its energy (GPU nodes).");
 	put_scalar(o, node, "gpu_unattributed_energy_joules_total",
@@ -378,6 +418,7 @@ static void put_node(struct out *o, const json_t *node)
 		    "Power of the node's GPUs over the last interval (GPU nodes).");
 	put_scalar(o, node, "gpu_seconds_total", "wattlet_node_gpu_seconds", COUNTER, "seconds",
 		    "Busy-weighted GPU time of the node's processes (GPU nodes).");
+	put_node_carbon(o, node);
 }
 
 static void put_zones(struct out *o, const json_t *node)

@@ -29,7 +29,10 @@ struct fixture {
 	struct gpu_proc procs[8];
 	struct wl_cgroup cg[16];
 	struct wl_proc pr[64];
+	struct intensity_state is;	/* 360 g/kWh all along: 1e-4 g per J */
 };
+
+#define GRAMS_PER_JOULE (360 / 3.6e6)
 
 static int setup(void **state)
 {
@@ -40,6 +43,7 @@ static int setup(void **state)
 	assert_int_equal(options__parse(&f->o, 5, argv), 0);
 	attribution__init(&f->at, &f->o, -1);
 	assert_int_equal(gpu_attribution__new(&f->ga, &f->o), 0);
+	f->is = (struct intensity_state){ .enabled = true, .value.grams_per_kwh = 360 };
 	*state = f;
 	return 0;
 }
@@ -128,10 +132,12 @@ static void gpu_interval(struct fixture *f, double joules, ...)
 static void attribute(struct fixture *f, const struct meter_reading *r, double busy_s)
 {
 	struct collection col = { .interval_s = 1, .cpu = &f->cpu, .acc = &f->acc };
+	struct attribution_input in = { .reading = r, .gpus = f->ga, .collection = &col,
+					.intensity = &f->is };
 
 	f->cpu.busy_delta_s = busy_s;
 	assert_int_equal(gpu_attribution__apply(f->ga, &f->gr, &f->acc), 0);
-	attribution__apply(&f->at, r, f->ga, &col, &f->o);
+	attribution__apply(&f->at, &in, &f->o);
 }
 
 /* The live cgroups' totals: all their energy, or its GPU part. */
@@ -150,6 +156,18 @@ static double cgroup_sum(struct fixture *f, bool gpu)
 	return sum;
 }
 
+static double cgroup_carbon(struct fixture *f)
+{
+	double sum = 0;
+	size_t pos = 0;
+	__u64 key;
+	void *val;
+
+	while (idmap__next(&f->at.cgroups, &pos, &key, &val))
+		sum += ((struct energy_tally *)val)->total.operational_carbon_grams;
+	return sum;
+}
+
 static void assert_conserved(struct fixture *f)
 {
 	const struct attribution *at = &f->at;
@@ -160,6 +178,11 @@ static void assert_conserved(struct fixture *f)
 	assert_rel(cgroup_sum(f, true) + at->gpu_retired_joules_total +
 			   at->gpu_unattributed_joules_total,
 		   at->gpu_active_joules_total);
+	/* the GPUs' energy carries carbon like the rest: the node's is all its energy's (in J) */
+	assert_rel(at->operational.total / GRAMS_PER_JOULE, at->energy_joules_total);
+	assert_rel((cgroup_carbon(f) + at->operational.retired + at->operational.unattributed +
+		    at->operational.idle) / GRAMS_PER_JOULE,
+		   at->operational.total / GRAMS_PER_JOULE);
 }
 
 /*
@@ -190,6 +213,8 @@ static void cpu_meter__gpu_added__shares_and_conservation(void **state)
 	assert_rel(cgroup(f, 2)->delta.energy_joules, 20 + 20);
 	assert_rel(proc(f, 10)->delta.energy_joules, 40 + 30);
 	assert_rel(proc(f, 20)->delta.gpu_energy_joules, 20);
+	assert_rel(cgroup(f, 1)->delta.operational_carbon_grams / GRAMS_PER_JOULE, 70);
+	assert_rel(proc(f, 20)->delta.operational_carbon_grams / GRAMS_PER_JOULE, 40);
 	assert_rel(f->at.unattributed_joules, 20);	/* CPU: 0.5 s of no cgroup */
 	assert_rel(f->at.gpu_unattributed_joules_total, 0);
 	assert_rel(f->at.power_watts, 160);

@@ -236,6 +236,46 @@ static void prom__render__configured__facility_and_carbon(void **state)
 	json_decref(doc);
 }
 
+/* SCI per workload: both kinds of carbon and their sum; the intensity in force and its staleness. */
+static void prom__render__carbon__kinds_intensity_stale(void **state)
+{
+	json_t *doc = doc_new(), *p = json_array_get(json_object_get(doc, "pods"), 0);
+	json_t *node = json_object_get(doc, "node");
+	char *out;
+
+	json_object_set_new(p, "operational_carbon_grams_total", json_real(0.5));
+	json_object_set_new(p, "embodied_carbon_grams_total", json_real(0.25));
+	json_object_set_new(p, "carbon_grams_total", json_real(0.75));
+	json_object_set_new(p, "dram_energy_joules_total", json_real(1.5));
+	json_object_set_new(node, "operational_carbon_grams_total", json_real(6));
+	json_object_set_new(node, "embodied_carbon_grams_total", json_real(3));
+	json_object_set_new(node, "carbon_grams_total", json_real(9));
+	json_object_set_new(node, "carbon_intensity_grams_per_kwh", json_real(231.5));
+	json_object_set_new(node, "carbon_intensity_source", json_string("grid \"GB\""));
+	json_object_set_new(node, "carbon_intensity_stale", json_true());
+	json_object_set_new(node, "carbon_intensity_age_seconds", json_real(9000));
+	json_object_set_new(node, "carbon_intensity_file_errors_total", json_integer(2));
+	out = render(doc, PROM_TEXT, 0);
+	assert_true(value_of(out, "wattlet_pod_operational_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.5);
+	assert_true(value_of(out, "wattlet_pod_embodied_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.25);
+	assert_true(value_of(out, "wattlet_pod_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.75);
+	assert_true(value_of(out, "wattlet_pod_dram_energy_joules_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 1.5);
+	assert_true(value_of(out, "wattlet_node_operational_carbon_grams_total{node=\"node-a\"}") == 6);
+	assert_true(value_of(out, "wattlet_node_embodied_carbon_grams_total{node=\"node-a\"}") == 3);
+	assert_true(value_of(out, "wattlet_node_carbon_intensity_grams_per_kwh{node=\"node-a\",source=\"grid \\\"GB\\\"\"}") == 231.5);
+	assert_true(value_of(out, "wattlet_node_carbon_intensity_stale{node=\"node-a\"}") == 1);
+	assert_true(value_of(out, "wattlet_node_carbon_intensity_age_seconds{node=\"node-a\"}") == 9000);
+	assert_true(value_of(out, "wattlet_node_carbon_intensity_file_errors_total{node=\"node-a\"}") == 2);
+	assert_non_null(strstr(out, "# TYPE wattlet_node_carbon_intensity_stale gauge\n"));
+	assert_non_null(strstr(out, "# TYPE wattlet_pod_embodied_carbon_grams_total counter\n"));
+	free(out);
+	json_object_set_new(node, "carbon_intensity_stale", json_false());
+	out = render(doc, PROM_TEXT, 0);
+	assert_true(value_of(out, "wattlet_node_carbon_intensity_stale{node=\"node-a\"}") == 0);
+	free(out);
+	json_decref(doc);
+}
+
 static void prom__render__openmetrics__families_units_eof(void **state)
 {
 	json_t *doc = doc_new();
@@ -312,6 +352,7 @@ int main(void)
 		cmocka_unit_test(prom__render__hostile_names__escaped),
 		cmocka_unit_test(prom__render__process_top__only_top_n_by_power),
 		cmocka_unit_test(prom__render__configured__facility_and_carbon),
+		cmocka_unit_test(prom__render__carbon__kinds_intensity_stale),
 		cmocka_unit_test(prom__render__openmetrics__families_units_eof),
 		cmocka_unit_test(prom__render__not_an_object__einval),
 		cmocka_unit_test(prom__render__empty_document__valid),
