@@ -251,7 +251,8 @@ static void put_intensity(json_t *node, const struct intensity_state *is)
 }
 
 /* A kind of carbon's buckets: <part>_<kind>_carbon_grams_total. */
-static void put_buckets(json_t *node, const char *kind, const struct carbon_buckets *b)
+static void put_buckets(json_t *node, const char *kind, const struct carbon_buckets *b,
+			double expired)
 {
 	char key[64];
 
@@ -261,6 +262,9 @@ static void put_buckets(json_t *node, const char *kind, const struct carbon_buck
 	json_object_set_new(node, key, json_real(b->idle));
 	snprintf(key, sizeof(key), "retired_%s_carbon_grams_total", kind);
 	json_object_set_new(node, key, json_real(b->retired));
+	/* of pods and system workloads removed after --retain, as for energy */
+	snprintf(key, sizeof(key), "expired_%s_carbon_grams_total", kind);
+	json_object_set_new(node, key, json_real(expired));
 }
 
 static void put_node_carbon(json_t *node, const struct document_input *in)
@@ -269,12 +273,13 @@ static void put_node_carbon(json_t *node, const struct document_input *in)
 
 	if (operational_on(in)) {
 		put_intensity(node, in->intensity);
-		put_buckets(node, "operational", &at->operational);
+		put_buckets(node, "operational", &at->operational,
+			    in->workloads->expired_operational_grams);
 	}
 	if (embodied_on(in)) {
 		json_object_set_new(node, "embodied_carbon_grams_per_second",
 				    json_real(at->embodied_rate));
-		put_buckets(node, "embodied", &at->embodied);
+		put_buckets(node, "embodied", &at->embodied, in->workloads->expired_embodied_grams);
 	}
 	put_carbon(node, at->operational.total, at->embodied.total, in);
 }

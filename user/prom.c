@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "prom.h"
+#include "util.h"
 #include "strbuf.h"
 
 enum mtype {
@@ -354,9 +355,33 @@ static void put_intensity(struct out *o, const json_t *node)
 		   "Versions of --carbon-intensity-file that could not be used.");
 }
 
+/*
+ * Where a kind of carbon went besides the workload series, so that from a
+ * scrape alone pods + system + unattributed + idle + expired = node.
+ */
+static void put_carbon_buckets(struct out *o, const json_t *node, const char *kind)
+{
+	static const char *const parts[][2] = {
+		{ "unattributed", "busy CPU or active energy of no tracked cgroup" },
+		{ "idle", "capacity or idle energy no workload was given" },
+		{ "expired", "pods and system workloads whose series were removed (--retain)" },
+	};
+	char key[64], name[80], help[160];
+
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+		snprintf(key, sizeof(key), "%s_%s_carbon_grams_total", parts[i][0], kind);
+		snprintf(name, sizeof(name), "wattlet_node_%s_%s_carbon_grams", parts[i][0], kind);
+		snprintf(help, sizeof(help), "Node %s carbon in grams CO2e of %s.", kind,
+			 parts[i][1]);
+		put_scalar(o, node, key, name, COUNTER, "grams", help);
+	}
+}
+
 static void put_node_carbon(struct out *o, const json_t *node)
 {
 	put_intensity(o, node);
+	put_carbon_buckets(o, node, "operational");
+	put_carbon_buckets(o, node, "embodied");
 	put_scalar(o, node, "operational_carbon_grams_total", "wattlet_node_operational_carbon_grams",
 		   COUNTER, "grams",
 		   "Node operational emissions in grams CO2e: facility energy times the grid intensity in force.");

@@ -9,7 +9,8 @@
  *
  * The energy of a pod or system workload removed is kept in expired_joules,
  * so pods + system + unattributed + expired = node active at every document,
- * the identity /metrics can be checked with (its series are these levels).
+ * the identity /metrics can be checked with (its series are these levels);
+ * its carbon likewise, in expired_operational_grams and _embodied_grams.
  *
  * A pod joins a namespace once, when it is named or its name is given up
  * ("unknown"), bringing its totals so far: namespace totals never go back,
@@ -374,11 +375,19 @@ static void ctr_release(struct workloads *w, struct workload *n)
 	free(n);
 }
 
+/* A top-level workload goes: what it was given stays counted, as expired. */
+static void expire(struct workloads *w, const struct workload *n)
+{
+	w->expired_joules += n->tally.total.energy_joules;
+	w->expired_operational_grams += n->tally.total.operational_carbon_grams;
+	w->expired_embodied_grams += n->tally.total.embodied_carbon_grams;
+}
+
 static void pod_release(struct workloads *w, struct workload *n)
 {
 	struct pod *p = pod_of(n);
 
-	w->expired_joules += n->tally.total.energy_joules;
+	expire(w, n);
 	while (p->ctrs) {
 		struct workload *c = p->ctrs;
 
@@ -392,7 +401,7 @@ static void pod_release(struct workloads *w, struct workload *n)
 
 static void sys_release(struct workloads *w, struct workload *n)
 {
-	w->expired_joules += n->tally.total.energy_joules;
+	expire(w, n);
 	free(n);
 }
 

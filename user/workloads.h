@@ -80,6 +80,8 @@ struct workloads {
 	struct workload *systems;	/* struct system_workload */
 	struct namespace *nss;
 	double expired_joules;		/* total energy of removed pods and system workloads */
+	double expired_operational_grams;	/* and their carbon, of each kind */
+	double expired_embodied_grams;
 
 	/* the stage's own bookkeeping */
 	double retain_s;

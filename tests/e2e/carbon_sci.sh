@@ -284,6 +284,16 @@ for name, want_g, want_stale in (("before", 100, 1), ("after", 400, 0)):
         for kind in ("operational_carbon", "embodied_carbon", "carbon"):
             n = f"wattlet_{lvl}_{kind}_grams_total"
             need(n in s, f"/metrics {name}: {n}", True)
+    # from a scrape alone: pods + system + unattributed + idle + expired = node
+    total = lambda n: sum(v for _, v in s.get(n, []))
+    for k in KINDS:
+        parts = (total(f"wattlet_pod_{k}_carbon_grams_total") +
+                 total(f"wattlet_system_{k}_carbon_grams_total") +
+                 sum(total(f"wattlet_node_{b}_{k}_carbon_grams_total")
+                     for b in ("unattributed", "idle", "expired")))
+        node = total(f"wattlet_node_{k}_carbon_grams_total")
+        need(close(parts, node), f"/metrics {name}: {k}: pods + system + unattributed + idle + "
+             f"expired {parts:.15g} = node {node:.15g}")
 print("strict OpenMetrics parse and promtool: clean")
 sys.exit(0 if ok else 1)
 PY

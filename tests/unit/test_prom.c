@@ -255,6 +255,9 @@ static void prom__render__carbon__kinds_intensity_stale(void **state)
 	json_object_set_new(node, "carbon_intensity_stale", json_true());
 	json_object_set_new(node, "carbon_intensity_age_seconds", json_real(9000));
 	json_object_set_new(node, "carbon_intensity_file_errors_total", json_integer(2));
+	json_object_set_new(node, "unattributed_operational_carbon_grams_total", json_real(1));
+	json_object_set_new(node, "idle_embodied_carbon_grams_total", json_real(2));
+	json_object_set_new(node, "expired_embodied_carbon_grams_total", json_real(0.5));
 	out = render(doc, PROM_TEXT, 0);
 	assert_true(value_of(out, "wattlet_pod_operational_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.5);
 	assert_true(value_of(out, "wattlet_pod_embodied_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.25);
@@ -266,6 +269,10 @@ static void prom__render__carbon__kinds_intensity_stale(void **state)
 	assert_true(value_of(out, "wattlet_node_carbon_intensity_stale{node=\"node-a\"}") == 1);
 	assert_true(value_of(out, "wattlet_node_carbon_intensity_age_seconds{node=\"node-a\"}") == 9000);
 	assert_true(value_of(out, "wattlet_node_carbon_intensity_file_errors_total{node=\"node-a\"}") == 2);
+	assert_true(value_of(out, "wattlet_node_unattributed_operational_carbon_grams_total{node=\"node-a\"}") == 1);
+	assert_true(value_of(out, "wattlet_node_idle_embodied_carbon_grams_total{node=\"node-a\"}") == 2);
+	assert_true(value_of(out, "wattlet_node_expired_embodied_carbon_grams_total{node=\"node-a\"}") == 0.5);
+	assert_null(strstr(out, "wattlet_node_idle_operational_carbon"));	/* not in this document */
 	assert_non_null(strstr(out, "# TYPE wattlet_node_carbon_intensity_stale gauge\n"));
 	assert_non_null(strstr(out, "# TYPE wattlet_pod_embodied_carbon_grams_total counter\n"));
 	free(out);

@@ -428,6 +428,38 @@ static void workloads__update__pod_gone__terminated_then_removed(void **state)
 		     shop_cpu + 2.0);
 }
 
+/*
+ * A removed pod's carbon stays counted, as expired, like its energy: pods +
+ * system + unattributed + idle + expired = node holds in /metrics too.
+ */
+static void workloads__update__pod_expired__carbon_kept(void **state)
+{
+	struct fx *f = *state;
+	struct energy_figures e = { .energy_joules = 2, .operational_carbon_grams = 0.25,
+				    .embodied_carbon_grams = 0.125 };
+	double joules;
+
+	run_all(f, 1);
+	begin(f, 2.0);
+	for (__u64 id = 10; id <= 13; id++) {
+		energy_tally__add(attribution_share(f, id), &e);
+		cg(f, id)->gone = true;
+	}
+	finish(f);
+	joules = num(pod(f, UA), "energy_joules_total");
+	assert_close(f->w->expired_operational_grams, 0);
+	for (int i = 0; i < 3; i++) {
+		begin(f, 2.0);
+		finish(f);
+	}
+	begin(f, 30.0);		/* --retain 30 after it went */
+	finish(f);
+	assert_null(pod(f, UA));
+	assert_close(f->w->expired_joules, joules);
+	assert_close(f->w->expired_operational_grams, 4 * 0.25);
+	assert_close(f->w->expired_embodied_grams, 4 * 0.125);
+}
+
 /* A cgroup that simply disappears from accounts (no gone mark) also ends its pod. */
 static void workloads__update__cgroup_dropped__terminated(void **state)
 {
@@ -599,6 +631,7 @@ int main(void)
 		T(workloads__update__pod_without_logs__unknown),
 		T(workloads__update__names_rescans__bounded),
 		T(workloads__update__pod_gone__terminated_then_removed),
+		T(workloads__update__pod_expired__carbon_kept),
 		T(workloads__update__cgroup_dropped__terminated),
 		T(workloads__update__container_restart__old_terminated),
 		T(workloads__label__cgroups__names),
