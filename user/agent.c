@@ -282,7 +282,8 @@ static void open_memory(struct agent *a)
 
 /*
  * Serving, carbon, energy and names: the stages after collection. The
- * server first: a listen error is then the one line a user sees, before the
+ * server first, then what can fail for the environment (the intensity file,
+ * --gpu nvml): a listen error is then the one line a user sees, before the
  * meter says which meter it chose.
  */
 static int open_stages(struct agent *a)
@@ -300,10 +301,11 @@ static int open_stages(struct agent *a)
 		err = server__start(&a->server, o);
 	err = err ?: intensity__init(&a->intensity, o->carbon_intensity_file,
 				     o->carbon_intensity_max_age_s, o->carbon_intensity);
-	err = err ?: meter__open(&a->meter, o);
+	/* GPUs before the meter: --gpu nvml's error is then the one line, before the model's row */
 	err = err ?: gpu__open(&a->gpus, o);
 	if (!err && a->gpus)
 		err = gpu_attribution__new(&a->gpu_attribution, o);
+	err = err ?: meter__open(&a->meter, o);
 	return err ?: workloads__new(&a->workloads, o);
 }
 
