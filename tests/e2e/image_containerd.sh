@@ -403,6 +403,24 @@ promtool_clean() {
 	out=$(promtool check metrics <"$1" 2>&1) && [ -z "$out" ] || { echo "$out"; return 1; }
 }
 
+# The cross-built arm64 archive is an image containerd takes for linux/arm64. Run here, it
+# fails with exec format error, unless the machine emulates arm64 (binfmt_misc): then it
+# prints the version.
+arm64_image() {
+	local archive=$OUT/wattlet-image-arm64.tar ref platform out
+	ref="localhost/wattlet:$(make -s version)"
+	[ -f "$archive" ] || { echo "no $archive (make image IMAGE_ARCH=arm64)"; return 1; }
+	ctr_ images import --platform linux/arm64 "$archive" >/dev/null || return 1
+	platform=$(ctr_ images ls | awk -v r="$ref" '$1 == r { print $(NF - 1) }')
+	[ "$platform" = linux/arm64 ] || { echo "$ref is for ${platform:-nothing}"; return 1; }
+	out=$(ctr_ run --rm --platform linux/arm64 "$ref" arm64-version /usr/bin/wattlet --version 2>&1)
+	echo "$ref: $platform; run here: $out"
+	case $out in
+	*"exec format error"* | "wattlet $(make -s version)") ;;
+	*) return 1 ;;
+	esac
+}
+
 api_pod_cpu() {
 	python3 -c '
 import json, sys
@@ -504,6 +522,8 @@ json.dump(s, open(p, "w"))' "$T/spec.json"
 	stop_agent
 	without_each_capability
 	evaluate
+	[ "$(dpkg --print-architecture)" = amd64 ] &&
+		measure "the arm64 archive imports into containerd as linux/arm64" arm64_image
 	echo "    ran in $((SECONDS - t0)) s"
 	finish
 }

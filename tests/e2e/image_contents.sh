@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# What the built image holds (make image: $OUTPUT/wattlet-image*.tar), read from the archive
-# itself, for each architecture built, without running it (image_containerd.sh runs it):
+# What the built image holds (make image: $OUTPUT/wattlet-image.tar, and on amd64 also
+# make image IMAGE_ARCH=arm64: wattlet-image-arm64.tar), read from the archives themselves,
+# without running them (image_containerd.sh runs the host's):
 #   - a docker-archive of one image tagged localhost/wattlet:VERSION, VERSION being what the
 #     agent built from this checkout prints; OCI labels for version, revision and source;
 #     the DaemonSet's entrypoint, user and port; at most 25 MB;
@@ -237,6 +238,8 @@ main() {
 	REVISION=$(git rev-parse HEAD)
 	HOST_ARCH=$(dpkg --print-architecture)
 	check_archive "$OUT/wattlet-image.tar" "$HOST_ARCH"
+	# The arm64 image, cross-built on amd64: checked here by its ELF headers, since it cannot run.
+	[ "$HOST_ARCH" = amd64 ] && check_archive "$OUT/wattlet-image-arm64.tar" arm64 cross
 	[ -d "$T/$HOST_ARCH/root" ] && check "the SBOM check refuses a document off the schema" schema_self_test
 	finish
 }
