@@ -4,6 +4,6 @@
 # (extra arguments go to wattlet). Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+tools/install-deps.sh --build
 make -j"$(nproc)" >&2
 exec build/wattlet "$@"
