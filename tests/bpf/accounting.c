@@ -346,8 +346,8 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 	long expected_exits = 0;
 	pid_t spawners[2];
 	struct rig r;
-	long entries, live;
-	int err;
+	long entries, live, pending;
+	int rounds, err;
 
 	err = rig_open(&r, name, false, max_procs, NULL);
 	if (!ASSERT_OK(err, "rig_open"))
@@ -382,10 +382,11 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 	 * The rest of a task's figures come when it is freed, after an RCU
 	 * grace period: lazy RCU can hold that for many seconds.
 	 */
-	for (int i = 0; i < WAIT_ROUNDS && exits_in(&r) < expected_exits; i++) {
+	for (rounds = 0; rounds < WAIT_ROUNDS && exits_in(&r) < expected_exits; rounds++) {
 		usleep(100000);
 		err = collect(&r);
 	}
+	printf("    waited %.1f s for the frees\n", rounds / 10.0);
 	workload_pause(&r, true);
 	err = collect(&r);
 	u1 = cgroup_usage_s(r.cgroup);
@@ -394,11 +395,16 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 		goto cleanup;
 
 	ASSERT_WITHIN(cgroup_cpu(&r) - cg0, u1 - u0, 0.01, "cgroup cpu vs cpu.stat usage_usec");
-	/* 99%: a few frees can lag by many seconds (lazy RCU): README, "Known limits" */
-	ASSERT_TRUE(exits_in(&r) * 100 >= expected_exits * 99,
-		    "exits seen in cgroup: %lld, want >= 99%% of %ld (exit records %llu, lost %llu, "
-		    "drops %llu, thread overflow %llu)", exits_in(&r), expected_exits,
-		    (unsigned long long)r.col->acc.exited_procs,
+	/*
+	 * A handful of frees can lag by many seconds (lazy RCU; dropping the
+	 * slab caches, which flushes lazy callbacks, did not bring them): up to
+	 * 1% of the exits or 20 of them, whichever is more. README, "Known limits".
+	 */
+	pending = expected_exits / 100 > 20 ? expected_exits / 100 : 20;
+	ASSERT_TRUE(exits_in(&r) >= expected_exits - pending,
+		    "exits seen in cgroup: %lld, want %ld less at most (of %ld; exit records %llu, "
+		    "lost %llu, drops %llu, thread overflow %llu)", exits_in(&r), pending,
+		    expected_exits, (unsigned long long)r.col->acc.exited_procs,
 		    (unsigned long long)r.col->acc.lost_procs,
 		    (unsigned long long)r.col->stats.ringbuf_drops,
 		    (unsigned long long)r.col->stats.thread_overflow);
