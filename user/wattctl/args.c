@@ -107,7 +107,7 @@ static bool valid_range(const char *s)
 }
 
 /* namespace, pod, or label:KEY with KEY a Kubernetes label key (prefix/name). */
-bool valid_by(const char *s)
+bool args__valid_by(const char *s)
 {
 	const char *key = s + strlen("label:");
 
@@ -119,13 +119,13 @@ bool valid_by(const char *s)
 	       strlen(key);
 }
 
-bool valid_url(const char *s)
+bool args__valid_url(const char *s)
 {
 	return (!strncmp(s, "http://", 7) && s[7]) || (!strncmp(s, "https://", 8) && s[8]);
 }
 
 /* Split "NS/NAME" into buf; both parts non-empty, one slash. */
-bool split_pod(const char *s, char *buf, size_t len, const char **ns, const char **name)
+bool args__split_pod(const char *s, char *buf, size_t len, const char **ns, const char **name)
 {
 	char *slash;
 
@@ -209,7 +209,7 @@ static void args_one(struct args *a, int opt, const char *arg)
 		break;
 	case OPT_POD:
 		c->given |= OPTF_POD;
-		if (!split_pod(arg, a->pod_buf, sizeof(a->pod_buf), &c->pod_ns, &c->pod_name))
+		if (!args__split_pod(arg, a->pod_buf, sizeof(a->pod_buf), &c->pod_ns, &c->pod_name))
 			args_bad(a, "--pod %s: want NAMESPACE/NAME", arg);
 		break;
 	case OPT_WINDOW:
@@ -236,7 +236,7 @@ static void args_one(struct args *a, int opt, const char *arg)
 	case OPT_BY:
 		c->by = arg;
 		c->given |= OPTF_BY;
-		if (!valid_by(arg))
+		if (!args__valid_by(arg))
 			args_bad(a, "--by %s: want namespace, pod or label:KEY", arg);
 		break;
 	case OPT_CACERT:
@@ -295,7 +295,7 @@ void args__parse(struct args *a, int argc, char **argv)
 }
 
 /* Server URLs are joined with "/api/...": drop trailing slashes (argv is ours to edit). */
-void trim_slash(const char *url)
+void args__trim_slash(const char *url)
 {
 	char *s = (char *)url;
 	size_t n = s ? strlen(s) : 0;

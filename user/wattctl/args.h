@@ -18,11 +18,11 @@ struct args {
 /* Options into a->c; optind is left at the first command word. */
 void args__parse(struct args *a, int argc, char **argv);
 
-bool valid_url(const char *s);
-bool valid_by(const char *s);
+bool args__valid_url(const char *s);
+bool args__valid_by(const char *s);
 /* Split "NS/NAME" into buf; both parts non-empty, one slash. */
-bool split_pod(const char *s, char *buf, size_t len, const char **ns, const char **name);
+bool args__split_pod(const char *s, char *buf, size_t len, const char **ns, const char **name);
 /* Server URLs are joined with "/api/...": drop trailing slashes, in place. */
-void trim_slash(const char *url);
+void args__trim_slash(const char *url);
 
 #endif /* __WATTCTL_ARGS_H */

@@ -256,9 +256,9 @@ static int cmd_check(struct wattctl *c, const struct cmd *cmd)
 				 cmd->words[1] ? " " : "", cmd->words[1] ? cmd->words[1] : "");
 	if (!c->prometheus && c->window)
 		return usage_err("--window only applies with --prometheus");
-	if (c->prometheus && !valid_url(c->prometheus))
+	if (c->prometheus && !args__valid_url(c->prometheus))
 		return usage_err("--prometheus %s: want an http:// or https:// URL", c->prometheus);
-	if (!valid_url(c->server))
+	if (!args__valid_url(c->server))
 		return usage_err("server %s: want an http:// or https:// URL", c->server);
 	if (cmd->run == cmd_report)
 		return cmd_check_report(c);
@@ -315,7 +315,7 @@ static int cmd_get_pod_arg(struct wattctl *c)
 	const char *arg = c->arg, *ns, *name;
 	char buf[512];
 
-	if (split_pod(arg, buf, sizeof(buf), &ns, &name)) {
+	if (args__split_pod(arg, buf, sizeof(buf), &ns, &name)) {
 		if (c->namespace && strcmp(c->namespace, ns))
 			return usage_err("get pod %s: conflicts with -n %s", arg,
 					 c->namespace);
@@ -442,8 +442,8 @@ int main(int argc, char **argv)
 	args__parse(&a, argc, argv);
 	if (!c.window)
 		c.window = c.prometheus ? "1m" : NULL;
-	trim_slash(c.server);
-	trim_slash(c.prometheus);
+	args__trim_slash(c.server);
+	args__trim_slash(c.prometheus);
 	output__init(c.format == OUT_JSON, c.tty, c.color);
 	return wattctl_main(&c, &a, argv + optind, argc - optind);
 }
