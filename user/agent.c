@@ -299,8 +299,9 @@ static int open_stages(struct agent *a)
 	attribution__init(&a->attribution, o, loader__counter_slot(a->loader, "cycles"));
 	if (o->listen[0])
 		err = server__start(&a->server, o);
-	err = err ?: intensity__init(&a->intensity, o->carbon_intensity_file,
-				     o->carbon_intensity_max_age_s, o->carbon_intensity);
+	if (!err)
+		err = intensity__init(&a->intensity, o->carbon_intensity_file,
+				      o->carbon_intensity_max_age_s, o->carbon_intensity);
 	/* GPUs before the meter: --gpu nvml's error is then the one line, before the model's row */
 	err = err ?: gpu__open(&a->gpus, o);
 	if (!err && a->gpus)

@@ -84,8 +84,11 @@ struct attribution {
 	double gpu_joules_total, gpu_active_joules_total, gpu_idle_joules_total;
 	double gpu_unattributed_joules_total, gpu_retired_joules_total, gpu_seconds_total;
 	double gpu_power_watts;	/* last interval */
-	double gpu_carry_joules;	/* GPU energy counted while the platform meter's reading
-					 * was rejected: inside its next reading, not to count twice */
+	/*
+	 * GPU energy counted while the platform meter's reading was rejected: inside its
+	 * next reading, not to count twice
+	 */
+	double gpu_carry_joules;
 
 	/* the shares, for as long as their accounts live (no entry: no energy yet) */
 	struct idmap cgroups;	/* cgroup id -> struct energy_tally */

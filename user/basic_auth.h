@@ -24,8 +24,11 @@ enum auth_result {
 	AUTH_OK,
 	AUTH_DENIED,		/* 401 */
 	AUTH_THROTTLED,		/* 429: too many new checks; *retry_after_s says when */
-	AUTH_PENDING,		/* bcrypt queued: done() will be called with OK, DENIED, or
-				 * THROTTLED when the check waited too long for the CPU */
+	/*
+	 * bcrypt queued: done() will be called with OK, DENIED, or THROTTLED when the
+	 * check waited too long for the CPU
+	 */
+	AUTH_PENDING,
 };
 
 struct auth_limits {

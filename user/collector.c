@@ -250,8 +250,9 @@ int collector__collect(struct collector *c, struct collection *out)
 		return -errno;
 	err = read_map(c, bpf_map__fd(skel->maps.procs), sizeof(__u32), sizeof(struct wl_proc),
 		       on_proc);
-	err = err ?: read_map(c, bpf_map__fd(skel->maps.cgroups), sizeof(__u64),
-			      sizeof(struct wl_cgroup), on_cgroup);
+	if (!err)
+		err = read_map(c, bpf_map__fd(skel->maps.cgroups), sizeof(__u64),
+			       sizeof(struct wl_cgroup), on_cgroup);
 	if (err)
 		return err;
 	accounts__end(&c->acc);

@@ -18,8 +18,11 @@
 
 struct cpu_model {
 	/* what was detected */
-	char cpu[160];		/* "GenuineIntel family 6 model 85 stepping 7 (Intel(R) Xeon(R)
-				 * Platinum 8259CL CPU @ 2.50GHz)", "arm implementer 0x41 part 0xd0c" */
+	/*
+	 * "GenuineIntel family 6 model 85 stepping 7 (Intel(R) Xeon(R) Platinum 8259CL CPU
+	 * @ 2.50GHz)", "arm implementer 0x41 part 0xd0c"
+	 */
+	char cpu[160];
 	char uarch[32];		/* "cascade-lake", "neoverse-n1"; "" when unknown */
 	char cloud[16];		/* "aws", "gcp", "azure", ...; "" when not recognised */
 	char instance_type[64];	/* AWS puts it in DMI product_name; "" elsewhere */

@@ -52,8 +52,8 @@ struct gpu_zone {
 	char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
 	char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
 	const char *energy_source;		/* "counter" | "power" | "none" */
-	const char *busy_rule;			/* "sm-samples" | "mig-instances" |
-						 * "running-processes" | "none" */
+	/* "sm-samples" | "mig-instances" | "running-processes" | "none" */
+	const char *busy_rule;
 	const char *rule_note;			/* why a fallback rule; "" if none */
 	bool valid;				/* false: rejected (see errors_total) */
 	double joules;				/* this interval */

@@ -247,6 +247,8 @@ static int configure(struct loader *l, const struct options *o, __s64 kcpustat_f
 {
 	struct wattlet_bpf *skel = l->skel;
 	__u32 counter_slots = l->nr_cpus;
+	/* thread state in a hash: room for 4 threads per process */
+	__u32 thread_slots = l->task_storage ? 1 : default_max_processes() * 4;
 	int err;
 
 	l->max_processes = o->max_processes ? o->max_processes : default_max_processes();
@@ -261,9 +263,7 @@ static int configure(struct loader *l, const struct options *o, __s64 kcpustat_f
 
 	err = bpf_map__set_max_entries(skel->maps.procs, l->max_processes);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cgroups, l->max_cgroups);
-	/* thread state in a hash: room for 4 threads per process */
-	err = err ?: bpf_map__set_max_entries(skel->maps.thread_hash,
-					      l->task_storage ? 1 : default_max_processes() * 4);
+	err = err ?: bpf_map__set_max_entries(skel->maps.thread_hash, thread_slots);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cpu_times, l->nr_cpus);
 	err = err ?: bpf_map__set_max_entries(skel->maps.cpu_rq, l->nr_cpus);
 	err = err ?: bpf_map__set_max_entries(skel->maps.counter0, counter_slots);

@@ -32,8 +32,11 @@
 #define METER_MAX_ZONES 64
 
 struct meter_zone {
-	char name[64];		/* "package-0", "package-0/core", "package-0/dram", "psys",
-				 * hwmon "<chip>/energy1", model "model" */
+	/*
+	 * "package-0", "package-0/core", "package-0/dram", "psys", hwmon "<chip>/energy1",
+	 * model "model"
+	 */
+	char name[64];
 	double joules;		/* this interval */
 	double joules_total;	/* since start */
 	double watts;		/* this interval */
@@ -53,8 +56,11 @@ struct meter_reading {
 	const char *model;	/* model meter: the coefficients' row, "ccf:cascade-lake"; else NULL */
 	bool valid;		/* false: this interval's reading was rejected (counted in errors) */
 	double joules;		/* node energy this interval: sum of in_node_total zones */
-	double span_s;		/* seconds the joules cover: the interval, or more when a
-				 * rejected interval's counters were carried over */
+	/*
+	 * seconds the joules cover: the interval, or more when a rejected interval's
+	 * counters were carried over
+	 */
+	double span_s;
 	double idle_watts_hint;	/* model: its idle term (vcpus*idle_w + mem term); else < 0 */
 	int nr_zones;
 	struct meter_zone zones[METER_MAX_ZONES];

@@ -96,8 +96,8 @@ static void table_rows(FILE *f, const json_t *arr, int rows, bool procs)
 		fprintf(f, "%10.3f %10.2f %10lld %s\n", num(o, "power_watts"),
 			num(o, "cpu_seconds_total"),
 			json_integer_value(json_object_get(o, "wakeups_total")),
-			procs ? json_string_value(json_object_get(o, "pod")) ?: "" :
-				json_string_value(json_object_get(o, "path")) ?: "?");
+			procs ? (json_string_value(json_object_get(o, "pod")) ?: "") :
+				(json_string_value(json_object_get(o, "path")) ?: "?"));
 	}
 	free(v);
 }

@@ -9,8 +9,8 @@
 #include "probe.h"
 #include "util.h"
 
-#define INSN(c, dst, src, o, i)                                                                    \
-	((struct bpf_insn){.code = (c), .dst_reg = (dst), .src_reg = (src), .off = (o), .imm = (i)})
+#define INSN(c, dst, src, o, i) \
+	((struct bpf_insn){ .code = c, .dst_reg = dst, .src_reg = src, .off = o, .imm = i })
 #define MOV_IMM(dst, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, i)
 #define EXIT INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 

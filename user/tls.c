@@ -400,12 +400,12 @@ int tls_ctx__new(const struct web_config *c, struct tls_ctx **out, char *err, si
 	atomic_init(&t->refs, 1);
 	t->client_auth = c->client_auth;
 	t->request = request_of(c->client_auth);
-	ret = pem_read(c->cert, c->cert_file, "cert_file", &t->cert_pem, err, errlen) ?:
-	      pem_read(c->key, c->key_file, "key_file", &t->key_pem, err, errlen) ?:
-	      cert_inspect(t, &kx, err, errlen) ?:
-	      cred_build(t, c, err, errlen) ?:
-	      priorities_build(c, kx, t->priorities, sizeof(t->priorities), err, errlen) ?:
-	      sans_copy(t, c);
+	ret = pem_read(c->cert, c->cert_file, "cert_file", &t->cert_pem, err, errlen);
+	ret = ret ?: pem_read(c->key, c->key_file, "key_file", &t->key_pem, err, errlen);
+	ret = ret ?: cert_inspect(t, &kx, err, errlen);
+	ret = ret ?: cred_build(t, c, err, errlen);
+	ret = ret ?: priorities_build(c, kx, t->priorities, sizeof(t->priorities), err, errlen);
+	ret = ret ?: sans_copy(t, c);
 	if (!ret && gnutls_priority_init(&t->prio, t->priorities, &errpos) < 0) {
 		snprintf(err, errlen, "GnuTLS refused the priorities at '%s'", errpos ? errpos : "?");
 		ret = -EINVAL;

@@ -14,6 +14,11 @@
 #include "gzip.h"
 #include "prom.h"
 
+/* The labels of doc_new()'s node, and of its pods ns/web-0 and ns/web-1 */
+#define NODE_A	"node=\"node-a\""
+#define WEB_0	NODE_A ",namespace=\"ns\",pod=\"web-0\""
+#define WEB_1	NODE_A ",namespace=\"ns\",pod=\"web-1\""
+
 static json_t *figs(double cpu, double joules, double watts)
 {
 	return json_pack("{s:f, s:I, s:I, s:f, s:f}", "cpu_seconds_total", cpu, "wakeups_total",
@@ -92,6 +97,9 @@ static double value_of(const char *text, const char *prefix)
 	return NAN;
 }
 
+/* The sample of that series (name{labels}) in out has the value want. */
+#define assert_sample(out, series, want) assert_true(value_of(out, series) == (want))
+
 static int count_lines(const char *text, const char *prefix)
 {
 	const char *line;
@@ -112,7 +120,7 @@ static void prom__render__expired_energy__node_counter(void **state)
 			    json_real(12.5));
 	out = render(doc, PROM_TEXT, 0);
 	assert_non_null(strstr(out, "# TYPE wattlet_node_expired_energy_joules_total counter\n"));
-	assert_true(value_of(out, "wattlet_node_expired_energy_joules_total{node=\"node-a\"}") == 12.5);
+	assert_sample(out, "wattlet_node_expired_energy_joules_total{" NODE_A "}", 12.5);
 	free(out);
 	json_decref(doc);
 }
@@ -141,21 +149,21 @@ static void prom__render__text__issue_names_and_values(void **state)
 	char *out = render(doc, PROM_TEXT, 0);
 
 	assert_non_null(strstr(out, "# TYPE wattlet_pod_cpu_seconds_total counter\n"));
-	assert_true(value_of(out, "wattlet_pod_cpu_seconds_total{node=\"node-a\",namespace=\"ns\",pod=\"web-1\"}") == 4);
-	assert_true(value_of(out, "wattlet_pod_energy_joules_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 6);
-	assert_true(value_of(out, "wattlet_container_power_watts{node=\"node-a\",namespace=\"ns\",pod=\"web-0\",container=\"main\"}") == 0.3);
-	assert_true(value_of(out, "wattlet_namespace_energy_joules_total{node=\"node-a\",namespace=\"ns\"}") == 10);
-	assert_true(value_of(out, "wattlet_node_energy_joules_total{node=\"node-a\",zone=\"node\",meter=\"model\",mode=\"idle\"}") == 60);
-	assert_true(value_of(out, "wattlet_node_cpu_seconds_total{node=\"node-a\",mode=\"busy\"}") == 10.25);
-	assert_true(value_of(out, "wattlet_node_power_watts{node=\"node-a\",zone=\"node\",meter=\"model\"}") == 5.5);
-	assert_true(value_of(out, "wattlet_zone_energy_joules_total{node=\"node-a\",zone=\"package-0\",meter=\"rapl\"}") == 100);
-	assert_true(value_of(out, "wattlet_build_info{node=\"node-a\",version=\"1.2.3\",attach=\"tp_btf\"}") == 1);
-	assert_true(value_of(out, "wattlet_bpf_overflow_drops_total{node=\"node-a\",kind=\"process_map_overflow\"}") == 3);
-	assert_true(value_of(out, "wattlet_processes_lost_total{node=\"node-a\"}") == 1);
-	assert_true(value_of(out, "wattlet_meter_read_errors_total{node=\"node-a\"}") == 2);
-	assert_true(value_of(out, "wattlet_tracked_cgroups{node=\"node-a\"}") == 4);
+	assert_sample(out, "wattlet_pod_cpu_seconds_total{" WEB_1 "}", 4);
+	assert_sample(out, "wattlet_pod_energy_joules_total{" WEB_0 "}", 6);
+	assert_sample(out, "wattlet_container_power_watts{" WEB_0 ",container=\"main\"}", 0.3);
+	assert_sample(out, "wattlet_namespace_energy_joules_total{" NODE_A ",namespace=\"ns\"}", 10);
+	assert_sample(out, "wattlet_node_energy_joules_total{" NODE_A ",zone=\"node\",meter=\"model\",mode=\"idle\"}", 60);
+	assert_sample(out, "wattlet_node_cpu_seconds_total{" NODE_A ",mode=\"busy\"}", 10.25);
+	assert_sample(out, "wattlet_node_power_watts{" NODE_A ",zone=\"node\",meter=\"model\"}", 5.5);
+	assert_sample(out, "wattlet_zone_energy_joules_total{" NODE_A ",zone=\"package-0\",meter=\"rapl\"}", 100);
+	assert_sample(out, "wattlet_build_info{" NODE_A ",version=\"1.2.3\",attach=\"tp_btf\"}", 1);
+	assert_sample(out, "wattlet_bpf_overflow_drops_total{" NODE_A ",kind=\"process_map_overflow\"}", 3);
+	assert_sample(out, "wattlet_processes_lost_total{" NODE_A "}", 1);
+	assert_sample(out, "wattlet_meter_read_errors_total{" NODE_A "}", 2);
+	assert_sample(out, "wattlet_tracked_cgroups{" NODE_A "}", 4);
 	assert_null(strstr(out, "wattlet_node_expired_energy_joules"));	/* not in this document */
-	assert_true(value_of(out, "wattlet_last_collection_timestamp_seconds{node=\"node-a\"}") == 1763895000.5);
+	assert_sample(out, "wattlet_last_collection_timestamp_seconds{" NODE_A "}", 1763895000.5);
 	/* Not configured in this document: no facility or carbon series. */
 	assert_null(strstr(out, "facility"));
 	assert_null(strstr(out, "carbon"));
@@ -168,10 +176,10 @@ static void prom__render__histogram__adds_inf_bucket(void **state)
 	json_t *doc = doc_new();
 	char *out = render(doc, PROM_TEXT, 0);
 
-	assert_true(value_of(out, "wattlet_collection_duration_seconds_bucket{node=\"node-a\",le=\"0.001\"}") == 2);
-	assert_true(value_of(out, "wattlet_collection_duration_seconds_bucket{node=\"node-a\",le=\"+Inf\"}") == 7);
-	assert_true(value_of(out, "wattlet_collection_duration_seconds_count{node=\"node-a\"}") == 7);
-	assert_true(value_of(out, "wattlet_collection_duration_seconds_sum{node=\"node-a\"}") == 0.014);
+	assert_sample(out, "wattlet_collection_duration_seconds_bucket{" NODE_A ",le=\"0.001\"}", 2);
+	assert_sample(out, "wattlet_collection_duration_seconds_bucket{" NODE_A ",le=\"+Inf\"}", 7);
+	assert_sample(out, "wattlet_collection_duration_seconds_count{" NODE_A "}", 7);
+	assert_sample(out, "wattlet_collection_duration_seconds_sum{" NODE_A "}", 0.014);
 	free(out);
 	json_decref(doc);
 }
@@ -184,9 +192,9 @@ static void prom__render__same_labels__summed_once(void **state)
 	/* web-0 re-created while the old one is retained as terminated. */
 	json_array_append_new(pods, pod("ns", "web-0", "terminated", 10));
 	out = render(doc, PROM_TEXT, 0);
-	assert_int_equal(count_lines(out, "wattlet_pod_cpu_seconds_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}"), 1);
-	assert_true(value_of(out, "wattlet_pod_cpu_seconds_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 13);
-	assert_int_equal(count_lines(out, "wattlet_container_cpu_seconds_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\",container=\"main\"}"), 1);
+	assert_int_equal(count_lines(out, "wattlet_pod_cpu_seconds_total{" WEB_0 "}"), 1);
+	assert_sample(out, "wattlet_pod_cpu_seconds_total{" WEB_0 "}", 13);
+	assert_int_equal(count_lines(out, "wattlet_container_cpu_seconds_total{" WEB_0 ",container=\"main\"}"), 1);
 	free(out);
 	json_decref(doc);
 }
@@ -228,10 +236,10 @@ static void prom__render__configured__facility_and_carbon(void **state)
 	json_object_set_new(p, "carbon_grams_total", json_real(0.25));
 	json_object_set_new(json_object_get(doc, "node"), "carbon_grams_total", json_real(9));
 	out = render(doc, PROM_TEXT, 0);
-	assert_true(value_of(out, "wattlet_pod_facility_energy_joules_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 7.5);
-	assert_true(value_of(out, "wattlet_pod_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.25);
-	assert_true(value_of(out, "wattlet_pod_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-1\"}") == 0);
-	assert_true(value_of(out, "wattlet_node_carbon_grams_total{node=\"node-a\"}") == 9);
+	assert_sample(out, "wattlet_pod_facility_energy_joules_total{" WEB_0 "}", 7.5);
+	assert_sample(out, "wattlet_pod_carbon_grams_total{" WEB_0 "}", 0.25);
+	assert_sample(out, "wattlet_pod_carbon_grams_total{" WEB_1 "}", 0);
+	assert_sample(out, "wattlet_node_carbon_grams_total{" NODE_A "}", 9);
 	free(out);
 	json_decref(doc);
 }
@@ -259,26 +267,26 @@ static void prom__render__carbon__kinds_intensity_stale(void **state)
 	json_object_set_new(node, "idle_embodied_carbon_grams_total", json_real(2));
 	json_object_set_new(node, "expired_embodied_carbon_grams_total", json_real(0.5));
 	out = render(doc, PROM_TEXT, 0);
-	assert_true(value_of(out, "wattlet_pod_operational_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.5);
-	assert_true(value_of(out, "wattlet_pod_embodied_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.25);
-	assert_true(value_of(out, "wattlet_pod_carbon_grams_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 0.75);
-	assert_true(value_of(out, "wattlet_pod_dram_energy_joules_total{node=\"node-a\",namespace=\"ns\",pod=\"web-0\"}") == 1.5);
-	assert_true(value_of(out, "wattlet_node_operational_carbon_grams_total{node=\"node-a\"}") == 6);
-	assert_true(value_of(out, "wattlet_node_embodied_carbon_grams_total{node=\"node-a\"}") == 3);
-	assert_true(value_of(out, "wattlet_node_carbon_intensity_grams_per_kwh{node=\"node-a\",source=\"grid \\\"GB\\\"\"}") == 231.5);
-	assert_true(value_of(out, "wattlet_node_carbon_intensity_stale{node=\"node-a\"}") == 1);
-	assert_true(value_of(out, "wattlet_node_carbon_intensity_age_seconds{node=\"node-a\"}") == 9000);
-	assert_true(value_of(out, "wattlet_node_carbon_intensity_file_errors_total{node=\"node-a\"}") == 2);
-	assert_true(value_of(out, "wattlet_node_unattributed_operational_carbon_grams_total{node=\"node-a\"}") == 1);
-	assert_true(value_of(out, "wattlet_node_idle_embodied_carbon_grams_total{node=\"node-a\"}") == 2);
-	assert_true(value_of(out, "wattlet_node_expired_embodied_carbon_grams_total{node=\"node-a\"}") == 0.5);
+	assert_sample(out, "wattlet_pod_operational_carbon_grams_total{" WEB_0 "}", 0.5);
+	assert_sample(out, "wattlet_pod_embodied_carbon_grams_total{" WEB_0 "}", 0.25);
+	assert_sample(out, "wattlet_pod_carbon_grams_total{" WEB_0 "}", 0.75);
+	assert_sample(out, "wattlet_pod_dram_energy_joules_total{" WEB_0 "}", 1.5);
+	assert_sample(out, "wattlet_node_operational_carbon_grams_total{" NODE_A "}", 6);
+	assert_sample(out, "wattlet_node_embodied_carbon_grams_total{" NODE_A "}", 3);
+	assert_sample(out, "wattlet_node_carbon_intensity_grams_per_kwh{" NODE_A ",source=\"grid \\\"GB\\\"\"}", 231.5);
+	assert_sample(out, "wattlet_node_carbon_intensity_stale{" NODE_A "}", 1);
+	assert_sample(out, "wattlet_node_carbon_intensity_age_seconds{" NODE_A "}", 9000);
+	assert_sample(out, "wattlet_node_carbon_intensity_file_errors_total{" NODE_A "}", 2);
+	assert_sample(out, "wattlet_node_unattributed_operational_carbon_grams_total{" NODE_A "}", 1);
+	assert_sample(out, "wattlet_node_idle_embodied_carbon_grams_total{" NODE_A "}", 2);
+	assert_sample(out, "wattlet_node_expired_embodied_carbon_grams_total{" NODE_A "}", 0.5);
 	assert_null(strstr(out, "wattlet_node_idle_operational_carbon"));	/* not in this document */
 	assert_non_null(strstr(out, "# TYPE wattlet_node_carbon_intensity_stale gauge\n"));
 	assert_non_null(strstr(out, "# TYPE wattlet_pod_embodied_carbon_grams_total counter\n"));
 	free(out);
 	json_object_set_new(node, "carbon_intensity_stale", json_false());
 	out = render(doc, PROM_TEXT, 0);
-	assert_true(value_of(out, "wattlet_node_carbon_intensity_stale{node=\"node-a\"}") == 0);
+	assert_sample(out, "wattlet_node_carbon_intensity_stale{" NODE_A "}", 0);
 	free(out);
 	json_decref(doc);
 }
@@ -289,7 +297,8 @@ static void prom__render__openmetrics__families_units_eof(void **state)
 	char *out = render(doc, PROM_OPENMETRICS, 0);
 	size_t len = strlen(out);
 
-	assert_non_null(strstr(out, "# TYPE wattlet_pod_cpu_seconds counter\n# UNIT wattlet_pod_cpu_seconds seconds\n"));
+	assert_non_null(strstr(out, "# TYPE wattlet_pod_cpu_seconds counter\n"
+				    "# UNIT wattlet_pod_cpu_seconds seconds\n"));
 	assert_non_null(strstr(out, "\nwattlet_pod_cpu_seconds_total{"));
 	assert_non_null(strstr(out, "le=\"0.01\""));
 	assert_null(strstr(out, "_total counter"));

@@ -95,8 +95,9 @@ static void mkdirf(const char *dir, const char *name)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char *argv[] = { "wattlet", "--pod-log-dir", f->pods, "--container-log-dir", f->ctrs,
-			 "--retain", "30", "--output", "none", NULL };
+	char *argv[] = { "wattlet", "--output", "none", "--retain", "30",
+			 /* the fixture's kubelet log directories, made below */
+			 "--pod-log-dir", f->pods, "--container-log-dir", f->ctrs, NULL };
 
 	strcpy(f->root, "/tmp/wattlet-wl-XXXXXX");
 	if (!mkdtemp(f->root))

@@ -44,41 +44,45 @@ static const char *const process_aliases[] = { "process", "ps", NULL };
 static int cmd_get_pod_arg(struct wattctl *c);
 
 static const struct cmd commands[] = {
-	{ { "top", "pods" }, pod_aliases, cmd_top_pods, promql__top_pods,
-	  OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
-	  "top pods [-n NS | -A] [--sort power|energy|cpu] [--limit N]",
-	  "CPU (cores), power and energy of each pod, biggest first. Without -n or -A,\n"
-	  "the pods of namespace \"default\", as kubectl does. With --prometheus, every\n"
-	  "node's pods, with a NODE column.\n" },
-	{ { "top", "containers" }, container_aliases, cmd_top_containers, NULL,
-	  OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
-	  "top containers [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
-	  "CPU, power and energy of each container, of all namespaces unless -n.\n" },
-	{ { "top", "namespaces" }, namespace_aliases, cmd_top_namespaces, promql__top_namespaces,
-	  OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
-	  "top namespaces [-n NS] [--sort KEY] [--limit N]",
-	  "CPU, power and energy of each namespace. With --prometheus, per node.\n" },
-	{ { "top", "processes" }, process_aliases, cmd_top_processes, NULL,
-	  OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
-	  "top processes [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
-	  "CPU, power and energy of each process, with its namespace, pod and container.\n" },
-	{ { "node", NULL }, NULL, cmd_node, NULL, 0, "node",
-	  "The node: CPU utilisation, power, energy (active, idle, by zone), the meter,\n"
-	  "PUE and carbon when the agent is configured with them.\n" },
-	{ { "get", "pod" }, pod_aliases + 1, cmd_get_pod_arg, NULL, OPTF_NAMESPACE,
-	  "get pod NS/NAME", "One pod's figures, with its containers.\n" },
-	{ { "report", NULL }, NULL, cmd_report, promql__report,
-	  OPTF_NAMESPACE | OPTF_PERIOD | OPTF_BY,
-	  "report [--since 30d | --from T [--to T]] [-n NS] [--by namespace|pod|label:KEY]",
-	  "Energy and carbon per group over a period, for a sustainability report: energy\n"
-	  "(kWh), facility energy (kWh, with PUE), operational, embodied and total carbon\n"
-	  "(gCO2e), share of the cluster, average power and the trend against the period\n"
-	  "before, each marked measured, modelled or mixed. With --prometheus, the whole\n"
-	  "cluster over --since (default 30d) or --from/--to; --by label:KEY joins\n"
-	  "kube-state-metrics' kube_pod_labels. Without it, one agent since it started.\n"
-	  "-o table (default), json, csv, or html: one self-contained page with charts.\n"
-	  "Times: 2026-11-01, 2026-11-01T08:00Z (UTC unless an offset is given), unix\n"
-	  "seconds, now. Durations: 30d, 12h, 90m, 1w.\n" },
+	{ .words = { "top", "pods" }, .aliases = pod_aliases, .run = cmd_top_pods,
+	  .run_prom = promql__top_pods,
+	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
+	  .synopsis = "top pods [-n NS | -A] [--sort power|energy|cpu] [--limit N]",
+	  .help = "CPU (cores), power and energy of each pod, biggest first. Without -n or -A,\n"
+		  "the pods of namespace \"default\", as kubectl does. With --prometheus, every\n"
+		  "node's pods, with a NODE column.\n" },
+	{ .words = { "top", "containers" }, .aliases = container_aliases,
+	  .run = cmd_top_containers,
+	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
+	  .synopsis = "top containers [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
+	  .help = "CPU, power and energy of each container, of all namespaces unless -n.\n" },
+	{ .words = { "top", "namespaces" }, .aliases = namespace_aliases,
+	  .run = cmd_top_namespaces, .run_prom = promql__top_namespaces,
+	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
+	  .synopsis = "top namespaces [-n NS] [--sort KEY] [--limit N]",
+	  .help = "CPU, power and energy of each namespace. With --prometheus, per node.\n" },
+	{ .words = { "top", "processes" }, .aliases = process_aliases, .run = cmd_top_processes,
+	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
+	  .synopsis = "top processes [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
+	  .help = "CPU, power and energy of each process, with its namespace, pod and container.\n" },
+	{ .words = { "node", NULL }, .run = cmd_node, .synopsis = "node",
+	  .help = "The node: CPU utilisation, power, energy (active, idle, by zone), the meter,\n"
+		  "PUE and carbon when the agent is configured with them.\n" },
+	{ .words = { "get", "pod" }, .aliases = pod_aliases + 1, .run = cmd_get_pod_arg,
+	  .opts = OPTF_NAMESPACE, .synopsis = "get pod NS/NAME",
+	  .help = "One pod's figures, with its containers.\n" },
+	{ .words = { "report", NULL }, .run = cmd_report, .run_prom = promql__report,
+	  .opts = OPTF_NAMESPACE | OPTF_PERIOD | OPTF_BY,
+	  .synopsis = "report [--since 30d | --from T [--to T]] [-n NS] [--by namespace|pod|label:KEY]",
+	  .help = "Energy and carbon per group over a period, for a sustainability report: energy\n"
+		  "(kWh), facility energy (kWh, with PUE), operational, embodied and total carbon\n"
+		  "(gCO2e), share of the cluster, average power and the trend against the period\n"
+		  "before, each marked measured, modelled or mixed. With --prometheus, the whole\n"
+		  "cluster over --since (default 30d) or --from/--to; --by label:KEY joins\n"
+		  "kube-state-metrics' kube_pod_labels. Without it, one agent since it started.\n"
+		  "-o table (default), json, csv, or html: one self-contained page with charts.\n"
+		  "Times: 2026-11-01, 2026-11-01T08:00Z (UTC unless an offset is given), unix\n"
+		  "seconds, now. Durations: 30d, 12h, 90m, 1w.\n" },
 };
 
 #define NR_COMMANDS (ARRAY_SIZE(commands))
