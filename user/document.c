@@ -111,12 +111,15 @@ static json_t *loss_json(const struct collection *col)
 {
 	const struct wl_stats *st = col->stats;
 
+	/* one key and its value per line, which clang-format would pack */
+	/* clang-format off */
 	return json_pack("{s:I, s:I, s:I, s:I, s:I}",
 			 "process_map_overflow", (json_int_t)st->proc_overflow,
 			 "cgroup_map_overflow", (json_int_t)st->cgroup_overflow,
 			 "thread_state_overflow", (json_int_t)st->thread_overflow,
 			 "exit_records_dropped", (json_int_t)st->ringbuf_drops,
 			 "processes_lost", (json_int_t)col->acc->lost_procs);
+	/* clang-format on */
 }
 
 static void put_node_cpu(json_t *node, const struct collection *col)
@@ -293,6 +296,8 @@ static void put_platform(json_t *node, const struct document_input *in)
 		json_object_set_new(node, "model", json_string(in->reading->model));
 	if (!p)
 		return;
+	/* one key and its value per line, which clang-format would pack */
+	/* clang-format off */
 	json_object_set_new(node, "platform",
 			    json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "cpu", p->cpu,
 				      "microarchitecture", p->uarch[0] ? p->uarch : NULL,
@@ -300,6 +305,7 @@ static void put_platform(json_t *node, const struct document_input *in)
 				      "instance_type", p->instance_type[0] ? p->instance_type : NULL,
 				      "sys_vendor", p->sys_vendor[0] ? p->sys_vendor : NULL,
 				      "product_name", p->product_name[0] ? p->product_name : NULL));
+	/* clang-format on */
 }
 
 static void put_node_energy(json_t *node, const struct document_input *in)

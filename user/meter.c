@@ -31,6 +31,8 @@ struct meter {
 	struct zone_total totals[METER_MAX_ZONES * 2];
 };
 
+/* one name per line like the enum, not in the two columns clang-format makes */
+/* clang-format off */
 static const char *const fault_names[METER_NR_FAULTS] = {
 	[METER_GARBAGE] = "garbage value",
 	[METER_MISSING] = "missing file",
@@ -40,6 +42,7 @@ static const char *const fault_names[METER_NR_FAULTS] = {
 	[METER_BACKWARDS] = "counter went backwards",
 	[METER_ABSURD] = "implausible power",
 };
+/* clang-format on */
 
 int meter__fault(struct meter_fault *f, enum meter_fault_kind kind, const char *fmt, ...)
 {

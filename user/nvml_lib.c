@@ -40,7 +40,10 @@ struct symbol {
 	bool required;		/* without it NVML is not used at all */
 };
 
+/* an initializer: clang-format takes a macro that starts with '{' for a block */
+/* clang-format off */
 #define SYM(field, sym, req) { #sym, offsetof(struct nvml, field), req }
+/* clang-format on */
 
 static const struct symbol symbols[] = {
 	SYM(init, nvmlInit_v2, true),

@@ -119,6 +119,8 @@ static const char *row_list(void)
 
 void options__usage(FILE *f, const char *prog)
 {
+	/* the help text flush left, as it prints */
+	/* clang-format off */
 	fprintf(f,
 "Usage: %s [OPTIONS]\n"
 "Per-process, per-cgroup and per-pod CPU time and energy, from eBPF.\n"
@@ -187,6 +189,7 @@ void options__usage(FILE *f, const char *prog)
 "      --version             print the version\n",
 		prog, WL_DEFAULT_MAX_PROCESSES, WL_DEFAULT_MAX_CGROUPS, WL_MAX_COUNTERS,
 		counter__names(), row_list());
+	/* clang-format on */
 }
 
 static int parse_listen(struct options *o, const char *s);

@@ -530,6 +530,8 @@ int server__start(struct server **out, const struct options *o)
 		flags |= MHD_USE_IPv6;
 	if (o->verbose)
 		flags |= MHD_USE_ERROR_LOG;
+	/* one option and its value per line, which clang-format would pack */
+	/* clang-format off */
 	s->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle_request, s,
 		MHD_OPTION_LISTEN_SOCKET, fd,
@@ -543,6 +545,7 @@ int server__start(struct server **out, const struct options *o)
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_ARRAY, access__mhd_options(s->access),
 		MHD_OPTION_END);
+	/* clang-format on */
 	if (!s->mhd) {
 		err = -EIO;
 		fprintf(stderr, "wattlet: cannot start the HTTP server on '%s'\n", o->listen);

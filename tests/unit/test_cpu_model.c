@@ -38,6 +38,8 @@ struct cpu_case {
 	bool fallback;
 };
 
+/* One line per part of a case: cpuinfo, DMI files, the row expected, its watts */
+/* clang-format off */
 /* AWS m5.large of the first Nitro generation: Skylake-SP, stepping 4. */
 static const struct cpu_case skylake_m5 = {
 	X86("GenuineIntel", 6, 85, 4, "Intel(R) Xeon(R) Platinum 8175M CPU @ 2.50GHz"),
@@ -176,6 +178,7 @@ static const struct cpu_case unknown_arm = {
 	"ccf:average", "", "", "", "",
 	0.74, 3.5, true,
 };
+/* clang-format on */
 
 static int setup(void **state)
 {

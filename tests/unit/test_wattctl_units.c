@@ -75,6 +75,8 @@ static const struct view pods = { "pods", cols, ids, "namespace" };
 
 static json_t *items(void)
 {
+	/* one object per line, which clang-format would pack */
+	/* clang-format off */
 	return json_pack("[{s:s,s:s,s:s,s:f,s:f},{s:s,s:s,s:s,s:f,s:f},{s:s,s:s,s:s,s:f},"
 			 "{s:s,s:s,s:s,s:f,s:f}]",
 			 "namespace", "shop", "name", "web-0", "pod", "web-0", "power_watts", 2.0,
@@ -84,6 +86,7 @@ static json_t *items(void)
 			 "namespace", "batch", "name", "job-x", "pod", "job-x", "energy_joules_total", 99.0,
 			 "namespace", "default", "name", "big", "pod", "big", "power_watts", 5.0,
 			 "energy_joules_total", 1.0);
+	/* clang-format on */
 }
 
 static const char *name_at(json_t *a, size_t i)

@@ -87,6 +87,8 @@ static const struct cmd commands[] = {
 
 #define NR_COMMANDS (ARRAY_SIZE(commands))
 
+/* the help as it prints; clang-format would split the line that names the default server */
+/* clang-format off */
 static const char *global_help =
 	"Global options:\n"
 	"  -o, --output table|wide|json  table (default), more columns, or the API's JSON document\n"
@@ -105,6 +107,7 @@ static const char *global_help =
 	"  -h, --help                  this help, or a command's with the command\n"
 	"  -V, --version\n"
 	"Sort keys: power (default), energy, cpu. Exit status: 0 ok, 1 error, 2 usage.\n";
+/* clang-format on */
 
 static void usage_all(FILE *f)
 {
