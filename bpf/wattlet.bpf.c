@@ -24,7 +24,7 @@
  * them as constants and drops the branches they turn off, so a program may
  * refer to what this kernel lacks (task storage before 5.11) on a dead path.
  */
-const volatile bool targ_task_storage = true;	/* else a tid-keyed hash */
+const volatile bool targ_task_storage = true; /* else a tid-keyed hash */
 const volatile __u32 targ_nr_cpus = 1;
 const volatile __u32 targ_nr_counters = 0;
 /*
@@ -38,12 +38,12 @@ const volatile __u32 targ_nr_counters = 0;
 const volatile __s64 targ_kcpustat_from_rq = 0;
 
 /* Written by the collector before each iteration. */
-__u64 generation;	/* counts stamping passes */
-bool stamping;		/* stamp live processes' entries with generation */
-bool priming;		/* first pass: take baselines, count nothing */
+__u64 generation; /* counts stamping passes */
+bool stamping;	  /* stamp live processes' entries with generation */
+bool priming;	  /* first pass: take baselines, count nothing */
 
 struct wl_stats stats;
-struct wl_usage overflow_usage;	/* cgroup map full */
+struct wl_usage overflow_usage; /* cgroup map full */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -94,12 +94,12 @@ struct {
 } cpu_times SEC(".maps");
 
 /* One perf event array per counter, one event per CPU. */
-#define COUNTER_MAP(name)                                   \
-	struct {                                            \
+#define COUNTER_MAP(name)                                    \
+	struct {                                             \
 		__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY); \
-		__uint(max_entries, 1);                     \
-		__type(key, __u32);                         \
-		__type(value, __u32);                       \
+		__uint(max_entries, 1);                      \
+		__type(key, __u32);                          \
+		__type(value, __u32);                        \
 	} name SEC(".maps")
 COUNTER_MAP(counter0);
 COUNTER_MAP(counter1);
@@ -109,7 +109,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct wl_usage);	/* counters[] used: last raw values */
+	__type(value, struct wl_usage); /* counters[] used: last raw values */
 } counter_last SEC(".maps");
 
 /* Each CPU's runqueue, as found through its tasks' se.cfs_rq->rq. */
@@ -201,7 +201,7 @@ static struct wl_proc *proc_get(struct task_struct *task, __u32 tgid, __u64 cgid
 	if (p && p->start_ns == start)
 		return p;
 	if (p && p->start_ns > start)
-		return NULL;	/* a late thread of an earlier process */
+		return NULL; /* a late thread of an earlier process */
 
 	zero.start_ns = start;
 	zero.cgroup_id = cgid;
@@ -226,8 +226,7 @@ static void add_to_proc(struct task_struct *task, __u64 cgid, const struct wl_us
 	p->cgroup_id = cgid;
 }
 
-static void usage_read(struct task_struct *task, const struct wl_thread *t,
-		       struct wl_usage *now)
+static void usage_read(struct task_struct *task, const struct wl_thread *t, struct wl_usage *now)
 {
 	now->cpu_ns = BPF_CORE_READ(task, se.sum_exec_runtime);
 	now->vcsw = BPF_CORE_READ(task, nvcsw);
@@ -349,7 +348,7 @@ int wl_iter_task(struct bpf_iter__task *ctx)
 	struct wl_proc *p;
 	__u32 tgid;
 
-	if (!task) {	/* the end of the walk */
+	if (!task) { /* the end of the walk */
 		read_cpu_times();
 		return 0;
 	}

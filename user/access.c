@@ -28,28 +28,28 @@
 
 enum check_state {
 	CHECK_NONE,
-	CHECK_WAITING,		/* suspended, bcrypt running */
+	CHECK_WAITING, /* suspended, bcrypt running */
 	CHECK_PASSED,
-	CHECK_UNAUTHORIZED,	/* 401 */
-	CHECK_THROTTLED,	/* 429 */
+	CHECK_UNAUTHORIZED, /* 401 */
+	CHECK_THROTTLED,    /* 429 */
 };
 
 struct access {
-	struct web_watch *watch;	/* NULL: no web config */
-	atomic_bool stopped;		/* refuse what still comes in while the daemon stops */
-	struct web *initial;		/* what the daemon started with */
+	struct web_watch *watch; /* NULL: no web config */
+	atomic_bool stopped;	 /* refuse what still comes in while the daemon stops */
+	struct web *initial;	 /* what the daemon started with */
 	struct basic_auth *auth;
 	struct MHD_OptionItem opts[4];
-	pthread_mutex_t rate_lock;	/* the toolkit's rate_limit bucket */
+	pthread_mutex_t rate_lock; /* the toolkit's rate_limit bucket */
 	double rate_tokens;
 	double rate_at;
 };
 
 struct access_conn {
 	struct MHD_Connection *c;
-	struct tls_ctx *tls;		/* the context its session was given */
-	pthread_mutex_t lock;		/* guards the request's check below */
-	struct web *web;		/* the generation the request is checked against */
+	struct tls_ctx *tls;  /* the context its session was given */
+	pthread_mutex_t lock; /* guards the request's check below */
+	struct web *web;      /* the generation the request is checked against */
 	enum check_state state;
 	double retry_after_s;
 };
@@ -101,8 +101,9 @@ int access__new(struct access **out, const char *web_config_file, char *err, siz
 						      (void *)tls_ctx__cert_pem(a->initial->tls) };
 		a->opts[1] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 						      (void *)tls_ctx__key_pem(a->initial->tls) };
-		a->opts[2] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-						      (void *)tls_ctx__priorities(a->initial->tls) };
+		a->opts[2] =
+			(struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+						 (void *)tls_ctx__priorities(a->initial->tls) };
 		a->opts[3] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	}
 	*out = a;
@@ -200,7 +201,8 @@ static bool rate_allow(struct access *a, const struct web_config *c)
 		return true;
 	pthread_mutex_lock(&a->rate_lock);
 	now = now_s();
-	a->rate_tokens = fmin(c->rate_burst, a->rate_tokens + (now - a->rate_at) / c->rate_interval_s);
+	a->rate_tokens =
+		fmin(c->rate_burst, a->rate_tokens + (now - a->rate_at) / c->rate_interval_s);
 	a->rate_at = now;
 	ok = a->rate_tokens >= 1;
 	if (ok)
@@ -215,8 +217,9 @@ static void on_checked(void *arg, enum auth_result r)
 	struct access_conn *ac = arg;
 
 	pthread_mutex_lock(&ac->lock);
-	ac->state = r == AUTH_OK ? CHECK_PASSED :
-		    r == AUTH_THROTTLED ? CHECK_THROTTLED : CHECK_UNAUTHORIZED;
+	ac->state = r == AUTH_OK	? CHECK_PASSED :
+		    r == AUTH_THROTTLED ? CHECK_THROTTLED :
+					  CHECK_UNAUTHORIZED;
 	ac->retry_after_s = 1;
 	MHD_resume_connection(ac->c);
 	pthread_mutex_unlock(&ac->lock);
@@ -224,15 +227,17 @@ static void on_checked(void *arg, enum auth_result r)
 
 /* Under ac->lock: check the credentials, or start checking them. */
 static enum check_state check_credentials(struct access *a, struct access_conn *ac,
-					   struct MHD_Connection *c)
+					  struct MHD_Connection *c)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
 	enum auth_result r = AUTH_DENIED;
 
 	if (user && pass)
-		r = basic_auth__check(a->auth, web_config__user_hash(ac->web->config, user), user, pass,
-				      ci ? ci->client_addr : NULL, on_checked, ac, &ac->retry_after_s);
+		r = basic_auth__check(a->auth, web_config__user_hash(ac->web->config, user), user,
+				      pass, ci ? ci->client_addr : NULL, on_checked, ac,
+				      &ac->retry_after_s);
 	if (pass)
 		explicit_bzero(pass, strlen(pass));
 	MHD_free(user);
@@ -258,8 +263,8 @@ static bool is_probe(const char *url)
 static enum MHD_Result refuse(struct access *a, struct access_conn *ac, struct MHD_Connection *c,
 			      unsigned int status, const char *body, double retry_after_s)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-								 MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 	char secs[16];
 
@@ -272,7 +277,8 @@ static enum MHD_Result refuse(struct access *a, struct access_conn *ac, struct M
 		ret = MHD_queue_basic_auth_fail_response(c, REALM, r);
 	} else {
 		if (status == MHD_HTTP_TOO_MANY_REQUESTS) {
-			snprintf(secs, sizeof(secs), "%.0f", ceil(retry_after_s > 1 ? retry_after_s : 1));
+			snprintf(secs, sizeof(secs), "%.0f",
+				 ceil(retry_after_s > 1 ? retry_after_s : 1));
 			MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, secs);
 		}
 		ret = MHD_queue_response(c, status, r);
@@ -283,7 +289,7 @@ static enum MHD_Result refuse(struct access *a, struct access_conn *ac, struct M
 
 /* Under ac->lock: decide a request not checked yet. */
 static enum check_state check_request(struct access *a, struct access_conn *ac,
-				       struct MHD_Connection *c, const char *url)
+				      struct MHD_Connection *c, const char *url)
 {
 	const struct web_config *cfg;
 

@@ -48,14 +48,15 @@ struct access_conn *access__conn_open(struct access *a, struct MHD_Connection *c
 void access__conn_close(struct access_conn *ac);
 
 enum access_verdict {
-	ACCESS_GRANTED,		/* serve the request */
-	ACCESS_ANSWERED,	/* a 401, 429 or 503 was queued; *ret is what to return */
-	ACCESS_WAIT,		/* suspended until bcrypt answers; return MHD_YES */
+	ACCESS_GRANTED,	 /* serve the request */
+	ACCESS_ANSWERED, /* a 401, 429 or 503 was queued; *ret is what to return */
+	ACCESS_WAIT,	 /* suspended until bcrypt answers; return MHD_YES */
 };
 
 /* Check a request whose headers are in. Called again after a wait, with the same arguments. */
 enum access_verdict access__request(struct access *a, struct access_conn *ac,
-				    struct MHD_Connection *c, const char *url, enum MHD_Result *ret);
+				    struct MHD_Connection *c, const char *url,
+				    enum MHD_Result *ret);
 /* Add the web config's headers to a response about to be queued on ac (NULL: none). */
 void access__decorate(struct access_conn *ac, struct MHD_Response *r);
 /* The request on ac completed (NOTIFY_COMPLETED): forget its check. */

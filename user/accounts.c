@@ -138,7 +138,7 @@ int accounts__proc(struct accounts *a, __u32 tgid, const struct wl_proc *kv, boo
 		p->start_ns = kv->start_ns;
 	}
 	if (p->exited)
-		return 0;	/* final figures already in */
+		return 0; /* final figures already in */
 	usage__gain(&kv->usage, &p->last, &gain);
 	cpu_figures__from_usage(&f, &gain);
 	cpu_tally__add(&p->cpu, &f);

@@ -23,24 +23,24 @@ struct proc_account {
 	__u64 start_ns;
 	__u64 cgroup_id;
 	char comm[WL_COMM_LEN];
-	struct wl_usage last;		/* kernel's cumulative figures, last read */
-	struct wl_usage counters;	/* perf counter totals (counters[] only) */
+	struct wl_usage last;	  /* kernel's cumulative figures, last read */
+	struct wl_usage counters; /* perf counter totals (counters[] only) */
 	struct cpu_tally cpu;
-	__u64 counters_delta[WL_MAX_COUNTERS];	/* by counter slot (loader__counter_slot) */
-	bool exited;			/* final figures in; reported once more */
-	bool seen;			/* read in this interval */
-	int missed;			/* intervals in a row not read */
+	__u64 counters_delta[WL_MAX_COUNTERS]; /* by counter slot (loader__counter_slot) */
+	bool exited;			       /* final figures in; reported once more */
+	bool seen;			       /* read in this interval */
+	int missed;			       /* intervals in a row not read */
 };
 
 struct cgroup_account {
 	__u64 id;
-	char *path;			/* relative to the cgroup2 root; NULL: unknown */
+	char *path; /* relative to the cgroup2 root; NULL: unknown */
 	struct wl_usage last;
 	struct cpu_tally cpu;
 	__u64 counters_delta[WL_MAX_COUNTERS];
 	__u64 exits;
 	bool seen;
-	bool gone;			/* its directory no longer exists */
+	bool gone; /* its directory no longer exists */
 	int gone_intervals;
 };
 
@@ -52,16 +52,16 @@ struct keylist {
 
 /* The accounts dropped in this collection: their keys, for later stages to drop theirs. */
 struct retired {
-	struct keylist procs;		/* proc_account__key() */
-	struct keylist cgroups;		/* cgroup ids */
+	struct keylist procs;	/* proc_account__key() */
+	struct keylist cgroups; /* cgroup ids */
 };
 
 struct accounts {
-	struct idmap procs;		/* proc_account__key() -> proc_account */
-	struct idmap cgroups;		/* cgroup id -> cgroup_account */
-	struct retired retired;		/* dropped since the last accounts__begin */
-	__u64 exited_procs;		/* processes whose final figures came in */
-	__u64 lost_procs;		/* processes that vanished with no final record */
+	struct idmap procs;	/* proc_account__key() -> proc_account */
+	struct idmap cgroups;	/* cgroup id -> cgroup_account */
+	struct retired retired; /* dropped since the last accounts__begin */
+	__u64 exited_procs;	/* processes whose final figures came in */
+	__u64 lost_procs;	/* processes that vanished with no final record */
 };
 
 /* A process's key: its tgid and start time, so a reused pid is another process. */

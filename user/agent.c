@@ -33,19 +33,19 @@ static const double duration_bounds[] = {
 
 struct agent {
 	const struct options *opt;
-	struct loader *loader;		/* the BPF programs the collector reads */
-	struct collector *collector;	/* collect */
-	struct meter *meter;		/* meter */
-	struct meter_reading reading;	/*   the last interval's */
-	struct gpus *gpus;		/*   and the GPUs' (NULL: none measured) */
+	struct loader *loader;	      /* the BPF programs the collector reads */
+	struct collector *collector;  /* collect */
+	struct meter *meter;	      /* meter */
+	struct meter_reading reading; /*   the last interval's */
+	struct gpus *gpus;	      /*   and the GPUs' (NULL: none measured) */
 	struct gpu_reading gpu_reading;
-	struct cgroup_memory memory;	/* cgroup memory, for DRAM zones */
-	struct memory_sample memory_sample;	/*   the last interval's */
+	struct cgroup_memory memory;	    /* cgroup memory, for DRAM zones */
+	struct memory_sample memory_sample; /*   the last interval's */
 	bool memory_logged;
-	struct intensity intensity;	/* the grid intensity in force */
-	struct intensity_state intensity_state;	/*   in the last interval */
+	struct intensity intensity;		 /* the grid intensity in force */
+	struct intensity_state intensity_state;	 /*   in the last interval */
 	struct gpu_attribution *gpu_attribution; /* attribute: each GPU to processes */
-	struct attribution attribution;	/*   the node's energy and carbon to cgroups, processes */
+	struct attribution attribution; /*   the node's energy and carbon to cgroups, processes */
 	struct workloads *workloads;	/* name */
 	struct server *server;		/* an output, on its own threads */
 	struct histogram durations;	/* of collect .. name, per interval */
@@ -53,7 +53,7 @@ struct agent {
 	double started_wall;
 	double last_collection_wall;
 	double mem_gib;
-	struct cpu_model platform;	/* the CPU and cloud, for the document */
+	struct cpu_model platform; /* the CPU and cloud, for the document */
 };
 
 /* The meter stage's input: how long the interval was and how busy the CPUs were. */
@@ -124,12 +124,16 @@ static int print(const struct agent *a, const struct snapshot *snap)
 static int stdout_failed(struct agent *a, int err)
 {
 	if (!a->server) {
-		fprintf(stderr, "wattlet: cannot write to stdout: %s; exiting, as there is no "
-			"--listen to serve\n", strerror(-err));
+		fprintf(stderr,
+			"wattlet: cannot write to stdout: %s; exiting, as there is no "
+			"--listen to serve\n",
+			strerror(-err));
 		return err;
 	}
-	fprintf(stderr, "wattlet: cannot write to stdout: %s; stopped printing, still serving "
-		"on %s\n", strerror(-err), a->opt->listen);
+	fprintf(stderr,
+		"wattlet: cannot write to stdout: %s; stopped printing, still serving "
+		"on %s\n",
+		strerror(-err), a->opt->listen);
 	a->stdout_gone = true;
 	return 0;
 }
@@ -154,12 +158,15 @@ static void sample_memory(struct agent *a, const struct collection *col)
 		a->memory_logged = true;
 		fprintf(stderr, "wattlet: dram: %s%s\n", a->memory.why,
 			a->memory.source == CGROUP_MEMORY_NONE ?
-				"; DRAM energy is shared by CPU time like the packages'" : "");
+				"; DRAM energy is shared by CPU time like the packages'" :
+				"");
 	}
 	err = memory_sample__take(&a->memory_sample, &a->memory, col->acc, "/proc/meminfo");
 	if (err)
-		fprintf(stderr, "wattlet: dram: reading cgroup memory: %s; shared by CPU this "
-			"interval\n", strerror(-err));
+		fprintf(stderr,
+			"wattlet: dram: reading cgroup memory: %s; shared by CPU this "
+			"interval\n",
+			strerror(-err));
 }
 
 /* The attribute stage's input: everything before it, this interval. */
@@ -315,7 +322,8 @@ int agent__run(const struct options *o, volatile sig_atomic_t *stop)
 	struct agent a = {
 		.opt = o,
 		.started_wall = wall_clock_s(),
-		.durations = { .bounds = duration_bounds, .nr_bounds = ARRAY_SIZE(duration_bounds) },
+		.durations = { .bounds = duration_bounds,
+			       .nr_bounds = ARRAY_SIZE(duration_bounds) },
 	};
 	int err;
 

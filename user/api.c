@@ -15,15 +15,15 @@
 #include "strbuf.h"
 
 #define PROCESSES_DEFAULT_LIMIT 100
-#define PROCESSES_MAX_LIMIT 1000000
+#define PROCESSES_MAX_LIMIT	1000000
 
 typedef void (*view_fn)(const json_t *doc, const struct api_request *req, const char *tail,
 			struct api_reply *rep);
 
 struct route {
 	const char *path;
-	bool tail;		/* path is a prefix followed by more segments */
-	const char *params[5];	/* the query parameters it takes */
+	bool tail;	       /* path is a prefix followed by more segments */
+	const char *params[5]; /* the query parameters it takes */
 	view_fn fn;
 };
 
@@ -79,7 +79,8 @@ static void reply_error(struct api_reply *rep, int status, const char *msg, cons
 {
 	/* Names from the client are cut short: an error never echoes a 100 KB value. */
 	reply_value(rep, status,
-		    what ? api__error(status, "%s '%.64s'", msg, what) : api__error(status, "%s", msg));
+		    what ? api__error(status, "%s '%.64s'", msg, what) :
+			   api__error(status, "%s", msg));
 }
 
 /* A parameter's value; NULL when absent or empty (no filter). */
@@ -180,7 +181,8 @@ static void view_pod(const json_t *doc, const struct api_request *req, const cha
 	json_array_foreach(json_object_get(doc, "pods"), i, p) {
 		const char *ns = str(p, "namespace");
 
-		if (strlen(ns) != nsl || strncmp(ns, tail, nsl) || strcmp(str(p, "name"), slash + 1))
+		if (strlen(ns) != nsl || strncmp(ns, tail, nsl) ||
+		    strcmp(str(p, "name"), slash + 1))
 			continue;
 		if (!found || !strcmp(str(p, "state"), "running"))
 			found = p;
@@ -193,8 +195,8 @@ static void view_pod(const json_t *doc, const struct api_request *req, const cha
 	reply(rep, 200, &b);
 }
 
-static void view_namespaces(const json_t *doc, const struct api_request *req,
-			    const char *tail, struct api_reply *rep)
+static void view_namespaces(const json_t *doc, const struct api_request *req, const char *tail,
+			    struct api_reply *rep)
 {
 	struct strbuf b = {};
 	size_t i, n = 0;
@@ -223,8 +225,8 @@ static void items_add_container(struct strbuf *b, const json_t *pod, const json_
 	json_decref(copy);
 }
 
-static void view_containers(const json_t *doc, const struct api_request *req,
-			    const char *tail, struct api_reply *rep)
+static void view_containers(const json_t *doc, const struct api_request *req, const char *tail,
+			    struct api_reply *rep)
 {
 	const char *ns = arg(req, "namespace"), *pod = arg(req, "pod");
 	struct strbuf b = {};

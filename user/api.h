@@ -13,18 +13,18 @@
 
 struct api_arg {
 	const char *key;
-	const char *val;	/* NULL for "?key" with no '=' */
+	const char *val; /* NULL for "?key" with no '=' */
 };
 
 struct api_request {
-	const char *path;	/* decoded, starting with "/api/" */
-	int nr_args;		/* may exceed API_MAX_ARGS: then the request is refused */
+	const char *path; /* decoded, starting with "/api/" */
+	int nr_args;	  /* may exceed API_MAX_ARGS: then the request is refused */
 	struct api_arg args[API_MAX_ARGS];
 };
 
 struct api_reply {
-	int status;		/* HTTP status */
-	char *body;		/* JSON text, malloc'd: the caller frees it */
+	int status; /* HTTP status */
+	char *body; /* JSON text, malloc'd: the caller frees it */
 	size_t len;
 };
 

@@ -43,7 +43,7 @@ struct share {
 	double dram_pool;	/* DRAM active energy shared by memory */
 	double mem_denom;	/* bytes the DRAM pool is shared over */
 	double idle_pool;	/* idle energy for the cgroups, --idle-attribution cpu */
-	double grams_per_joule;	/* operational carbon, 0 when off */
+	double grams_per_joule; /* operational carbon, 0 when off */
 	struct embodied_split embodied;
 };
 
@@ -171,8 +171,8 @@ static void share_plan(struct share *s, struct attribution *at, const struct att
 	carbon__embodied_split(&s->embodied, at->embodied_rate, col->interval_s, col->cpu->nr_cpus,
 			       col->cpu->busy_delta_s, cpu_sum);
 	if (in->intensity && in->intensity->enabled)
-		s->grams_per_joule = carbon__grams_per_joule(o->pue,
-							     in->intensity->value.grams_per_kwh);
+		s->grams_per_joule =
+			carbon__grams_per_joule(o->pue, in->intensity->value.grams_per_kwh);
 	if (cpu_energy)
 		plan_energy(s, at, in, cpu_energy[0], cpu_energy[1], cpu_sum, o);
 }
@@ -186,7 +186,8 @@ static struct energy_figures cgroup_share(const struct cgroup_account *c, const 
 		.energy_joules = s->cpu_pool * frac,
 		.idle_energy_joules = s->idle_pool * frac,
 		.dram_energy_joules = s->dram_cpu_pool * frac,
-		.embodied_carbon_grams = s->embodied.grams_per_cpu_second * c->cpu.delta.cpu_seconds,
+		.embodied_carbon_grams =
+			s->embodied.grams_per_cpu_second * c->cpu.delta.cpu_seconds,
 	};
 	double bytes;
 
@@ -264,8 +265,7 @@ static struct energy_figures scaled(const struct energy_figures *d, double frac)
 }
 
 /* Each process: its cgroup's share * its weight / the cgroup's weight. */
-static void share_procs(struct attribution *at, const struct share *s,
-			const struct accounts *acc)
+static void share_procs(struct attribution *at, const struct share *s, const struct accounts *acc)
 {
 	const struct energy_tally *ce;
 	const struct cgroup_account *c;
@@ -435,8 +435,8 @@ static void add_carbon(struct attribution *at, const struct share *s, const stru
 	at->embodied.total += s->embodied.node_grams;
 	at->embodied.unattributed += s->embodied.unattributed_grams;
 	/* the share of tracked cgroups that got none (out of memory) stays idle */
-	at->embodied.idle += fmax(s->embodied.node_grams - s->embodied.unattributed_grams -
-					  g->embodied, 0);
+	at->embodied.idle +=
+		fmax(s->embodied.node_grams - s->embodied.unattributed_grams - g->embodied, 0);
 }
 
 void attribution__apply(struct attribution *at, const struct attribution_input *in,
@@ -446,7 +446,7 @@ void attribution__apply(struct attribution *at, const struct attribution_input *
 	const struct gpu_attribution *ga = in->gpus;
 	const struct accounts *acc = in->collection->acc;
 	struct gpu_sums g = gpu_sums(ga);
-	double cpu_energy[2] = { 0, 0 };	/* the CPU side's active and idle */
+	double cpu_energy[2] = { 0, 0 }; /* the CPU side's active and idle */
 	struct given given;
 	struct share s;
 

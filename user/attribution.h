@@ -53,37 +53,37 @@
 
 /* A kind of carbon at the node, since start, and where it went. */
 struct carbon_buckets {
-	double total;		/* the node's */
-	double unattributed;	/* busy CPU or active energy of no tracked cgroup */
-	double idle;		/* capacity nobody used, idle energy not handed out */
-	double retired;		/* cgroups since removed */
+	double total;	     /* the node's */
+	double unattributed; /* busy CPU or active energy of no tracked cgroup */
+	double idle;	     /* capacity nobody used, idle energy not handed out */
+	double retired;	     /* cgroups since removed */
 };
 
 struct attribution {
 	/* node totals since start */
 	double energy_joules_total, active_joules_total, idle_joules_total;
 	double unattributed_joules_total, retired_joules_total;
-	double power_watts;	/* last accepted interval */
-	double dram_active_joules_total;	/* DRAM zones' active energy */
+	double power_watts;		 /* last accepted interval */
+	double dram_active_joules_total; /* DRAM zones' active energy */
 	double unattributed_dram_joules_total, retired_dram_joules_total;
 	struct carbon_buckets operational, embodied;
 
 	/* the last interval */
 	double energy_joules, active_joules, idle_joules, unattributed_joules;
-	double idle_watts;	/* idle power used for it */
+	double idle_watts; /* idle power used for it */
 	double dram_active_joules;
-	const char *dram_share_by;	/* "memory" | "cpu"; NULL until a DRAM zone counts */
-	double embodied_rate;	/* g/s, from --embodied-kgco2e and --lifetime-years; 0: off */
+	const char *dram_share_by; /* "memory" | "cpu"; NULL until a DRAM zone counts */
+	double embodied_rate;	   /* g/s, from --embodied-kgco2e and --lifetime-years; 0: off */
 
-	struct idle_learner learner;	/* observed node power */
+	struct idle_learner learner; /* observed node power */
 
-	int cycles_slot;	/* counter slot of "cycles" (loader__counter_slot), -1: none */
+	int cycles_slot; /* counter slot of "cycles" (loader__counter_slot), -1: none */
 
 	/* GPUs, node totals since start */
-	bool gpu_in_platform;	/* the node meter is platform-wide: it holds the GPUs */
+	bool gpu_in_platform; /* the node meter is platform-wide: it holds the GPUs */
 	double gpu_joules_total, gpu_active_joules_total, gpu_idle_joules_total;
 	double gpu_unattributed_joules_total, gpu_retired_joules_total, gpu_seconds_total;
-	double gpu_power_watts;	/* last interval */
+	double gpu_power_watts; /* last interval */
 	/*
 	 * GPU energy counted while the platform meter's reading was rejected: inside its
 	 * next reading, not to count twice
@@ -91,18 +91,18 @@ struct attribution {
 	double gpu_carry_joules;
 
 	/* the shares, for as long as their accounts live (no entry: no energy yet) */
-	struct idmap cgroups;	/* cgroup id -> struct energy_tally */
-	struct idmap procs;	/* proc_account__key() -> struct energy_tally */
+	struct idmap cgroups; /* cgroup id -> struct energy_tally */
+	struct idmap procs;   /* proc_account__key() -> struct energy_tally */
 };
 
 /* cycles_slot: where the loader put the cycles counter, -1 if it did not open. */
 void attribution__init(struct attribution *at, const struct options *o, int cycles_slot);
 /* What one interval's attribution reads. */
 struct attribution_input {
-	const struct meter_reading *reading;	/* NULL or not valid: no meter energy */
-	const struct gpu_attribution *gpus;	/* the GPUs' split; NULL: no GPU measured */
+	const struct meter_reading *reading; /* NULL or not valid: no meter energy */
+	const struct gpu_attribution *gpus;  /* the GPUs' split; NULL: no GPU measured */
 	const struct collection *collection;
-	const struct memory_sample *memory;	/* NULL or not taken: DRAM goes by CPU */
+	const struct memory_sample *memory;	 /* NULL or not taken: DRAM goes by CPU */
 	const struct intensity_state *intensity; /* NULL or not enabled: no operational carbon */
 };
 

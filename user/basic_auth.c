@@ -22,13 +22,13 @@
 #include <nettle/memops.h>
 #include "basic_auth.h"
 
-#define AUTH_CACHE_SIZE		256
-#define AUTH_CLIENTS		1024
-#define AUTH_NICE		10	/* below the serving threads (5) and the collector (0) */
-#define AUTH_MAX_USER		256
-#define AUTH_MAX_PASSWORD	1024
-#define CLIENT_KEY_LEN		9	/* family, then 8 address bytes: IPv4, or an IPv6 /64 */
-#define AUTH_MAX_WAIT_S		5.0	/* a check queued longer (a starved CPU) is throttled instead */
+#define AUTH_CACHE_SIZE	  256
+#define AUTH_CLIENTS	  1024
+#define AUTH_NICE	  10 /* below the serving threads (5) and the collector (0) */
+#define AUTH_MAX_USER	  256
+#define AUTH_MAX_PASSWORD 1024
+#define CLIENT_KEY_LEN	  9   /* family, then 8 address bytes: IPv4, or an IPv6 /64 */
+#define AUTH_MAX_WAIT_S	  5.0 /* a check queued longer (a starved CPU) is throttled instead */
 
 /* Checked against for users that do not exist, so that they take as long as wrong passwords. */
 static const char dummy_hash[] = "$2y$10$p8yMIS/te17tf5NRGsd5Qu5qLxwsSQG9Qr5DG/JCSAV..j0M8ErDq";
@@ -38,21 +38,21 @@ const struct auth_limits auth_default_limits = {
 	.client_refill_s = 10,
 	.cpu_burst_s = 1.0,
 	.cpu_share = 0.1,
-	.max_queued = 2,	/* one hashing, one waiting: a wait is one bcrypt long */
+	.max_queued = 2, /* one hashing, one waiting: a wait is one bcrypt long */
 };
 
 struct cache_entry {
 	uint8_t digest[SHA256_DIGEST_SIZE];
 	bool used;
 	bool ok;
-	unsigned long stamp;	/* last use, for eviction */
+	unsigned long stamp; /* last use, for eviction */
 };
 
 struct client {
 	uint8_t key[CLIENT_KEY_LEN];
 	bool used;
 	double tokens;
-	double at;		/* when tokens was last brought up to date */
+	double at; /* when tokens was last brought up to date */
 };
 
 struct job {
@@ -71,11 +71,11 @@ struct basic_auth {
 	struct auth_limits lim;
 	uint8_t hmac_key[32];
 	pthread_t thread;
-	pthread_mutex_t lock;	/* guards what follows */
+	pthread_mutex_t lock; /* guards what follows */
 	pthread_cond_t cond;
 	bool stopping;
 	struct job *head, **tail;
-	int queued;		/* checks waiting or hashing */
+	int queued; /* checks waiting or hashing */
 	struct cache_entry cache[AUTH_CACHE_SIZE];
 	unsigned long stamp;
 	struct client clients[AUTH_CLIENTS];
@@ -210,7 +210,7 @@ static double throttle(struct basic_auth *a, struct client *c, double now)
 }
 
 static struct job *job_new(const uint8_t *digest, const uint8_t *client, const char *hash,
-			    const char *password, auth_done_fn done, void *arg)
+			   const char *password, auth_done_fn done, void *arg)
 {
 	struct job *j = calloc(1, sizeof(*j));
 
@@ -314,7 +314,8 @@ static void job_finish(struct basic_auth *a, struct job *j, bool ok, double cpu_
 	cache_put(a, j->digest, ok);
 	if (ok) { /* a right password costs its client nothing */
 		c = client_get(a, j->client, a->cpu_at);
-		c->tokens = c->tokens + 1 > a->lim.client_burst ? a->lim.client_burst : c->tokens + 1;
+		c->tokens =
+			c->tokens + 1 > a->lim.client_burst ? a->lim.client_burst : c->tokens + 1;
 	}
 }
 
@@ -338,7 +339,7 @@ static void *bcrypt_run(void *arg)
 	double cpu_s;
 	bool ok;
 
-	pthread_setname_np(pthread_self(), "http-bcrypt");	/* for top -H, and the tests */
+	pthread_setname_np(pthread_self(), "http-bcrypt"); /* for top -H, and the tests */
 	setpriority(PRIO_PROCESS, gettid(), AUTH_NICE);
 	pthread_mutex_lock(&a->lock);
 	for (;;) {

@@ -22,8 +22,8 @@
 
 enum auth_result {
 	AUTH_OK,
-	AUTH_DENIED,		/* 401 */
-	AUTH_THROTTLED,		/* 429: too many new checks; *retry_after_s says when */
+	AUTH_DENIED,	/* 401 */
+	AUTH_THROTTLED, /* 429: too many new checks; *retry_after_s says when */
 	/*
 	 * bcrypt queued: done() will be called with OK, DENIED, or THROTTLED when the
 	 * check waited too long for the CPU
@@ -32,11 +32,11 @@ enum auth_result {
 };
 
 struct auth_limits {
-	int client_burst;		/* new checks a client address may start at once */
-	double client_refill_s;		/* and one more every this many seconds */
-	double cpu_burst_s;		/* bcrypt CPU seconds that may be spent at once */
-	double cpu_share;		/* and, on average, this share of one core */
-	int max_queued;			/* checks waiting for the bcrypt thread or in it */
+	int client_burst;	/* new checks a client address may start at once */
+	double client_refill_s; /* and one more every this many seconds */
+	double cpu_burst_s;	/* bcrypt CPU seconds that may be spent at once */
+	double cpu_share;	/* and, on average, this share of one core */
+	int max_queued;		/* checks waiting for the bcrypt thread or in it */
 };
 
 /* 5 checks, then one per 10 s per address; 1 s of bcrypt, then 10% of a core; 2 at a time. */

@@ -34,6 +34,6 @@ void carbon__embodied_split(struct embodied_split *s, double rate, double span_s
 	s->grams_per_cpu_second = s->node_grams / capacity;
 	s->unattributed_grams = s->grams_per_cpu_second * untracked;
 	/* what is left, so the three parts add up to the node */
-	s->idle_grams = fmax(s->node_grams - s->grams_per_cpu_second * tracked_cpu_s -
-				     s->unattributed_grams, 0);
+	s->idle_grams = fmax(
+		s->node_grams - s->grams_per_cpu_second * tracked_cpu_s - s->unattributed_grams, 0);
 }

@@ -21,9 +21,9 @@
 #ifndef __WATTLET_CARBON_H
 #define __WATTLET_CARBON_H
 
-#define CARBON_JOULES_PER_KWH		3.6e6
-#define CARBON_SECONDS_PER_YEAR		(365.25 * 86400)	/* Julian year */
-#define CARBON_DEFAULT_LIFETIME_YEARS	4.0
+#define CARBON_JOULES_PER_KWH	      3.6e6
+#define CARBON_SECONDS_PER_YEAR	      (365.25 * 86400) /* Julian year */
+#define CARBON_DEFAULT_LIFETIME_YEARS 4.0
 
 /* Grams CO2e per joule of IT energy: pue x grams_per_kwh / 3.6e6. */
 double carbon__grams_per_joule(double pue, double grams_per_kwh);
@@ -32,10 +32,10 @@ double carbon__embodied_rate(double kgco2e, double lifetime_years);
 
 /* One interval's embodied carbon and how it is shared. */
 struct embodied_split {
-	double node_grams;		/* rate x interval */
-	double grams_per_cpu_second;	/* a workload's share: this x its CPU seconds */
-	double unattributed_grams;	/* busy CPU of no tracked cgroup */
-	double idle_grams;		/* capacity nobody used */
+	double node_grams;	     /* rate x interval */
+	double grams_per_cpu_second; /* a workload's share: this x its CPU seconds */
+	double unattributed_grams;   /* busy CPU of no tracked cgroup */
+	double idle_grams;	     /* capacity nobody used */
 };
 
 /*

@@ -48,7 +48,8 @@ void cgroup_memory__open(struct cgroup_memory *cm, const char *v2_root, const ch
 		cm->file = "memory.usage_in_bytes";
 		snprintf(cm->why, sizeof(cm->why),
 			 "cgroup2 has no memory controller here: cgroup memory from the v1 "
-			 "memory hierarchy at %s, same paths", v1_root);
+			 "memory hierarchy at %s, same paths",
+			 v1_root);
 	} else {
 		cm->source = CGROUP_MEMORY_NONE;
 		snprintf(cm->why, sizeof(cm->why),

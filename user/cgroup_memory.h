@@ -23,15 +23,15 @@
 
 enum cgroup_memory_source {
 	CGROUP_MEMORY_NONE,
-	CGROUP_MEMORY_V2,	/* memory.current */
-	CGROUP_MEMORY_V1,	/* memory.usage_in_bytes */
+	CGROUP_MEMORY_V2, /* memory.current */
+	CGROUP_MEMORY_V1, /* memory.usage_in_bytes */
 };
 
 struct cgroup_memory {
 	enum cgroup_memory_source source;
-	char root[PATH_MAX];	/* the hierarchy read: the cgroup2 root or the v1 memory mount */
-	const char *file;	/* the file read in each cgroup */
-	char why[PATH_MAX + 128];	/* the choice, in one line for the log */
+	char root[PATH_MAX];	  /* the hierarchy read: the cgroup2 root or the v1 memory mount */
+	const char *file;	  /* the file read in each cgroup */
+	char why[PATH_MAX + 128]; /* the choice, in one line for the log */
 };
 
 /*
@@ -47,9 +47,9 @@ void cgroup_memory__open(struct cgroup_memory *cm, const char *v2_root, const ch
 int cgroup_memory__own(const struct cgroup_memory *cm, const char *rel, __u64 *bytes);
 /* One interval's memory figures, to share DRAM energy by. */
 struct memory_sample {
-	bool taken;		/* figures were read this interval */
-	double used_bytes;	/* the node's memory in use: MemTotal - MemFree */
-	struct idmap own;	/* cgroup id -> __u64 own bytes (into bytes[]) */
+	bool taken;	   /* figures were read this interval */
+	double used_bytes; /* the node's memory in use: MemTotal - MemFree */
+	struct idmap own;  /* cgroup id -> __u64 own bytes (into bytes[]) */
 	__u64 *bytes;
 	size_t cap;
 };

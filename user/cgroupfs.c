@@ -18,7 +18,7 @@
 #include "cgroupfs.h"
 #include "util.h"
 
-#define MAX_DEPTH 32
+#define MAX_DEPTH	32
 /* kernfs numbers a hierarchy's root node 1: the root cgroup's id, its directory's inode */
 #define ROOT_CGROUP_INO 1
 
@@ -80,8 +80,8 @@ static bool lists(const char *s, size_t len, const char *word)
  * The mount point is field 4; at least six fields stand before the " - ".
  * With controller, the super options must name it too (a cgroup v1 hierarchy).
  */
-static int parse_line(const char *line, const char *end, const char *type,
-		      const char *controller, char *out, size_t size)
+static int parse_line(const char *line, const char *end, const char *type, const char *controller,
+		      char *out, size_t size)
 {
 	const char *dash = NULL, *mnt, *fstype, *super;
 	size_t mlen, flen, slen;
@@ -134,7 +134,8 @@ int cgroupfs__parse_mountinfo_v1(const char *text, const char *controller, const
 {
 	int err = find_mount(text, "cgroup", controller, near, out, size);
 
-	return err == -ENOENT && *near ? find_mount(text, "cgroup", controller, "", out, size) : err;
+	return err == -ENOENT && *near ? find_mount(text, "cgroup", controller, "", out, size) :
+					 err;
 }
 
 int cgroupfs__parse_mountinfo(const char *text, char *out, size_t size)
@@ -218,8 +219,10 @@ static int open_given(struct cgroupfs *fs, const char *root, char *why, size_t s
 	int err = cgroupfs__check_root(root, reason, sizeof(reason));
 
 	if (err) {
-		snprintf(why, size, "--cgroup-root %s: %s; want where cgroup v2 is mounted "
-			 "(/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts)", root, reason);
+		snprintf(why, size,
+			 "--cgroup-root %s: %s; want where cgroup v2 is mounted "
+			 "(/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts)",
+			 root, reason);
 		return err;
 	}
 	snprintf(fs->root, sizeof(fs->root), "%s", root);
@@ -237,8 +240,10 @@ static int open_found(struct cgroupfs *fs, char *why, size_t size)
 		free(text);
 	}
 	if (err)
-		snprintf(why, size, "no cgroup v2 mount found (%s): mount cgroup2, or pass "
-			 "--cgroup-root", strerror(-err));
+		snprintf(why, size,
+			 "no cgroup v2 mount found (%s): mount cgroup2, or pass "
+			 "--cgroup-root",
+			 strerror(-err));
 	return err;
 }
 

@@ -8,9 +8,9 @@
 #include "idmap.h"
 
 struct cgroupfs {
-	char root[PATH_MAX];	/* where cgroup2 is mounted */
-	struct idmap paths;	/* cgroup id -> path relative to root ("/" for root) */
-	double last_walk;	/* monotonic seconds */
+	char root[PATH_MAX]; /* where cgroup2 is mounted */
+	struct idmap paths;  /* cgroup id -> path relative to root ("/" for root) */
+	double last_walk;    /* monotonic seconds */
 	unsigned long walks;
 };
 

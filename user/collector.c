@@ -15,11 +15,11 @@
 
 #define BATCH 1024
 #ifndef ENOTSUPP
-#define ENOTSUPP 524	/* kernel-internal: "operation not supported" */
+#define ENOTSUPP 524 /* kernel-internal: "operation not supported" */
 #endif
 #define CGROUP_WALK_PERIOD_S 10.0
 /* Every this many collections the iterator stamps live processes' entries. */
-#define STAMP_EVERY 4
+#define STAMP_EVERY	     4
 
 typedef int (*entry_fn)(struct collector *c, const void *key, const void *val);
 

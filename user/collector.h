@@ -14,10 +14,10 @@
 
 struct node_cpu {
 	int nr_cpus;
-	struct wl_cpu_times *last;	/* per CPU, as last read */
-	double *busy_total;		/* per CPU, seconds since start */
+	struct wl_cpu_times *last; /* per CPU, as last read */
+	double *busy_total;	   /* per CPU, seconds since start */
 	double *idle_total;
-	double busy_s, idle_s, steal_s;	/* node totals since start */
+	double busy_s, idle_s, steal_s; /* node totals since start */
 	double busy_delta_s;		/* node, this interval */
 	double idle_delta_s;
 };
@@ -29,16 +29,16 @@ struct collector {
 	struct accounts acc;
 	struct cgroupfs fs;
 	struct node_cpu cpu;
-	struct wl_stats stats;		/* kernel loss counters, cumulative */
-	double unattributed_cpu_s;	/* cgroup map overflow, since start */
+	struct wl_stats stats;	   /* kernel loss counters, cumulative */
+	double unattributed_cpu_s; /* cgroup map overflow, since start */
 	struct wl_usage overflow_last;
-	__u64 generation;		/* stamping passes so far */
-	__u64 passes;			/* iterations so far */
-	bool stamped;			/* this collection's pass stamped live processes */
-	double started;			/* monotonic seconds of the priming pass */
-	double last;			/* monotonic seconds of the last collection */
-	double interval_s;		/* measured length of the last interval */
-	bool refreshed;			/* cgroupfs walked in this collection */
+	__u64 generation;  /* stamping passes so far */
+	__u64 passes;	   /* iterations so far */
+	bool stamped;	   /* this collection's pass stamped live processes */
+	double started;	   /* monotonic seconds of the priming pass */
+	double last;	   /* monotonic seconds of the last collection */
+	double interval_s; /* measured length of the last interval */
+	bool refreshed;	   /* cgroupfs walked in this collection */
 };
 
 /*
@@ -46,11 +46,11 @@ struct collector {
  * until the next collection.
  */
 struct collection {
-	double interval_s;		/* measured length of the interval */
-	const struct node_cpu *cpu;	/* node and per-CPU busy and idle time */
-	const struct accounts *acc;	/* processes and cgroups; acc->retired: dropped ones */
-	const struct wl_stats *stats;	/* kernel loss counters, cumulative */
-	double unattributed_cpu_s;	/* CPU of cgroups the map had no room for, since start */
+	double interval_s;	      /* measured length of the interval */
+	const struct node_cpu *cpu;   /* node and per-CPU busy and idle time */
+	const struct accounts *acc;   /* processes and cgroups; acc->retired: dropped ones */
+	const struct wl_stats *stats; /* kernel loss counters, cumulative */
+	double unattributed_cpu_s;    /* CPU of cgroups the map had no room for, since start */
 };
 
 /* Prime: the first pass takes every task's baseline, so totals start at 0. */

@@ -13,9 +13,9 @@
 #include <linux/types.h>
 
 struct counter_def {
-	const char *name;	/* as given to --counters */
-	__u32 type;		/* perf_event_attr.type */
-	__u64 config;		/* perf_event_attr.config */
+	const char *name; /* as given to --counters */
+	__u32 type;	  /* perf_event_attr.type */
+	__u64 config;	  /* perf_event_attr.config */
 };
 
 /* The table entry of name, or NULL if wattlet does not know that counter. */

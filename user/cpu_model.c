@@ -87,7 +87,7 @@ struct ccf_table {
 };
 
 static const struct ccf_table tables[] = {
-	{ "aws", aws_rows, ARRAY_SIZE(aws_rows) },	/* first: the fallback table */
+	{ "aws", aws_rows, ARRAY_SIZE(aws_rows) }, /* first: the fallback table */
 	{ "gcp", gcp_rows, ARRAY_SIZE(gcp_rows) },
 	{ "azure", azure_rows, ARRAY_SIZE(azure_rows) },
 };
@@ -189,10 +189,10 @@ const char *cpu_model__row_names(void)
 /* ---- /proc/cpuinfo ---- */
 
 struct cpuinfo {
-	char vendor[32];	/* x86 vendor_id */
+	char vendor[32]; /* x86 vendor_id */
 	char model_name[96];
-	int family, model, stepping;		/* x86, -1 when absent */
-	unsigned int implementer, part;		/* arm64, 0 when absent */
+	int family, model, stepping;	/* x86, -1 when absent */
+	unsigned int implementer, part; /* arm64, 0 when absent */
 };
 
 /* "key\t\t: value" -> key and value, trimmed. false for other lines. */
@@ -265,34 +265,34 @@ struct intel_model {
 
 /* Family 6 server and client parts CCF has rows for (intel-family.h names). */
 static const struct intel_model intel_models[] = {
-	{ 0x2A, 0, 15, "sandy-bridge" },	/* SANDYBRIDGE */
-	{ 0x2D, 0, 15, "sandy-bridge" },	/* SANDYBRIDGE_X */
-	{ 0x3A, 0, 15, "ivy-bridge" },		/* IVYBRIDGE */
-	{ 0x3E, 0, 15, "ivy-bridge" },		/* IVYBRIDGE_X */
-	{ 0x3C, 0, 15, "haswell" },		/* HASWELL */
-	{ 0x3F, 0, 15, "haswell" },		/* HASWELL_X */
-	{ 0x45, 0, 15, "haswell" },		/* HASWELL_L */
-	{ 0x46, 0, 15, "haswell" },		/* HASWELL_G */
-	{ 0x3D, 0, 15, "broadwell" },		/* BROADWELL */
-	{ 0x47, 0, 15, "broadwell" },		/* BROADWELL_G */
-	{ 0x4F, 0, 15, "broadwell" },		/* BROADWELL_X */
-	{ 0x56, 0, 15, "broadwell" },		/* BROADWELL_D */
-	{ 0x4E, 0, 15, "skylake" },		/* SKYLAKE_L */
-	{ 0x5E, 0, 15, "skylake" },		/* SKYLAKE */
-	{ 0x55, 0, 4, "skylake" },		/* SKYLAKE_X, steppings 0-4 */
-	{ 0x55, 5, 7, "cascade-lake" },		/* the same model, steppings 5-7 */
-	{ 0x55, 8, 15, "cooper-lake" },		/* and 10-11 */
-	{ 0x8E, 0, 15, "kaby-lake" },		/* KABYLAKE_L (with Whiskey, Amber Lake) */
-	{ 0x9E, 0, 9, "kaby-lake" },		/* KABYLAKE */
-	{ 0x9E, 10, 15, "coffee-lake" },	/* the same model, steppings 10-13 */
-	{ 0x6A, 0, 15, "ice-lake" },		/* ICELAKE_X */
-	{ 0x6C, 0, 15, "ice-lake" },		/* ICELAKE_D */
-	{ 0x7D, 0, 15, "ice-lake" },		/* ICELAKE */
-	{ 0x7E, 0, 15, "ice-lake" },		/* ICELAKE_L */
-	{ 0x8F, 0, 15, "sapphire-rapids" },	/* SAPPHIRERAPIDS_X */
-	{ 0xCF, 0, 15, "emerald-rapids" },	/* EMERALDRAPIDS_X */
-	{ 0xAD, 0, 15, "granite-rapids" },	/* GRANITERAPIDS_X */
-	{ 0xAE, 0, 15, "granite-rapids" },	/* GRANITERAPIDS_D */
+	{ 0x2A, 0, 15, "sandy-bridge" },    /* SANDYBRIDGE */
+	{ 0x2D, 0, 15, "sandy-bridge" },    /* SANDYBRIDGE_X */
+	{ 0x3A, 0, 15, "ivy-bridge" },	    /* IVYBRIDGE */
+	{ 0x3E, 0, 15, "ivy-bridge" },	    /* IVYBRIDGE_X */
+	{ 0x3C, 0, 15, "haswell" },	    /* HASWELL */
+	{ 0x3F, 0, 15, "haswell" },	    /* HASWELL_X */
+	{ 0x45, 0, 15, "haswell" },	    /* HASWELL_L */
+	{ 0x46, 0, 15, "haswell" },	    /* HASWELL_G */
+	{ 0x3D, 0, 15, "broadwell" },	    /* BROADWELL */
+	{ 0x47, 0, 15, "broadwell" },	    /* BROADWELL_G */
+	{ 0x4F, 0, 15, "broadwell" },	    /* BROADWELL_X */
+	{ 0x56, 0, 15, "broadwell" },	    /* BROADWELL_D */
+	{ 0x4E, 0, 15, "skylake" },	    /* SKYLAKE_L */
+	{ 0x5E, 0, 15, "skylake" },	    /* SKYLAKE */
+	{ 0x55, 0, 4, "skylake" },	    /* SKYLAKE_X, steppings 0-4 */
+	{ 0x55, 5, 7, "cascade-lake" },	    /* the same model, steppings 5-7 */
+	{ 0x55, 8, 15, "cooper-lake" },	    /* and 10-11 */
+	{ 0x8E, 0, 15, "kaby-lake" },	    /* KABYLAKE_L (with Whiskey, Amber Lake) */
+	{ 0x9E, 0, 9, "kaby-lake" },	    /* KABYLAKE */
+	{ 0x9E, 10, 15, "coffee-lake" },    /* the same model, steppings 10-13 */
+	{ 0x6A, 0, 15, "ice-lake" },	    /* ICELAKE_X */
+	{ 0x6C, 0, 15, "ice-lake" },	    /* ICELAKE_D */
+	{ 0x7D, 0, 15, "ice-lake" },	    /* ICELAKE */
+	{ 0x7E, 0, 15, "ice-lake" },	    /* ICELAKE_L */
+	{ 0x8F, 0, 15, "sapphire-rapids" }, /* SAPPHIRERAPIDS_X */
+	{ 0xCF, 0, 15, "emerald-rapids" },  /* EMERALDRAPIDS_X */
+	{ 0xAD, 0, 15, "granite-rapids" },  /* GRANITERAPIDS_X */
+	{ 0xAE, 0, 15, "granite-rapids" },  /* GRANITERAPIDS_D */
 };
 
 static const char *intel_uarch(const struct cpuinfo *ci)
@@ -318,15 +318,15 @@ struct model_range {
 /* The Zen generations by family and model range, as amd.c sets X86_FEATURE_ZEN*. */
 static const struct model_range amd_ranges[] = {
 	/* family 0x17: Zen, Zen+, Zen 2 */
-	{ 0x17, 0x00, 0x2f, "zen" },	/* Naples; 0x08 and 0x18 are Zen+ desktop parts */
-	{ 0x17, 0x30, 0xff, "zen2" },	/* Rome 0x31 */
+	{ 0x17, 0x00, 0x2f, "zen" },  /* Naples; 0x08 and 0x18 are Zen+ desktop parts */
+	{ 0x17, 0x30, 0xff, "zen2" }, /* Rome 0x31 */
 	/* family 0x19: Zen 3, Zen 4 */
-	{ 0x19, 0x00, 0x0f, "zen3" },	/* Milan 0x01 */
+	{ 0x19, 0x00, 0x0f, "zen3" }, /* Milan 0x01 */
 	{ 0x19, 0x20, 0x5f, "zen3" },
-	{ 0x19, 0x10, 0x1f, "zen4" },	/* Genoa 0x11 */
-	{ 0x19, 0x60, 0xaf, "zen4" },	/* Bergamo, Siena 0xa0 */
+	{ 0x19, 0x10, 0x1f, "zen4" }, /* Genoa 0x11 */
+	{ 0x19, 0x60, 0xaf, "zen4" }, /* Bergamo, Siena 0xa0 */
 	/* family 0x1a: Zen 5 */
-	{ 0x1a, 0x00, 0x2f, "zen5" },	/* Turin 0x02, 0x11 */
+	{ 0x1a, 0x00, 0x2f, "zen5" }, /* Turin 0x02, 0x11 */
 	{ 0x1a, 0x40, 0x4f, "zen5" },
 	{ 0x1a, 0x60, 0x7f, "zen5" },
 };
@@ -387,7 +387,8 @@ static void describe_cpu(char *buf, size_t size, const struct cpuinfo *ci)
 		snprintf(buf, size, "arm implementer 0x%02x part 0x%03x", ci->implementer,
 			 ci->part);
 	else
-		snprintf(buf, size, "%s", ci->model_name[0] ? ci->model_name : "no CPU identification");
+		snprintf(buf, size, "%s",
+			 ci->model_name[0] ? ci->model_name : "no CPU identification");
 }
 
 /* ---- DMI ---- */
@@ -450,9 +451,9 @@ static void choose_row(struct cpu_model *m, const struct uarch *u)
 		return;
 	}
 	snprintf(m->uarch, sizeof(m->uarch), "%s", u->name);
-	snprintf(m->why, sizeof(m->why), "%s CPU: %s row of CCF's %s table; cloud: %s%s%s",
-		 u->name, u->row, m->table, m->cloud[0] ? m->cloud : "none",
-		 u->note ? "; " : "", u->note ? u->note : "");
+	snprintf(m->why, sizeof(m->why), "%s CPU: %s row of CCF's %s table; cloud: %s%s%s", u->name,
+		 u->row, m->table, m->cloud[0] ? m->cloud : "none", u->note ? "; " : "",
+		 u->note ? u->note : "");
 }
 
 int cpu_model__detect(struct cpu_model *m, const char *cpuinfo_path, const char *dmi_dir)
@@ -467,8 +468,8 @@ int cpu_model__detect(struct cpu_model *m, const char *cpuinfo_path, const char 
 		m->fallback = true;
 		use_average(m);
 		snprintf(m->cpu, sizeof(m->cpu), "unreadable %s", cpuinfo_path);
-		snprintf(m->why, sizeof(m->why), "cannot read %s: %s; CCF's average",
-			 cpuinfo_path, strerror(-err));
+		snprintf(m->why, sizeof(m->why), "cannot read %s: %s; CCF's average", cpuinfo_path,
+			 strerror(-err));
 		return err;
 	}
 	describe_cpu(m->cpu, sizeof(m->cpu), &ci);

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 
 /* CCF's published averages, the row used for a CPU not in the tables. */
-#define CPU_MODEL_AVERAGE_IDLE_W	0.74
-#define CPU_MODEL_AVERAGE_MAX_W		3.5
+#define CPU_MODEL_AVERAGE_IDLE_W 0.74
+#define CPU_MODEL_AVERAGE_MAX_W	 3.5
 
 struct cpu_model {
 	/* what was detected */
@@ -25,17 +25,17 @@ struct cpu_model {
 	char cpu[160];
 	char uarch[32];		/* "cascade-lake", "neoverse-n1"; "" when unknown */
 	char cloud[16];		/* "aws", "gcp", "azure", ...; "" when not recognised */
-	char instance_type[64];	/* AWS puts it in DMI product_name; "" elsewhere */
+	char instance_type[64]; /* AWS puts it in DMI product_name; "" elsewhere */
 	char sys_vendor[64];	/* DMI, as read ("" without DMI) */
 	char product_name[64];
 
 	/* the row used */
-	char name[48];		/* "ccf:cascade-lake", "ccf:average" */
-	char table[8];		/* CCF table it came from: "aws", "gcp", "azure"; "" for average */
-	double idle_w;		/* per vCPU */
-	double max_w;		/* per vCPU */
-	bool fallback;		/* the CPU was not recognised: CCF's average */
-	char why[224];		/* how the row was chosen, for the log and the document */
+	char name[48]; /* "ccf:cascade-lake", "ccf:average" */
+	char table[8]; /* CCF table it came from: "aws", "gcp", "azure"; "" for average */
+	double idle_w; /* per vCPU */
+	double max_w;  /* per vCPU */
+	bool fallback; /* the CPU was not recognised: CCF's average */
+	char why[224]; /* how the row was chosen, for the log and the document */
 };
 
 /*

@@ -69,8 +69,7 @@ static void put_figures(json_t *obj, const struct tally *t, const struct documen
 	json_object_set_new(obj, "cpu_seconds_total", json_real(t->total.cpu_seconds));
 	json_object_set_new(obj, "cpu_cores", json_real(rate(t->delta.cpu_seconds, iv)));
 	json_object_set_new(obj, "wakeups_total", json_integer(t->total.wakeups));
-	json_object_set_new(obj, "context_switches_total",
-			    json_integer(t->total.context_switches));
+	json_object_set_new(obj, "context_switches_total", json_integer(t->total.context_switches));
 	json_object_set_new(obj, "energy_joules_total", json_real(joules));
 	json_object_set_new(obj, "power_watts", json_real(rate(t->delta.energy_joules, iv)));
 	if (in->gpu_attribution) {
@@ -131,7 +130,8 @@ static void put_node_cpu(json_t *node, const struct collection *col)
 	json_object_set_new(node, "cpu_busy_seconds_total", json_real(n->busy_s));
 	json_object_set_new(node, "cpu_idle_seconds_total", json_real(n->idle_s));
 	json_object_set_new(node, "cpu_steal_seconds_total", json_real(n->steal_s));
-	json_object_set_new(node, "cpu_utilisation", json_real(all > 0 ? n->busy_delta_s / all : 0));
+	json_object_set_new(node, "cpu_utilisation",
+			    json_real(all > 0 ? n->busy_delta_s / all : 0));
 	json_object_set_new(node, "per_cpu", per_cpu_json(n));
 	json_object_set_new(node, "tasks", json_integer(col->stats->tasks_seen));
 	json_object_set_new(node, "processes", json_integer(col->acc->procs.len));
@@ -249,8 +249,7 @@ static void put_intensity(json_t *node, const struct intensity_state *is)
 				    json_real(is->value.timestamp));
 	json_object_set_new(node, "carbon_intensity_age_seconds", json_real(is->age_s));
 	json_object_set_new(node, "carbon_intensity_max_age_seconds", json_real(is->max_age_s));
-	json_object_set_new(node, "carbon_intensity_file_errors_total",
-			    json_integer(is->errors));
+	json_object_set_new(node, "carbon_intensity_file_errors_total", json_integer(is->errors));
 }
 
 /* A kind of carbon's buckets: <part>_<kind>_carbon_grams_total. */
@@ -317,8 +316,7 @@ static void put_node_energy(json_t *node, const struct document_input *in)
 	json_object_set_new(node, "meter", json_string(meter__name(in->meter)));
 	put_platform(node, in);
 	json_object_set_new(node, "energy_joules_total", json_real(joules));
-	json_object_set_new(node, "active_energy_joules_total",
-			    json_real(at->active_joules_total));
+	json_object_set_new(node, "active_energy_joules_total", json_real(at->active_joules_total));
 	json_object_set_new(node, "idle_energy_joules_total", json_real(at->idle_joules_total));
 	json_object_set_new(node, "unattributed_energy_joules_total",
 			    json_real(at->unattributed_joules_total));
@@ -351,7 +349,8 @@ static json_t *cgroups_json(const struct document_input *in)
 
 	while (idmap__next(&acc->cgroups, &pos, &id, &val)) {
 		const struct cgroup_account *cg = val;
-		struct tally t = tally__join(&cg->cpu, attribution__cgroup(in->attribution, cg->id));
+		struct tally t =
+			tally__join(&cg->cpu, attribution__cgroup(in->attribution, cg->id));
 		json_t *o = json_pack("{s:I, s:s?}", "id", (json_int_t)cg->id, "path", cg->path);
 
 		put_figures(o, &t, in);
@@ -605,8 +604,8 @@ static json_t *histogram_json(const struct histogram *h)
 		json_array_append_new(buckets, json_pack("{s:o, s:I}", "le", le, "count",
 							 (json_int_t)h->buckets[i]));
 	}
-	return json_pack("{s:f, s:I, s:o}", "sum", h->sum, "count", (json_int_t)h->count,
-			 "buckets", buckets);
+	return json_pack("{s:f, s:I, s:o}", "sum", h->sum, "count", (json_int_t)h->count, "buckets",
+			 buckets);
 }
 
 static json_t *agent_json(const struct agent_status *a)

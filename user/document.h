@@ -26,29 +26,29 @@
 /* The agent's own state, for the document's "agent" section. */
 struct agent_status {
 	const char *version;
-	bool raw_tp;				/* attached as raw tracepoints */
-	bool task_storage;			/* per-thread state in task storage, else a hash */
-	bool kcpustat;				/* CPU times from kcpustat by BPF, else /proc/stat */
+	bool raw_tp;	   /* attached as raw tracepoints */
+	bool task_storage; /* per-thread state in task storage, else a hash */
+	bool kcpustat;	   /* CPU times from kcpustat by BPF, else /proc/stat */
 	const struct counter_def *const *counters; /* by slot (struct loader) */
 	int nr_counters;
-	double start_time;			/* unix seconds */
-	const struct histogram *durations;	/* of the collections, in seconds */
-	double last_collection_timestamp;	/* unix seconds */
+	double start_time;		   /* unix seconds */
+	const struct histogram *durations; /* of the collections, in seconds */
+	double last_collection_timestamp;  /* unix seconds */
 };
 
 /* Everything one interval's document is built from, stage by stage. */
 struct document_input {
 	const struct options *opt;
-	double timestamp;			/* unix seconds at the end of the interval */
-	const struct collection *collection;	/* collect */
-	const struct meter *meter;		/* meter: its name and rejected readings, */
-	const struct meter_reading *reading;	/*   and the interval's reading */
-	const struct gpu_reading *gpu_reading;	/* meter: the GPUs' (NULL: no GPU measured) */
-	const struct cpu_model *platform;	/*   the CPU and the cloud, from DMI */
-	const struct intensity_state *intensity;	/* the grid intensity in force */
-	const struct attribution *attribution;	/* attribute */
+	double timestamp;			 /* unix seconds at the end of the interval */
+	const struct collection *collection;	 /* collect */
+	const struct meter *meter;		 /* meter: its name and rejected readings, */
+	const struct meter_reading *reading;	 /*   and the interval's reading */
+	const struct gpu_reading *gpu_reading;	 /* meter: the GPUs' (NULL: no GPU measured) */
+	const struct cpu_model *platform;	 /*   the CPU and the cloud, from DMI */
+	const struct intensity_state *intensity; /* the grid intensity in force */
+	const struct attribution *attribution;	 /* attribute */
 	const struct gpu_attribution *gpu_attribution; /*   each GPU's split (NULL: no GPU) */
-	const struct workloads *workloads;	/* name */
+	const struct workloads *workloads;	       /* name */
 	const struct agent_status *agent;
 };
 

@@ -20,13 +20,13 @@ struct cpu_figures {
 
 /* What attribution gave: the attribute stage's part. */
 struct energy_figures {
-	double energy_joules;		/* attributed active energy, GPUs' included */
-	double idle_energy_joules;	/* attributed idle, --idle-attribution cpu */
-	double gpu_seconds;		/* busy-weighted GPU time (user/gpu.h) */
-	double gpu_energy_joules;	/* the GPU part of energy_joules */
-	double dram_energy_joules;	/* the part of energy_joules from DRAM zones */
-	double operational_carbon_grams;	/* facility energy x the intensity in force */
-	double embodied_carbon_grams;	/* SCI's M: the node's embodied share by CPU time */
+	double energy_joules;		 /* attributed active energy, GPUs' included */
+	double idle_energy_joules;	 /* attributed idle, --idle-attribution cpu */
+	double gpu_seconds;		 /* busy-weighted GPU time (user/gpu.h) */
+	double gpu_energy_joules;	 /* the GPU part of energy_joules */
+	double dram_energy_joules;	 /* the part of energy_joules from DRAM zones */
+	double operational_carbon_grams; /* facility energy x the intensity in force */
+	double embodied_carbon_grams;	 /* SCI's M: the node's embodied share by CPU time */
 };
 
 /* Both, as workloads add them up and the document reports them. */
@@ -66,8 +66,7 @@ static inline void cpu_figures__add(struct cpu_figures *dst, const struct cpu_fi
 	dst->context_switches += src->context_switches;
 }
 
-static inline void energy_figures__add(struct energy_figures *dst,
-				       const struct energy_figures *src)
+static inline void energy_figures__add(struct energy_figures *dst, const struct energy_figures *src)
 {
 	dst->energy_joules += src->energy_joules;
 	dst->idle_energy_joules += src->idle_energy_joules;

@@ -41,11 +41,11 @@ static const char *const rule_names[] = {
 };
 
 enum fault_kind {
-	FAULT_LOST,		/* NVML_ERROR_GPU_IS_LOST */
-	FAULT_UNSUPPORTED,	/* NOT_SUPPORTED or FUNCTION_NOT_FOUND */
-	FAULT_BACKWARDS,	/* the energy counter restarted */
-	FAULT_ABSURD,		/* above --max-watts */
-	FAULT_OTHER,		/* any other NVML error */
+	FAULT_LOST,	   /* NVML_ERROR_GPU_IS_LOST */
+	FAULT_UNSUPPORTED, /* NOT_SUPPORTED or FUNCTION_NOT_FOUND */
+	FAULT_BACKWARDS,   /* the energy counter restarted */
+	FAULT_ABSURD,	   /* above --max-watts */
+	FAULT_OTHER,	   /* any other NVML error */
 	NR_FAULTS,
 };
 
@@ -59,27 +59,27 @@ static const char *const fault_names[NR_FAULTS] = {
 
 struct mig_instance {
 	nvmlDevice_t dev;
-	unsigned int id;		/* GPU instance id */
-	unsigned int sms;		/* its streaming multiprocessors */
+	unsigned int id;  /* GPU instance id */
+	unsigned int sms; /* its streaming multiprocessors */
 };
 
 struct gpu_dev {
 	nvmlDevice_t dev;
-	struct gpu_zone z;		/* index, names, labels; the rest per reading */
+	struct gpu_zone z; /* index, names, labels; the rest per reading */
 	enum energy_source source;
 	enum busy_rule rule;
-	char note[256];			/* why a fallback rule */
-	unsigned long long last_mj;	/* counter baseline */
-	unsigned int last_mw;		/* power baseline */
+	char note[256];		    /* why a fallback rule */
+	unsigned long long last_mj; /* counter baseline */
+	unsigned int last_mw;	    /* power baseline */
 	bool have_baseline;
-	double pending_s;		/* time since the last accepted reading */
+	double pending_s;		 /* time since the last accepted reading */
 	unsigned long long last_seen_us; /* newest utilisation sample taken in */
 	struct mig_instance mig[GPU_MAX_INSTANCES];
 	int nr_mig;
-	unsigned int mig_sms;		/* SMs of all its instances */
+	unsigned int mig_sms; /* SMs of all its instances */
 	double joules_total;
 	unsigned long long errors;
-	struct gpu_proc *procs;		/* this interval's */
+	struct gpu_proc *procs; /* this interval's */
 	unsigned int nr_procs, cap_procs;
 };
 
@@ -138,7 +138,7 @@ static void fault(struct gpus *g, struct gpu_dev *d, enum fault_kind kind, const
 		d->z.zone, d->z.uuid, fault_names[kind], what, then);
 }
 
-#define REJECTED "reading rejected"
+#define REJECTED     "reading rejected"
 #define UNATTRIBUTED "its active energy left unattributed"
 
 static void nvml_fault(struct gpus *g, struct gpu_dev *d, const char *then, const char *call,
@@ -174,8 +174,9 @@ static struct gpu_proc *proc_of(struct gpu_dev *d, __u32 pid, __u32 instance)
 	for (unsigned int i = 0; i < d->nr_procs; i++)
 		if (d->procs[i].pid == pid && d->procs[i].instance == instance)
 			return &d->procs[i];
-	if (reserve((void **)&d->procs, &d->cap_procs, d->nr_procs + 1 > d->cap_procs ?
-			    d->cap_procs * 2 + 16 : d->cap_procs, sizeof(*d->procs)))
+	if (reserve((void **)&d->procs, &d->cap_procs,
+		    d->nr_procs + 1 > d->cap_procs ? d->cap_procs * 2 + 16 : d->cap_procs,
+		    sizeof(*d->procs)))
 		return NULL;
 	p = &d->procs[d->nr_procs++];
 	*p = (struct gpu_proc){ .pid = pid, .instance = instance };
@@ -211,7 +212,8 @@ static bool read_energy(struct gpus *g, struct gpu_dev *d, double *joules)
 	if (r != NVML_SUCCESS) {
 		nvml_fault(g, d, REJECTED,
 			   d->source == ENERGY_COUNTER ? "nvmlDeviceGetTotalEnergyConsumption" :
-							 "nvmlDeviceGetPowerUsage", r);
+							 "nvmlDeviceGetPowerUsage",
+			   r);
 		return false;
 	}
 	if (!d->have_baseline) {
@@ -246,13 +248,12 @@ static int query_samples(struct gpus *g, struct gpu_dev *d)
 	r = nvml__process_utilization(g->nvml, d->dev, NULL, &count, d->last_seen_us);
 	for (int tries = 0; tries < 3; tries++) {
 		if (r == NVML_ERROR_NOT_FOUND)
-			return 0;	/* no sample since the last one seen */
+			return 0; /* no sample since the last one seen */
 		if (r != NVML_SUCCESS && r != NVML_ERROR_INSUFFICIENT_SIZE)
 			break;
 		if (count > MAX_ENTRIES)
 			count = MAX_ENTRIES;
-		if (reserve((void **)&g->samples, &g->cap_samples, count + 16,
-			    sizeof(*g->samples)))
+		if (reserve((void **)&g->samples, &g->cap_samples, count + 16, sizeof(*g->samples)))
 			return -1;
 		n = g->cap_samples;
 		r = nvml__process_utilization(g->nvml, d->dev, g->samples, &n, d->last_seen_us);
@@ -283,7 +284,7 @@ static bool busy_from_samples(struct gpus *g, struct gpu_dev *d, double span_s)
 	int n = query_samples(g, d);
 
 	if (n < 0) {
-		d->last_seen_us = now;	/* the samples missed belong to this interval */
+		d->last_seen_us = now; /* the samples missed belong to this interval */
 		return false;
 	}
 	if (n > 1)
@@ -291,9 +292,10 @@ static bool busy_from_samples(struct gpus *g, struct gpu_dev *d, double span_s)
 	for (int i = 0; i < n; i++) {
 		s = &g->samples[i];
 		if (s->timeStamp <= d->last_seen_us)
-			continue;	/* not newer than asked for */
+			continue; /* not newer than asked for */
 		start = i > 0 && s[-1].pid == s->pid && s[-1].timeStamp > d->last_seen_us ?
-				s[-1].timeStamp : d->last_seen_us;
+				s[-1].timeStamp :
+				d->last_seen_us;
 		stretch = fmin((double)(s->timeStamp - start), span_us);
 		p = proc_of(d, s->pid, NVML_INSTANCE_ID_NONE);
 		if (p)
@@ -426,7 +428,7 @@ static void read_one(struct gpus *g, struct gpu_dev *d, double interval_s, struc
 			      joules / z->span_s, g->max_watts);
 		} else {
 			if (!read_busy(g, d, z->span_s))
-				d->nr_procs = 0;	/* busy unknown: all unattributed */
+				d->nr_procs = 0; /* busy unknown: all unattributed */
 			z->valid = true;
 			z->joules = joules;
 			z->watts = joules / z->span_s;
@@ -495,7 +497,7 @@ static nvmlReturn_t find_instances(struct gpus *g, struct gpu_dev *d)
 		m = &d->mig[d->nr_mig];
 		r = nvml__mig_handle(g->nvml, d->dev, i, &m->dev);
 		if (r == NVML_ERROR_NOT_FOUND) {
-			r = NVML_SUCCESS;	/* no instance at this index */
+			r = NVML_SUCCESS; /* no instance at this index */
 			continue;
 		}
 		if (r == NVML_SUCCESS)
@@ -569,8 +571,10 @@ static void pick_busy_rule(struct gpus *g, struct gpu_dev *d)
 		}
 		d->nr_mig = 0;
 		d->mig_sms = 0;
-		note(d, "MIG enabled but NVML gives no GPU instances (%s): attributed at "
-			"the GPU level", nvml__strerror(g->nvml, r));
+		note(d,
+		     "MIG enabled but NVML gives no GPU instances (%s): attributed at "
+		     "the GPU level",
+		     nvml__strerror(g->nvml, r));
 		lists_or_none(g, d);
 		return;
 	}
@@ -590,8 +594,10 @@ static int open_device(struct gpus *g, unsigned int index, struct gpu_dev *d)
 	memset(d, 0, sizeof(*d));
 	r = nvml__handle(g->nvml, index, &d->dev);
 	if (r != NVML_SUCCESS) {
-		fprintf(stderr, "wattlet: gpu-%u: nvmlDeviceGetHandleByIndex_v2: %s; "
-			"GPU left out\n", index, nvml__strerror(g->nvml, r));
+		fprintf(stderr,
+			"wattlet: gpu-%u: nvmlDeviceGetHandleByIndex_v2: %s; "
+			"GPU left out\n",
+			index, nvml__strerror(g->nvml, r));
 		return -ENODEV;
 	}
 	d->z.index = index;
@@ -606,10 +612,11 @@ static int open_device(struct gpus *g, unsigned int index, struct gpu_dev *d)
 	d->z.energy_source = source_names[d->source];
 	d->z.busy_rule = rule_names[d->rule];
 	d->z.rule_note = d->note;
-	fprintf(stderr, "wattlet: %s: %s (%s): energy from %s, busy time from %s%s%s\n",
-		d->z.zone, d->z.name, d->z.uuid,
+	fprintf(stderr, "wattlet: %s: %s (%s): energy from %s, busy time from %s%s%s\n", d->z.zone,
+		d->z.name, d->z.uuid,
 		d->source == ENERGY_COUNTER ? "its mJ counter" :
-		d->source == ENERGY_POWER ? "its power readings (no energy counter)" : "nowhere",
+		d->source == ENERGY_POWER   ? "its power readings (no energy counter)" :
+					      "nowhere",
 		d->z.busy_rule, d->note[0] ? ": " : "", d->note);
 	return 0;
 }

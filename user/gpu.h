@@ -35,34 +35,34 @@
 #include "nvml_abi.h"
 #include "options.h"
 
-#define GPU_MAX_DEVICES		64
-#define GPU_MAX_INSTANCES	8	/* MIG devices per GPU (NVML allows 7) */
+#define GPU_MAX_DEVICES	  64
+#define GPU_MAX_INSTANCES 8 /* MIG devices per GPU (NVML allows 7) */
 
 /* One process's use of one GPU in the interval. */
 struct gpu_proc {
 	__u32 pid;
-	__u32 instance;		/* MIG GPU instance id, or NVML_INSTANCE_ID_NONE */
-	double busy_s;		/* busy-weighted GPU seconds */
+	__u32 instance; /* MIG GPU instance id, or NVML_INSTANCE_ID_NONE */
+	double busy_s;	/* busy-weighted GPU seconds */
 };
 
 /* One GPU's reading for one interval. */
 struct gpu_zone {
-	int index;				/* NVML's device index */
-	char zone[16];				/* "gpu-<index>" */
+	int index;     /* NVML's device index */
+	char zone[16]; /* "gpu-<index>" */
 	char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE];
 	char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE];
-	const char *energy_source;		/* "counter" | "power" | "none" */
+	const char *energy_source; /* "counter" | "power" | "none" */
 	/* "sm-samples" | "mig-instances" | "running-processes" | "none" */
 	const char *busy_rule;
-	const char *rule_note;			/* why a fallback rule; "" if none */
-	bool valid;				/* false: rejected (see errors_total) */
-	double joules;				/* this interval */
-	double span_s;				/* seconds the joules cover */
+	const char *rule_note; /* why a fallback rule; "" if none */
+	bool valid;	       /* false: rejected (see errors_total) */
+	double joules;	       /* this interval */
+	double span_s;	       /* seconds the joules cover */
 	double watts;
-	double joules_total;			/* since start */
+	double joules_total; /* since start */
 	unsigned long long errors_total;
 	int nr_procs;
-	const struct gpu_proc *procs;		/* valid until the next gpu__read */
+	const struct gpu_proc *procs; /* valid until the next gpu__read */
 };
 
 struct gpu_reading {
@@ -81,7 +81,7 @@ struct gpus;
 int gpu__open(struct gpus **out, const struct options *o);
 /* One interval of interval_s seconds (the collector's measured interval). Returns 0. */
 int gpu__read(struct gpus *g, double interval_s, struct gpu_reading *out);
-unsigned long long gpu__errors(const struct gpus *g);	/* over every GPU */
-void gpu__close(struct gpus *g);			/* accepts NULL */
+unsigned long long gpu__errors(const struct gpus *g); /* over every GPU */
+void gpu__close(struct gpus *g);		      /* accepts NULL */
 
 #endif /* __WATTLET_GPU_H */

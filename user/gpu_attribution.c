@@ -101,8 +101,11 @@ static double share_out(struct gpu_attribution *ga, int gpu, const struct gpu_zo
 		p = &z->procs[i];
 		acct = by_pid ? idmap__get(by_pid, p->pid) : NULL;
 		s = &ga->shares[ga->nr_shares++];
-		*s = (struct gpu_share){ .pid = p->pid, .instance = p->instance, .gpu = gpu,
-					 .busy_s = p->busy_s, .placed = !by_pid || acct };
+		*s = (struct gpu_share){ .pid = p->pid,
+					 .instance = p->instance,
+					 .gpu = gpu,
+					 .busy_s = p->busy_s,
+					 .placed = !by_pid || acct };
 		if (acct) {
 			s->proc_key = proc_account__key(acct);
 			s->cgroup_id = acct->cgroup_id;

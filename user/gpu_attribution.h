@@ -24,19 +24,19 @@
 /* One process's figures on one GPU in the interval. */
 struct gpu_share {
 	__u32 pid;
-	__u32 instance;		/* MIG GPU instance id, or NVML_INSTANCE_ID_NONE */
-	int gpu;		/* index into the reading's gpus[] */
+	__u32 instance; /* MIG GPU instance id, or NVML_INSTANCE_ID_NONE */
+	int gpu;	/* index into the reading's gpus[] */
 	double busy_s;
-	double joules;		/* its share of the GPU's active energy */
-	bool placed;		/* the agent's process and cgroup accounts below hold it */
-	__u64 proc_key;		/* proc_account__key() */
+	double joules;	/* its share of the GPU's active energy */
+	bool placed;	/* the agent's process and cgroup accounts below hold it */
+	__u64 proc_key; /* proc_account__key() */
 	__u64 cgroup_id;
 };
 
 /* One GPU: the last interval and totals since start. */
 struct gpu_energy {
-	const char *idle_source;	/* "flag" | "learned" */
-	double idle_watts;		/* used for the last accepted interval */
+	const char *idle_source; /* "flag" | "learned" */
+	double idle_watts;	 /* used for the last accepted interval */
 	double joules, active_joules, idle_joules, unattributed_joules, busy_s;
 	double joules_total, active_joules_total, idle_joules_total, unattributed_joules_total;
 	double busy_s_total;
@@ -44,7 +44,7 @@ struct gpu_energy {
 };
 
 struct gpu_attribution {
-	double idle_watts;		/* --gpu-idle-watts, < 0: learn */
+	double idle_watts; /* --gpu-idle-watts, < 0: learn */
 	int nr;
 	struct gpu_energy gpus[GPU_MAX_DEVICES];
 	/* this interval's shares, every GPU */
@@ -59,6 +59,6 @@ int gpu_attribution__new(struct gpu_attribution **out, const struct options *o);
  */
 int gpu_attribution__apply(struct gpu_attribution *ga, const struct gpu_reading *r,
 			   const struct accounts *acc);
-void gpu_attribution__free(struct gpu_attribution *ga);		/* accepts NULL */
+void gpu_attribution__free(struct gpu_attribution *ga); /* accepts NULL */
 
 #endif /* __WATTLET_GPU_ATTRIBUTION_H */

@@ -8,7 +8,7 @@
 /* 15 window bits, + 16 for a gzip wrapper rather than zlib's. */
 #define GZIP_WINDOW_BITS (15 + 16)
 /* Level 1: /metrics compresses well even so, at a fraction of the CPU. */
-#define GZIP_LEVEL 1
+#define GZIP_LEVEL	 1
 
 int gzip__compress(const char *in, size_t len, char **out, size_t *out_len)
 {
@@ -17,7 +17,8 @@ int gzip__compress(const char *in, size_t len, char **out, size_t *out_len)
 	char *buf;
 	int err;
 
-	if (deflateInit2(&zs, GZIP_LEVEL, Z_DEFLATED, GZIP_WINDOW_BITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&zs, GZIP_LEVEL, Z_DEFLATED, GZIP_WINDOW_BITS, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK)
 		return -ENOMEM;
 	cap = deflateBound(&zs, len);
 	buf = malloc(cap);

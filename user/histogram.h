@@ -6,8 +6,8 @@
 #define HISTOGRAM_MAX_BOUNDS 15
 
 struct histogram {
-	const double *bounds;	/* upper bounds, ascending; +Inf follows the last */
-	int nr_bounds;		/* at most HISTOGRAM_MAX_BOUNDS */
+	const double *bounds; /* upper bounds, ascending; +Inf follows the last */
+	int nr_bounds;	      /* at most HISTOGRAM_MAX_BOUNDS */
 	unsigned long long buckets[HISTOGRAM_MAX_BOUNDS + 1]; /* cumulative; the last is +Inf */
 	unsigned long long count;
 	double sum;

@@ -7,7 +7,7 @@
 #include "http_accept.h"
 
 #define OPENMETRICS "application/openmetrics-text"
-#define TEXT "text/plain"
+#define TEXT	    "text/plain"
 
 /* The q value of an element's parameters ("; q=0.5"), 1 when absent. */
 static double params_q(const char *params, const char *end)

@@ -7,11 +7,11 @@
 #ifndef __WATTLET_IDLE_LEARNER_H
 #define __WATTLET_IDLE_LEARNER_H
 
-#define IDLE_LEARN_WINDOW	720	/* intervals of observed power kept */
-#define IDLE_LEARN_PERCENTILE	5	/* idle = this percentile of them */
+#define IDLE_LEARN_WINDOW     720 /* intervals of observed power kept */
+#define IDLE_LEARN_PERCENTILE 5	  /* idle = this percentile of them */
 
 struct idle_learner {
-	double watts[IDLE_LEARN_WINDOW];	/* a ring of the last intervals */
+	double watts[IDLE_LEARN_WINDOW]; /* a ring of the last intervals */
 	int nr, next;
 };
 

@@ -8,12 +8,12 @@
 
 struct idmap_slot {
 	__u64 key;
-	void *val;		/* NULL: empty */
+	void *val; /* NULL: empty */
 };
 
 struct idmap {
 	struct idmap_slot *slots;
-	size_t cap;		/* power of two, or 0 */
+	size_t cap; /* power of two, or 0 */
 	size_t len;
 };
 

@@ -20,8 +20,7 @@
 
 /* ---- parsing ---- */
 
-static int __attribute__((format(printf, 3, 4))) fail(char *why, size_t size, const char *fmt,
-							 ...)
+static int __attribute__((format(printf, 3, 4))) fail(char *why, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -216,9 +215,10 @@ static int look(struct intensity *it, bool quiet)
 			it->missing = true;
 			it->errors++;
 			if (!quiet)
-				fprintf(stderr, "wattlet: carbon intensity: cannot read %s: %s; "
-					"keeping %g gCO2e/kWh\n", it->path, strerror(-err),
-					it->value.grams_per_kwh);
+				fprintf(stderr,
+					"wattlet: carbon intensity: cannot read %s: %s; "
+					"keeping %g gCO2e/kWh\n",
+					it->path, strerror(-err), it->value.grams_per_kwh);
 		}
 		return err;
 	}
@@ -257,7 +257,7 @@ int intensity__init(struct intensity *it, const char *path, double max_age_s, do
 		return 0;
 	snprintf(it->path, sizeof(it->path), "%s", path);
 	if (static_g >= 0) {
-		look(it, false);	/* the static value stands in until the file is good */
+		look(it, false); /* the static value stands in until the file is good */
 		return 0;
 	}
 	err = load(it, &id, why, sizeof(why));

@@ -21,27 +21,27 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define INTENSITY_MAX_GRAMS_PER_KWH	10000.0
-#define INTENSITY_MAX_FILE_BYTES	65536
+#define INTENSITY_MAX_GRAMS_PER_KWH 10000.0
+#define INTENSITY_MAX_FILE_BYTES    65536
 
 /* One value of the grid's intensity and where it came from. */
 struct intensity_value {
 	double grams_per_kwh;
-	double timestamp;	/* unix seconds the value is for; the file's mtime without one */
-	bool has_timestamp;	/* timestamp came from the file's contents */
-	char source[128];	/* the file's "source", or "--carbon-intensity" */
+	double timestamp;   /* unix seconds the value is for; the file's mtime without one */
+	bool has_timestamp; /* timestamp came from the file's contents */
+	char source[128];   /* the file's "source", or "--carbon-intensity" */
 };
 
 /* What the document and the gauges show for an interval. */
 struct intensity_state {
-	bool enabled;		/* a value is in force (static or file) */
+	bool enabled; /* a value is in force (static or file) */
 	bool from_file;
 	struct intensity_value value;
-	double age_s;		/* now - value.timestamp (>= 0); 0 for a static value */
-	bool stale;		/* age_s > max_age_s, or a stand-in for the file */
+	double age_s; /* now - value.timestamp (>= 0); 0 for a static value */
+	bool stale;   /* age_s > max_age_s, or a stand-in for the file */
 	double max_age_s;
-	unsigned long long reloads;	/* good versions of the file read since start */
-	unsigned long long errors;	/* versions of the file that could not be used */
+	unsigned long long reloads; /* good versions of the file read since start */
+	unsigned long long errors;  /* versions of the file that could not be used */
 };
 
 /* The identity of one version of the file: a ConfigMap swap changes the inode. */
@@ -53,13 +53,13 @@ struct intensity_file_id {
 };
 
 struct intensity {
-	char path[PATH_MAX];	/* "": static value only */
+	char path[PATH_MAX]; /* "": static value only */
 	double max_age_s;
-	bool loaded;		/* value holds a good reading */
+	bool loaded; /* value holds a good reading */
 	struct intensity_value value;
-	struct intensity_file_id seen;	/* the version last looked at, good or bad */
+	struct intensity_file_id seen; /* the version last looked at, good or bad */
 	bool seen_any;
-	bool missing;		/* the file was absent at the last look */
+	bool missing; /* the file was absent at the last look */
 	unsigned long long reloads, errors;
 };
 

@@ -90,7 +90,7 @@ int k8s_names__parse_pod_dir(const char *entry, struct k8s_pod_entry *out)
 
 int k8s_names__parse_container_log(const char *entry, struct k8s_ctr_entry *out)
 {
-	static const size_t tail = 1 + K8S_ID_LEN + 4;	/* -<id>.log */
+	static const size_t tail = 1 + K8S_ID_LEN + 4; /* -<id>.log */
 	size_t len = strlen(entry), a, b;
 	const char *id;
 
@@ -172,7 +172,7 @@ static size_t sort_unique(void *arr, size_t nr, size_t size)
 	size_t out = 0, i = 0;
 
 	if (!nr)
-		return 0;	/* arr may be NULL: qsort must not see it */
+		return 0; /* arr may be NULL: qsort must not see it */
 	qsort(arr, nr, size, key_cmp);
 	while (i < nr) {
 		size_t j = i + 1;
@@ -225,8 +225,7 @@ const struct k8s_pod_entry *k8s_names__pod(struct k8s_names *n, const char *uid,
 	return find(n->pods, n->nr_pods, sizeof(*e), uid);
 }
 
-const struct k8s_ctr_entry *k8s_names__container(struct k8s_names *n, const char *id,
-						 double now)
+const struct k8s_ctr_entry *k8s_names__container(struct k8s_names *n, const char *id, double now)
 {
 	const struct k8s_ctr_entry *e = find(n->ctrs, n->nr_ctrs, sizeof(*e), id);
 

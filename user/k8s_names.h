@@ -16,10 +16,10 @@
 
 #include "k8s_path.h"
 
-#define K8S_NS_MAX	63	/* a DNS label */
-#define K8S_NAME_MAX	253	/* a DNS subdomain */
-#define K8S_CTR_MAX	63	/* a DNS label */
-#define K8S_NAMES_MAX	16384	/* entries of each kind kept by one scan */
+#define K8S_NS_MAX    63    /* a DNS label */
+#define K8S_NAME_MAX  253   /* a DNS subdomain */
+#define K8S_CTR_MAX   63    /* a DNS label */
+#define K8S_NAMES_MAX 16384 /* entries of each kind kept by one scan */
 
 struct k8s_pod_entry {
 	char uid[K8S_UID_MAX + 1];
@@ -65,8 +65,7 @@ int k8s_names__put_container(struct k8s_names *n, const struct k8s_ctr_entry *e)
  * valid until the next call on n.
  */
 const struct k8s_pod_entry *k8s_names__pod(struct k8s_names *n, const char *uid, double now);
-const struct k8s_ctr_entry *k8s_names__container(struct k8s_names *n, const char *id,
-						 double now);
+const struct k8s_ctr_entry *k8s_names__container(struct k8s_names *n, const char *id, double now);
 
 /* Rebuild the store from every source now. */
 int k8s_names__rescan(struct k8s_names *n, double now);

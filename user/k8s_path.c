@@ -177,8 +177,7 @@ static enum k8s_qos systemd_qos(const struct comp *c, struct comp *base)
 }
 
 /* After <prefix->kubepods.slice: [qos slice/]pod slice/container scope. */
-static enum k8s_kind parse_systemd(const struct comp *root, const char **p,
-				   struct k8s_ident *id)
+static enum k8s_kind parse_systemd(const struct comp *root, const char **p, struct k8s_ident *id)
 {
 	struct comp base = { root->s, root->len - strlen(".slice") };
 	size_t pre, uid_len;
@@ -209,7 +208,7 @@ static enum k8s_kind parse_cgroupfs(const char **p, struct k8s_ident *id)
 	id->driver = K8S_DRIVER_CGROUPFS;
 	if (!next_comp(p, &c))
 		return K8S_KIND_NONE;
-	id->qos = comp_is(&c, "burstable")    ? K8S_QOS_BURSTABLE :
+	id->qos = comp_is(&c, "burstable")  ? K8S_QOS_BURSTABLE :
 		  comp_is(&c, "besteffort") ? K8S_QOS_BESTEFFORT :
 					      K8S_QOS_GUARANTEED;
 	if (id->qos != K8S_QOS_GUARANTEED && !next_comp(p, &c))

@@ -10,15 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define K8S_UID_MAX	36	/* a UUID; static pods use 32 hex digits */
-#define K8S_ID_LEN	64	/* a container id: 64 hex digits */
+#define K8S_UID_MAX 36 /* a UUID; static pods use 32 hex digits */
+#define K8S_ID_LEN  64 /* a container id: 64 hex digits */
 
 enum k8s_kind {
-	K8S_KIND_NONE,		/* outside pods (kubepods, QoS levels too): a system workload */
-	K8S_KIND_UNKNOWN,	/* below kubepods but not a valid pod path: never guessed */
-	K8S_KIND_POD,		/* the pod cgroup, or a cgroup below it that is no container */
-	K8S_KIND_CONTAINER,	/* a container (the sandbox too), or a cgroup below one */
-	K8S_KIND_HELPER,	/* a runtime helper (CRI-O's conmon): the pod, no container */
+	K8S_KIND_NONE,	    /* outside pods (kubepods, QoS levels too): a system workload */
+	K8S_KIND_UNKNOWN,   /* below kubepods but not a valid pod path: never guessed */
+	K8S_KIND_POD,	    /* the pod cgroup, or a cgroup below it that is no container */
+	K8S_KIND_CONTAINER, /* a container (the sandbox too), or a cgroup below one */
+	K8S_KIND_HELPER,    /* a runtime helper (CRI-O's conmon): the pod, no container */
 };
 
 enum k8s_driver {
@@ -35,7 +35,7 @@ enum k8s_qos {
 };
 
 enum k8s_runtime {
-	K8S_RUNTIME_UNKNOWN,	/* a bare id: containerd or cri-dockerd under cgroupfs */
+	K8S_RUNTIME_UNKNOWN, /* a bare id: containerd or cri-dockerd under cgroupfs */
 	K8S_RUNTIME_CONTAINERD,
 	K8S_RUNTIME_CRIO,
 	K8S_RUNTIME_DOCKER,
@@ -46,8 +46,8 @@ struct k8s_ident {
 	enum k8s_driver driver;
 	enum k8s_qos qos;
 	enum k8s_runtime runtime;
-	char pod_uid[K8S_UID_MAX + 1];		/* canonical, with dashes; "" outside pods */
-	char container_id[K8S_ID_LEN + 1];	/* "" unless CONTAINER or HELPER */
+	char pod_uid[K8S_UID_MAX + 1];	   /* canonical, with dashes; "" outside pods */
+	char container_id[K8S_ID_LEN + 1]; /* "" unless CONTAINER or HELPER */
 };
 
 /*

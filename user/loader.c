@@ -62,9 +62,11 @@ static struct btf *load_vmlinux_btf(void)
 	if (btf)
 		return btf;
 	libbpf_strerror(err, why, sizeof(why));
-	fprintf(stderr, "wattlet: kernel BTF at %s cannot be parsed (%s): the file is empty, "
+	fprintf(stderr,
+		"wattlet: kernel BTF at %s cannot be parsed (%s): the file is empty, "
 		"truncated or corrupt; the agent needs the running kernel's own BTF "
-		"(CONFIG_DEBUG_INFO_BTF=y)\n", VMLINUX_BTF, why);
+		"(CONFIG_DEBUG_INFO_BTF=y)\n",
+		VMLINUX_BTF, why);
 	return NULL;
 }
 
@@ -83,7 +85,8 @@ static int preflight(struct btf **vmlinux)
 	bpf = has_cap(data, CAP_BPF) || admin;
 	perfmon = has_cap(data, CAP_PERFMON) || admin;
 	if (!bpf || !perfmon) {
-		fprintf(stderr, "wattlet: missing %s%s%s: run as root, or grant them "
+		fprintf(stderr,
+			"wattlet: missing %s%s%s: run as root, or grant them "
 			"(setcap cap_bpf,cap_perfmon+ep wattlet; in Kubernetes, securityContext "
 			"capabilities add: [BPF, PERFMON])\n",
 			bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
@@ -91,7 +94,8 @@ static int preflight(struct btf **vmlinux)
 		return -EPERM;
 	}
 	if (access(VMLINUX_BTF, R_OK)) {
-		fprintf(stderr, "wattlet: no kernel BTF at %s (%s): the kernel needs "
+		fprintf(stderr,
+			"wattlet: no kernel BTF at %s (%s): the kernel needs "
 			"CONFIG_DEBUG_INFO_BTF=y (most distribution kernels since 5.8 have it)\n",
 			VMLINUX_BTF, strerror(errno));
 		return -ENOENT;
@@ -166,11 +170,13 @@ static int open_counters(struct loader *l, const struct options *o)
 		int err;
 
 		if (!def)
-			return -EINVAL;	/* options accept only the table's names */
+			return -EINVAL; /* options accept only the table's names */
 		err = open_counter(l, def, l->counter_fds + l->nr_counters * l->nr_cpus);
 		if (err) {
-			fprintf(stderr, "wattlet: perf counter '%s' not available (%s)%s; "
-				"continuing without it\n", def->name, strerror(-err),
+			fprintf(stderr,
+				"wattlet: perf counter '%s' not available (%s)%s; "
+				"continuing without it\n",
+				def->name, strerror(-err),
 				err == -ENOENT || err == -EOPNOTSUPP ? ": no hardware PMU" : "");
 			continue;
 		}
@@ -198,7 +204,7 @@ static int fill_counter_maps(struct loader *l)
 			__u32 key = cpu;
 
 			if (fd >= 0 && bpf_map__update_elem(maps[c], &key, sizeof(key), &fd,
-							   sizeof(fd), BPF_ANY))
+							    sizeof(fd), BPF_ANY))
 				return -errno;
 		}
 	}
@@ -230,16 +236,17 @@ static __s64 probe_kernel(struct loader *l, const struct options *o, const struc
 
 	l->raw_tp = o->raw_tracepoints || !probe__tp_btf(vmlinux, "sched_wakeup");
 	if (l->raw_tp && !o->raw_tracepoints)
-		fprintf(stderr, "wattlet: tp_btf programs do not load here; using raw tracepoints\n");
+		fprintf(stderr,
+			"wattlet: tp_btf programs do not load here; using raw tracepoints\n");
 	l->task_storage = !l->raw_tp && probe__task_storage(vmlinux);
 	if (!l->raw_tp && !l->task_storage)
 		fprintf(stderr, "wattlet: tracing programs cannot use task-local storage here; "
-			"per-thread state is kept in a hash by thread id\n");
+				"per-thread state is kept in a hash by thread id\n");
 	kcpustat_from_rq = probe__kcpustat_from_rq(vmlinux);
 	l->kcpustat = kcpustat_from_rq != 0;
 	if (!l->kcpustat)
 		fprintf(stderr, "wattlet: kernel BTF has no per-CPU offsets for runqueues and "
-			"kernel_cpustat; reading CPU times from /proc/stat\n");
+				"kernel_cpustat; reading CPU times from /proc/stat\n");
 	return kcpustat_from_rq;
 }
 

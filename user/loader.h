@@ -12,13 +12,13 @@ struct wattlet_bpf;
 
 struct loader {
 	struct wattlet_bpf *skel;
-	bool raw_tp;			/* the raw tracepoint twins are attached */
-	bool task_storage;		/* per-thread state in task storage, else in thread_hash */
-	bool kcpustat;			/* CPU times read by BPF from kcpustat, else /proc/stat */
+	bool raw_tp;	   /* the raw tracepoint twins are attached */
+	bool task_storage; /* per-thread state in task storage, else in thread_hash */
+	bool kcpustat;	   /* CPU times read by BPF from kcpustat, else /proc/stat */
 	int nr_cpus;
-	int nr_counters;		/* counters that opened, in slots 0..nr_counters-1 */
+	int nr_counters; /* counters that opened, in slots 0..nr_counters-1 */
 	const struct counter_def *counters[WL_MAX_COUNTERS]; /* by slot */
-	int *counter_fds;		/* nr_counters * nr_cpus perf event fds */
+	int *counter_fds; /* nr_counters * nr_cpus perf event fds */
 	__u32 max_processes;
 	__u32 max_cgroups;
 };

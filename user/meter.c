@@ -91,7 +91,8 @@ static int fault_from_errno(struct meter_fault *f, int err, const char *path)
 	if (err == -EACCES || err == -EPERM)
 		return meter__fault(f, METER_DENIED,
 				    "cannot read %s: %s (energy counters are readable only "
-				    "by root since CVE-2020-8694)", path, strerror(-err));
+				    "by root since CVE-2020-8694)",
+				    path, strerror(-err));
 	if (err == -ENOENT || err == -ENODEV || err == -ENXIO)
 		return meter__fault(f, METER_MISSING, "cannot read %s: %s", path, strerror(-err));
 	return meter__fault(f, METER_GARBAGE, "cannot read %s: %s", path, strerror(-err));
@@ -108,12 +109,14 @@ int meter__read_u64(const char *path, unsigned long long *val, struct meter_faul
 	errno = 0;
 	*val = strtoull(buf, &end, 10);
 	if (buf[0] < '0' || buf[0] > '9' || *end != '\0' || errno)
-		return meter__fault(fault, METER_GARBAGE, "%s holds '%.32s', not a counter",
-				    path, buf);
+		return meter__fault(fault, METER_GARBAGE, "%s holds '%.32s', not a counter", path,
+				    buf);
 	/* drivers show a failed read as (u64)-1; taken as a count it is a jump to the top */
 	if (*val == ULLONG_MAX)
-		return meter__fault(fault, METER_GARBAGE, "%s holds %llu, (u64)-1: a driver's "
-				    "error value", path, *val);
+		return meter__fault(fault, METER_GARBAGE,
+				    "%s holds %llu, (u64)-1: a driver's "
+				    "error value",
+				    path, *val);
 	return 0;
 }
 
@@ -264,7 +267,8 @@ static void reject_reading(struct meter *m, struct meter_reading *r, const struc
 	m->errors++;
 	if (!m->warned[kind]) {
 		m->warned[kind] = true;
-		fprintf(stderr, "wattlet: meter %s: %s: %s; reading rejected "
+		fprintf(stderr,
+			"wattlet: meter %s: %s: %s; reading rejected "
 			"(warned once per kind, see meter_errors_total)\n",
 			m->ops->name, fault_names[kind], f->what);
 	}

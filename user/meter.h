@@ -37,31 +37,31 @@ struct meter_zone {
 	 * model "model"
 	 */
 	char name[64];
-	double joules;		/* this interval */
-	double joules_total;	/* since start */
-	double watts;		/* this interval */
-	bool in_node_total;	/* counted in the node total (a package's core/uncore are not) */
-	bool dram;		/* a DRAM zone: its energy follows memory, not CPU */
+	double joules;	     /* this interval */
+	double joules_total; /* since start */
+	double watts;	     /* this interval */
+	bool in_node_total;  /* counted in the node total (a package's core/uncore are not) */
+	bool dram;	     /* a DRAM zone: its energy follows memory, not CPU */
 };
 
 struct meter_input {
-	double interval_s;	/* measured length of the interval */
-	double utilisation;	/* busy share of all CPUs in the interval, 0..1 (from BPF kcpustat) */
+	double interval_s;  /* measured length of the interval */
+	double utilisation; /* busy share of all CPUs in the interval, 0..1 (from BPF kcpustat) */
 	int nr_cpus;
-	double mem_gib;		/* MemTotal, for the model */
+	double mem_gib; /* MemTotal, for the model */
 };
 
 struct meter_reading {
-	const char *meter;	/* "rapl" | "hwmon" | "model" */
-	const char *model;	/* model meter: the coefficients' row, "ccf:cascade-lake"; else NULL */
-	bool valid;		/* false: this interval's reading was rejected (counted in errors) */
-	double joules;		/* node energy this interval: sum of in_node_total zones */
+	const char *meter; /* "rapl" | "hwmon" | "model" */
+	const char *model; /* model meter: the coefficients' row, "ccf:cascade-lake"; else NULL */
+	bool valid;	   /* false: this interval's reading was rejected (counted in errors) */
+	double joules;	   /* node energy this interval: sum of in_node_total zones */
 	/*
 	 * seconds the joules cover: the interval, or more when a rejected interval's
 	 * counters were carried over
 	 */
 	double span_s;
-	double idle_watts_hint;	/* model: its idle term (vcpus*idle_w + mem term); else < 0 */
+	double idle_watts_hint; /* model: its idle term (vcpus*idle_w + mem term); else < 0 */
 	int nr_zones;
 	struct meter_zone zones[METER_MAX_ZONES];
 };
@@ -85,26 +85,26 @@ const char *meter__name(const struct meter *m);
  * an ACPI power meter): it then includes what PCIe devices such as GPUs draw.
  */
 bool meter__covers_platform(const struct meter_reading *r);
-unsigned long long meter__errors(const struct meter *m);	/* rejected readings */
-void meter__close(struct meter *m);				/* accepts NULL */
+unsigned long long meter__errors(const struct meter *m); /* rejected readings */
+void meter__close(struct meter *m);			 /* accepts NULL */
 
 /* ---- For the meter implementations (meter_rapl.c, meter_hwmon.c, meter_model.c) ---- */
 
 enum meter_fault_kind {
 	METER_OK,
-	METER_GARBAGE,		/* a value that is not a number, or out of range */
-	METER_MISSING,		/* a file that should be there is not */
-	METER_DENIED,		/* a file that cannot be read for lack of privilege */
-	METER_ZONES_CHANGED,	/* zones appeared */
-	METER_VANISHED,		/* a zone seen before is gone */
-	METER_BACKWARDS,	/* a counter went backwards with no plausible wrap */
-	METER_ABSURD,		/* more power than --max-watts */
+	METER_GARBAGE,	     /* a value that is not a number, or out of range */
+	METER_MISSING,	     /* a file that should be there is not */
+	METER_DENIED,	     /* a file that cannot be read for lack of privilege */
+	METER_ZONES_CHANGED, /* zones appeared */
+	METER_VANISHED,	     /* a zone seen before is gone */
+	METER_BACKWARDS,     /* a counter went backwards with no plausible wrap */
+	METER_ABSURD,	     /* more power than --max-watts */
 	METER_NR_FAULTS,
 };
 
 struct meter_fault {
 	enum meter_fault_kind kind;
-	char what[PATH_MAX + 128];	/* the file or zone, for the warning */
+	char what[PATH_MAX + 128]; /* the file or zone, for the warning */
 };
 
 struct meter_ops {
@@ -140,8 +140,7 @@ int meter__fault(struct meter_fault *f, enum meter_fault_kind kind, const char *
  */
 int meter__read_u64(const char *path, unsigned long long *val, struct meter_fault *fault);
 /* snprintf for paths and names: 0, or -ENAMETOOLONG when cut short. */
-int meter__path(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int meter__path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Read a one-line text file without its newline. 0 or -errno. */
 int meter__read_line(const char *path, char *buf, size_t size);
 /* Counter gain from last to now, wrapping at range (0: no wrap). -1 if implausible. */

@@ -26,29 +26,29 @@
 #include "meter.h"
 
 enum sensor_kind {
-	SENSOR_ENERGY,		/* µJ counter */
-	SENSOR_POWER,		/* µW gauge */
+	SENSOR_ENERGY, /* µJ counter */
+	SENSOR_POWER,  /* µW gauge */
 };
 
 struct sensor {
-	char path[PATH_MAX];		/* the value file */
-	char name[64];			/* <prefix>/energyN, <prefix>/powerN */
-	char stem[16];			/* energyN, powerN */
-	char chip[32];			/* the chip's name file */
-	char entry[16];			/* the chip's directory: hwmonN */
-	char prefix[48];		/* <chip>, or <chip>.hwmonN when that name is taken */
+	char path[PATH_MAX]; /* the value file */
+	char name[64];	     /* <prefix>/energyN, <prefix>/powerN */
+	char stem[16];	     /* energyN, powerN */
+	char chip[32];	     /* the chip's name file */
+	char entry[16];	     /* the chip's directory: hwmonN */
+	char prefix[48];     /* <chip>, or <chip>.hwmonN when that name is taken */
 	enum sensor_kind kind;
-	bool per_core;			/* label Ecore...: in a socket counter */
+	bool per_core; /* label Ecore...: in a socket counter */
 	bool in_total;
-	bool present;			/* listed at the last enumeration */
-	unsigned long long last, now;	/* µJ or µW */
+	bool present;		      /* listed at the last enumeration */
+	unsigned long long last, now; /* µJ or µW */
 };
 
 struct hwmon {
-	char base[PATH_MAX];		/* <sysfs_root>/class/hwmon */
+	char base[PATH_MAX]; /* <sysfs_root>/class/hwmon */
 	int nr;
 	struct sensor sensors[METER_MAX_ZONES];
-	struct sensor scratch[METER_MAX_ZONES];	/* this interval's enumeration */
+	struct sensor scratch[METER_MAX_ZONES]; /* this interval's enumeration */
 	bool have_baseline;
 	enum meter_fault_kind baseline_fault;
 	double span_s;
@@ -98,18 +98,18 @@ static void add_sensor(struct sensor *out, int *nr, const char *dir, const char 
 	if (!parse_sensor_file(file, &kind, &idx, &average) || *nr == METER_MAX_ZONES)
 		return;
 	if (kind == SENSOR_POWER && !average && has_average(dir, idx))
-		return;		/* the average of the same sensor is used */
+		return; /* the average of the same sensor is used */
 	s = &out[(*nr)++];
 	memset(s, 0, sizeof(*s));
 	meter__path(s->path, sizeof(s->path), "%s/%s", dir, file);
 	meter__path(s->chip, sizeof(s->chip), "%s", chip);
 	meter__path(s->entry, sizeof(s->entry), "%s", entry);
-	meter__path(s->stem, sizeof(s->stem), "%s%d",
-		 kind == SENSOR_ENERGY ? "energy" : "power", idx);
+	meter__path(s->stem, sizeof(s->stem), "%s%d", kind == SENSOR_ENERGY ? "energy" : "power",
+		    idx);
 	s->kind = kind;
 	s->present = true;
 	meter__path(path, sizeof(path), "%s/%s%d_label", dir,
-		 kind == SENSOR_ENERGY ? "energy" : "power", idx);
+		    kind == SENSOR_ENERGY ? "energy" : "power", idx);
 	if (!meter__read_line(path, label, sizeof(label)))
 		s->per_core = !strncmp(label, "Ecore", 5);
 }
@@ -185,8 +185,9 @@ static void mark_node_total(struct sensor *s, int nr)
 		if (platform)
 			s[i].in_total = !strcmp(s[i].chip, "power_meter");
 		else if (chip_has_energy(s, nr, s[i].entry, false))
-			s[i].in_total = s[i].kind == SENSOR_ENERGY &&
-					!(s[i].per_core && chip_has_energy(s, nr, s[i].entry, true));
+			s[i].in_total =
+				s[i].kind == SENSOR_ENERGY &&
+				!(s[i].per_core && chip_has_energy(s, nr, s[i].entry, true));
 		else
 			s[i].in_total = true;
 	}
@@ -308,8 +309,7 @@ static int hwmon_open(void **priv, const struct options *o, struct meter_fault *
 	if (!err)
 		merge(h, h->scratch, nr);
 	if (!err && !h->nr)
-		err = meter__fault(why, METER_MISSING, "no energy or power sensors in %s",
-				   h->base);
+		err = meter__fault(why, METER_MISSING, "no energy or power sensors in %s", h->base);
 	if (!err)
 		err = take_baseline(h, why);
 	if (err) {
@@ -335,7 +335,7 @@ static void fill_zones(const struct hwmon *h, struct meter_reading *out, bool wi
 	out->nr_zones = h->nr;
 	for (int i = 0; i < h->nr; i++) {
 		meter__path(out->zones[i].name, sizeof(out->zones[i].name), "%s",
-			 h->sensors[i].name);
+			    h->sensors[i].name);
 		out->zones[i].in_node_total = h->sensors[i].in_total;
 		out->zones[i].joules = with_energy ? sensor_joules(&h->sensors[i], h->span_s) : 0;
 	}

@@ -20,7 +20,7 @@ struct model {
 	double idle_w;
 	double max_w;
 	double w_per_gib;
-	char name[48];		/* "ccf:cascade-lake", "custom" with the flags */
+	char name[48]; /* "ccf:cascade-lake", "custom" with the flags */
 };
 
 /* The row for this CPU, or --model-cpu's; the flags override its watts. why: how. */
@@ -60,7 +60,8 @@ static int model_open(void **priv, const struct options *o, struct meter_fault *
 	if (!(m->idle_w >= 0) || !(m->max_w >= m->idle_w) || !(m->w_per_gib >= 0)) {
 		meter__fault(why, METER_GARBAGE,
 			     "model needs 0 <= idle watts (%g) <= max watts (%g) per vCPU "
-			     "and --model-watts-per-gib >= 0", m->idle_w, m->max_w);
+			     "and --model-watts-per-gib >= 0",
+			     m->idle_w, m->max_w);
 		free(m);
 		return -EINVAL;
 	}

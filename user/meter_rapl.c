@@ -30,33 +30,33 @@
 #define RAPL_MMIO_PREFIX "intel-rapl-mmio:"
 
 enum rapl_role {
-	RAPL_DETAIL,		/* core, uncore, anything unknown */
+	RAPL_DETAIL, /* core, uncore, anything unknown */
 	RAPL_PACKAGE,
 	RAPL_DRAM,
 	RAPL_PSYS,
 };
 
 struct rapl_zone {
-	char id[64];			/* directory name, e.g. intel-rapl:0:2 */
-	char name[64];			/* e.g. package-0/dram, mmio/package-0 */
-	char kind[32];			/* the `name` file */
+	char id[64];   /* directory name, e.g. intel-rapl:0:2 */
+	char name[64]; /* e.g. package-0/dram, mmio/package-0 */
+	char kind[32]; /* the `name` file */
 	enum rapl_role role;
 	bool mmio;
 	bool in_total;
-	bool present;			/* listed at the last enumeration */
-	unsigned long long range;	/* max_energy_range_uj, 0: unknown */
-	unsigned long long last;	/* energy_uj at the baseline */
+	bool present;		  /* listed at the last enumeration */
+	unsigned long long range; /* max_energy_range_uj, 0: unknown */
+	unsigned long long last;  /* energy_uj at the baseline */
 	unsigned long long now;
 };
 
 struct rapl {
-	char base[PATH_MAX];		/* <sysfs_root>/class/powercap */
+	char base[PATH_MAX]; /* <sysfs_root>/class/powercap */
 	int nr;
 	struct rapl_zone zones[METER_MAX_ZONES];
 	bool have_baseline;
-	enum meter_fault_kind baseline_fault;	/* why there is none: reported at restart */
-	bool psys_dead;			/* psys seen standing still: not used */
-	double span_s;			/* time since the baseline */
+	enum meter_fault_kind baseline_fault; /* why there is none: reported at restart */
+	bool psys_dead;			      /* psys seen standing still: not used */
+	double span_s;			      /* time since the baseline */
 };
 
 static bool is_zone_dir(const char *d)
@@ -96,8 +96,7 @@ static const struct rapl_zone *find_id(const struct rapl_zone *z, int nr, const 
 	return NULL;
 }
 
-static void zone_path(char *buf, size_t size, const char *base, const char *id,
-		      const char *file)
+static void zone_path(char *buf, size_t size, const char *base, const char *id, const char *file)
 {
 	meter__path(buf, size, "%s/%s/%s", base, id, file);
 }
@@ -133,7 +132,7 @@ static int read_zone(const char *base, struct rapl_zone *z, struct meter_fault *
 		return meter__fault(fault, METER_GARBAGE, "%s is empty", path);
 	zone_path(path, sizeof(path), base, z->id, "max_energy_range_uj");
 	if (meter__read_u64(path, &z->range, &(struct meter_fault){ 0 }))
-		z->range = 0;	/* no wrap handling: a backwards step is rejected */
+		z->range = 0; /* no wrap handling: a backwards step is rejected */
 	return 0;
 }
 
@@ -164,8 +163,7 @@ static void mark_node_total(struct rapl_zone *zones, int nr, bool psys_dead)
 }
 
 /* List the zones below base, sorted so that a parent comes before its subzones. */
-static int enumerate(const char *base, struct rapl_zone *zones, int *nr,
-		     struct meter_fault *fault)
+static int enumerate(const char *base, struct rapl_zone *zones, int *nr, struct meter_fault *fault)
 {
 	struct dirent **ents;
 	struct rapl_zone *z;
@@ -264,8 +262,8 @@ static int sample(struct rapl *r, struct meter_fault *fault)
 			return err;
 		if (z->range && z->now > z->range)
 			return meter__fault(fault, METER_GARBAGE,
-					    "%s: %llu above max_energy_range_uj %llu", path,
-					    z->now, z->range);
+					    "%s: %llu above max_energy_range_uj %llu", path, z->now,
+					    z->range);
 	}
 	return 0;
 }
@@ -330,8 +328,8 @@ static void fill_zones(const struct rapl *r, struct meter_reading *out, bool wit
 		meter__path(out->zones[i].name, sizeof(out->zones[i].name), "%s", z->name);
 		out->zones[i].in_node_total = z->in_total;
 		out->zones[i].dram = z->role == RAPL_DRAM;
-		out->zones[i].joules = with_energy ?
-			meter__counter_gain(z->last, z->now, z->range) / 1e6 : 0;
+		out->zones[i].joules =
+			with_energy ? meter__counter_gain(z->last, z->now, z->range) / 1e6 : 0;
 	}
 }
 
@@ -379,8 +377,10 @@ static void check_psys(struct rapl *r)
 		return;
 	r->psys_dead = true;
 	mark_node_total(r->zones, r->nr, true);
-	fprintf(stderr, "wattlet: meter rapl: psys in %s does not count; the node total is "
-		"packages and dram\n", r->base);
+	fprintf(stderr,
+		"wattlet: meter rapl: psys in %s does not count; the node total is "
+		"packages and dram\n",
+		r->base);
 }
 
 static int rapl_read(void *priv, const struct meter_input *in, struct meter_reading *out,

@@ -15,9 +15,9 @@
 
 #include <stddef.h>
 
-#define NVML_INSTANCE_ID_NONE 0xFFFFFFFFu	/* gpuInstanceId without MIG */
+#define NVML_INSTANCE_ID_NONE 0xFFFFFFFFu /* gpuInstanceId without MIG */
 
-#ifndef NVML_API_VERSION	/* set by NVIDIA's nvml.h */
+#ifndef NVML_API_VERSION /* set by NVIDIA's nvml.h */
 
 /* nvmlReturn_t: the codes wattlet tells apart (the enum's values are fixed by the ABI). */
 typedef enum {
@@ -41,14 +41,14 @@ typedef struct nvmlDevice_st *nvmlDevice_t;
 
 #define NVML_DEVICE_UUID_V2_BUFFER_SIZE 96
 #define NVML_DEVICE_NAME_V2_BUFFER_SIZE 96
-#define NVML_DEVICE_MIG_DISABLE 0x0
-#define NVML_DEVICE_MIG_ENABLE 0x1
+#define NVML_DEVICE_MIG_DISABLE		0x0
+#define NVML_DEVICE_MIG_ENABLE		0x1
 
 /* One per-process utilisation sample (nvmlDeviceGetProcessUtilization). */
 typedef struct nvmlProcessUtilizationSample_st {
 	unsigned int pid;
-	unsigned long long timeStamp;	/* CPU time of the sample, µs (CLOCK_REALTIME) */
-	unsigned int smUtil;		/* SM (3D/compute) utilisation, percent */
+	unsigned long long timeStamp; /* CPU time of the sample, µs (CLOCK_REALTIME) */
+	unsigned int smUtil;	      /* SM (3D/compute) utilisation, percent */
 	unsigned int memUtil;
 	unsigned int encUtil;
 	unsigned int decUtil;
@@ -57,8 +57,8 @@ typedef struct nvmlProcessUtilizationSample_st {
 /* A process with a context on a device (the _v3 process lists: nvmlProcessInfo_v2_t). */
 typedef struct nvmlProcessInfo_st {
 	unsigned int pid;
-	unsigned long long usedGpuMemory;	/* bytes */
-	unsigned int gpuInstanceId;		/* NVML_INSTANCE_ID_NONE without MIG */
+	unsigned long long usedGpuMemory; /* bytes */
+	unsigned int gpuInstanceId;	  /* NVML_INSTANCE_ID_NONE without MIG */
 	unsigned int computeInstanceId;
 } nvmlProcessInfo_t;
 
@@ -94,12 +94,9 @@ typedef nvmlReturn_t (*nvmlInit_v2_fn)(void);
 typedef nvmlReturn_t (*nvmlShutdown_fn)(void);
 typedef const char *(*nvmlErrorString_fn)(nvmlReturn_t result);
 typedef nvmlReturn_t (*nvmlDeviceGetCount_v2_fn)(unsigned int *deviceCount);
-typedef nvmlReturn_t (*nvmlDeviceGetHandleByIndex_v2_fn)(unsigned int index,
-							 nvmlDevice_t *device);
-typedef nvmlReturn_t (*nvmlDeviceGetName_fn)(nvmlDevice_t device, char *name,
-					     unsigned int length);
-typedef nvmlReturn_t (*nvmlDeviceGetUUID_fn)(nvmlDevice_t device, char *uuid,
-					     unsigned int length);
+typedef nvmlReturn_t (*nvmlDeviceGetHandleByIndex_v2_fn)(unsigned int index, nvmlDevice_t *device);
+typedef nvmlReturn_t (*nvmlDeviceGetName_fn)(nvmlDevice_t device, char *name, unsigned int length);
+typedef nvmlReturn_t (*nvmlDeviceGetUUID_fn)(nvmlDevice_t device, char *uuid, unsigned int length);
 /* mJ since the driver was last loaded (Volta and newer) */
 typedef nvmlReturn_t (*nvmlDeviceGetTotalEnergyConsumption_fn)(nvmlDevice_t device,
 							       unsigned long long *energy);
@@ -113,8 +110,7 @@ typedef nvmlReturn_t (*nvmlDeviceGetRunningProcesses_v3_fn)(nvmlDevice_t device,
 							    nvmlProcessInfo_t *infos);
 typedef nvmlReturn_t (*nvmlDeviceGetMigMode_fn)(nvmlDevice_t device, unsigned int *currentMode,
 						unsigned int *pendingMode);
-typedef nvmlReturn_t (*nvmlDeviceGetMaxMigDeviceCount_fn)(nvmlDevice_t device,
-							  unsigned int *count);
+typedef nvmlReturn_t (*nvmlDeviceGetMaxMigDeviceCount_fn)(nvmlDevice_t device, unsigned int *count);
 typedef nvmlReturn_t (*nvmlDeviceGetMigDeviceHandleByIndex_fn)(nvmlDevice_t device,
 							       unsigned int index,
 							       nvmlDevice_t *migDevice);

@@ -36,8 +36,8 @@ struct nvml {
 
 struct symbol {
 	const char *name;
-	size_t offset;		/* of the function pointer in struct nvml */
-	bool required;		/* without it NVML is not used at all */
+	size_t offset; /* of the function pointer in struct nvml */
+	bool required; /* without it NVML is not used at all */
 };
 
 /* an initializer: clang-format takes a macro that starts with '{' for a block */
@@ -183,8 +183,8 @@ nvmlReturn_t nvml__compute_processes(const struct nvml *n, nvmlDevice_t dev, uns
 	return CALL(n, compute_processes, dev, count, infos);
 }
 
-nvmlReturn_t nvml__graphics_processes(const struct nvml *n, nvmlDevice_t dev,
-				      unsigned int *count, nvmlProcessInfo_t *infos)
+nvmlReturn_t nvml__graphics_processes(const struct nvml *n, nvmlDevice_t dev, unsigned int *count,
+				      nvmlProcessInfo_t *infos)
 {
 	return CALL(n, graphics_processes, dev, count, infos);
 }
@@ -212,8 +212,7 @@ nvmlReturn_t nvml__gpu_instance_id(const struct nvml *n, nvmlDevice_t mig, unsig
 	return CALL(n, gpu_instance_id, mig, id);
 }
 
-nvmlReturn_t nvml__attributes(const struct nvml *n, nvmlDevice_t mig,
-			      nvmlDeviceAttributes_t *attr)
+nvmlReturn_t nvml__attributes(const struct nvml *n, nvmlDevice_t mig, nvmlDeviceAttributes_t *attr)
 {
 	return CALL(n, attributes, mig, attr);
 }

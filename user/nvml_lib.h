@@ -38,14 +38,13 @@ nvmlReturn_t nvml__process_utilization(const struct nvml *n, nvmlDevice_t dev,
 				       unsigned long long last_seen_us);
 nvmlReturn_t nvml__compute_processes(const struct nvml *n, nvmlDevice_t dev, unsigned int *count,
 				     nvmlProcessInfo_t *infos);
-nvmlReturn_t nvml__graphics_processes(const struct nvml *n, nvmlDevice_t dev,
-				      unsigned int *count, nvmlProcessInfo_t *infos);
+nvmlReturn_t nvml__graphics_processes(const struct nvml *n, nvmlDevice_t dev, unsigned int *count,
+				      nvmlProcessInfo_t *infos);
 nvmlReturn_t nvml__mig_mode(const struct nvml *n, nvmlDevice_t dev, unsigned int *current);
 nvmlReturn_t nvml__max_mig_devices(const struct nvml *n, nvmlDevice_t dev, unsigned int *count);
 nvmlReturn_t nvml__mig_handle(const struct nvml *n, nvmlDevice_t dev, unsigned int index,
 			      nvmlDevice_t *mig);
 nvmlReturn_t nvml__gpu_instance_id(const struct nvml *n, nvmlDevice_t mig, unsigned int *id);
-nvmlReturn_t nvml__attributes(const struct nvml *n, nvmlDevice_t mig,
-			      nvmlDeviceAttributes_t *attr);
+nvmlReturn_t nvml__attributes(const struct nvml *n, nvmlDevice_t mig, nvmlDeviceAttributes_t *attr);
 
 #endif /* __WATTLET_NVML_LIB_H */

@@ -320,7 +320,7 @@ static int split_listen(const char *s, char *host, size_t hsz, const char **port
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon || memchr(s, ':', colon - s))
-			return -EINVAL;	/* an IPv6 address needs its brackets */
+			return -EINVAL; /* an IPv6 address needs its brackets */
 		hend = colon;
 	}
 	if ((size_t)(hend - h) >= hsz)
@@ -366,8 +366,10 @@ static int parse_listen(struct options *o, const char *s)
 		return bad("listen", s, "want a port from 0 to 65535");
 	hints.ai_family = v6 ? AF_INET6 : AF_INET;
 	if (getaddrinfo(*host || v6 ? host : "0.0.0.0", port, &hints, &ai))
-		return bad("listen", s, v6 ? "want a numeric IPv6 address inside [ ]" :
-			   "want a numeric IPv4 address, or [IPv6]; host names are not looked up");
+		return bad(
+			"listen", s,
+			v6 ? "want a numeric IPv6 address inside [ ]" :
+			     "want a numeric IPv4 address, or [IPv6]; host names are not looked up");
 	memcpy(&o->listen_addr, ai->ai_addr, ai->ai_addrlen);
 	o->listen_addr_len = ai->ai_addrlen;
 	freeaddrinfo(ai);
@@ -495,7 +497,8 @@ static int parse_one(struct options *o, int c, const char *arg)
 	case OPT_PROCESS_METRICS:
 		return parse_process_metrics(o, arg);
 	case OPT_WEB_CONFIG:
-		return parse_path("web-config-file", arg, o->web_config_file, sizeof(o->web_config_file));
+		return parse_path("web-config-file", arg, o->web_config_file,
+				  sizeof(o->web_config_file));
 	}
 	return -EINVAL;
 }

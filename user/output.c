@@ -61,7 +61,8 @@ static void table_node(FILE *f, const json_t *doc)
 	const json_t *node = json_object_get(doc, "node");
 	const char *meter = json_string_value(json_object_get(node, "meter"));
 
-	fprintf(f, "wattlet  node %s  cpus %d  busy %.1f%%  tasks %lld  processes %lld  cgroups %lld\n",
+	fprintf(f,
+		"wattlet  node %s  cpus %d  busy %.1f%%  tasks %lld  processes %lld  cgroups %lld\n",
 		json_string_value(json_object_get(node, "name")) ?: "?",
 		(int)json_integer_value(json_object_get(node, "cpus")),
 		100 * num(node, "cpu_utilisation"),

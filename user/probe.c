@@ -12,7 +12,7 @@
 #define INSN(c, dst, src, o, i) \
 	((struct bpf_insn){ .code = c, .dst_reg = dst, .src_reg = src, .off = o, .imm = i })
 #define MOV_IMM(dst, i) INSN(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, i)
-#define EXIT INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define EXIT		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /* The BTF id a tp_btf program names to attach to this tracepoint, as libbpf finds it. */
 static int tp_btf_id(const struct btf *vmlinux, const char *tracepoint)
@@ -37,7 +37,7 @@ static int load_tp_btf(const struct btf *vmlinux, const char *tracepoint,
 
 bool probe__tp_btf(const struct btf *vmlinux, const char *tracepoint)
 {
-	const struct bpf_insn insns[] = {MOV_IMM(BPF_REG_0, 0), EXIT};
+	const struct bpf_insn insns[] = { MOV_IMM(BPF_REG_0, 0), EXIT };
 	int fd = load_tp_btf(vmlinux, tracepoint, insns, ARRAY_SIZE(insns));
 
 	if (fd >= 0)
@@ -79,15 +79,15 @@ bool probe__task_storage(const struct btf *vmlinux)
 
 	if (map_fd >= 0) {
 		const struct bpf_insn insns[] = {
-		    /* r2 = ctx->args[0], the woken task */
-		    INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_1, 0, 0),
-		    INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
-		    INSN(0, 0, 0, 0, 0),
-		    MOV_IMM(BPF_REG_3, 0),
-		    MOV_IMM(BPF_REG_4, 0),
-		    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_task_storage_get),
-		    MOV_IMM(BPF_REG_0, 0),
-		    EXIT,
+			/* r2 = ctx->args[0], the woken task */
+			INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_2, BPF_REG_1, 0, 0),
+			INSN(BPF_LD | BPF_IMM | BPF_DW, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map_fd),
+			INSN(0, 0, 0, 0, 0),
+			MOV_IMM(BPF_REG_3, 0),
+			MOV_IMM(BPF_REG_4, 0),
+			INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_task_storage_get),
+			MOV_IMM(BPF_REG_0, 0),
+			EXIT,
 		};
 
 		fd = load_tp_btf(vmlinux, "sched_wakeup", insns, ARRAY_SIZE(insns));

@@ -18,14 +18,14 @@ static int parse_cpu_line(const char *line, __u64 tick_ns, struct wl_cpu_times *
 	if (cpu >= nr_cpus)
 		return 0;
 	cpus[cpu] = (struct wl_cpu_times){
-	    .user = user * tick_ns,
-	    .nice = nice * tick_ns,
-	    .system = system * tick_ns,
-	    .irq = irq * tick_ns,
-	    .softirq = softirq * tick_ns,
-	    .idle = idle * tick_ns,
-	    .iowait = iowait * tick_ns,
-	    .steal = steal * tick_ns,
+		.user = user * tick_ns,
+		.nice = nice * tick_ns,
+		.system = system * tick_ns,
+		.irq = irq * tick_ns,
+		.softirq = softirq * tick_ns,
+		.idle = idle * tick_ns,
+		.iowait = iowait * tick_ns,
+		.steal = steal * tick_ns,
 	};
 	return 1;
 }

@@ -24,13 +24,13 @@ enum mtype {
 struct out {
 	struct strbuf b;
 	enum prom_format fmt;
-	struct strbuf node;	/* node="..." */
+	struct strbuf node; /* node="..." */
 };
 
 /* One figure of a workload: the document key and the metric it becomes. */
 struct figure {
 	const char *key;
-	const char *suffix;	/* wattlet_<level>_<suffix> */
+	const char *suffix; /* wattlet_<level>_<suffix> */
 	enum mtype type;
 	const char *unit;
 	const char *help;
@@ -95,8 +95,8 @@ struct row {
 
 /* The rows of one level (pod, container, ...), merged by labels before output. */
 struct level {
-	const char *name;	/* metric infix: wattlet_<name>_... */
-	const char *noun;	/* for HELP */
+	const char *name; /* metric infix: wattlet_<name>_... */
+	const char *noun; /* for HELP */
 	const struct figure *figs;
 	bool has[MAX_FIGS];
 	struct row *rows;
@@ -173,7 +173,7 @@ static const char *mtype_suffix(enum mtype t)
  * samples.
  */
 static void put_family(struct out *o, const char *name, enum mtype t, const char *unit,
-			const char *help)
+		       const char *help)
 {
 	const char *fam_sfx = o->fmt == PROM_TEXT ? mtype_suffix(t) : "";
 
@@ -185,7 +185,7 @@ static void put_family(struct out *o, const char *name, enum mtype t, const char
 
 /* One sample: name{node="...",labels} value. labels may be NULL or "". */
 static void put_sample(struct out *o, const char *name, const char *sfx, const char *labels,
-			double v)
+		       double v)
 {
 	strbuf__puts(&o->b, name);
 	strbuf__puts(&o->b, sfx);
@@ -212,7 +212,7 @@ static bool num(const json_t *obj, const char *key, double *v)
 
 /* A single-sample family, only when the document has the field. */
 static void put_scalar(struct out *o, const json_t *obj, const char *key, const char *name,
-			enum mtype t, const char *unit, const char *help)
+		       enum mtype t, const char *unit, const char *help)
 {
 	double v;
 
@@ -311,7 +311,8 @@ static void level_put(struct out *o, struct level *l)
 		snprintf(help, sizeof(help), "%s, per %s.", f->help, l->noun);
 		put_family(o, name, f->type, f->unit, help);
 		for (r = 0; r < l->n; r++)
-			put_sample(o, name, mtype_suffix(f->type), l->rows[r].labels, l->rows[r].v[i]);
+			put_sample(o, name, mtype_suffix(f->type), l->rows[r].labels,
+				   l->rows[r].v[i]);
 	}
 }
 
@@ -348,8 +349,9 @@ static void put_intensity(struct out *o, const json_t *node)
 		   "1 when the intensity in force is older than --carbon-intensity-max-age.");
 	put_sample(o, "wattlet_node_carbon_intensity_stale", "", NULL,
 		   json_is_true(json_object_get(node, "carbon_intensity_stale")));
-	put_scalar(o, node, "carbon_intensity_age_seconds", "wattlet_node_carbon_intensity_age_seconds",
-		   GAUGE, "seconds", "Age of the intensity in force (--carbon-intensity-file).");
+	put_scalar(o, node, "carbon_intensity_age_seconds",
+		   "wattlet_node_carbon_intensity_age_seconds", GAUGE, "seconds",
+		   "Age of the intensity in force (--carbon-intensity-file).");
 	put_scalar(o, node, "carbon_intensity_file_errors_total",
 		   "wattlet_node_carbon_intensity_file_errors", COUNTER, NULL,
 		   "Versions of --carbon-intensity-file that could not be used.");
@@ -382,9 +384,10 @@ static void put_node_carbon(struct out *o, const json_t *node)
 	put_intensity(o, node);
 	put_carbon_buckets(o, node, "operational");
 	put_carbon_buckets(o, node, "embodied");
-	put_scalar(o, node, "operational_carbon_grams_total", "wattlet_node_operational_carbon_grams",
-		   COUNTER, "grams",
-		   "Node operational emissions in grams CO2e: facility energy times the grid intensity in force.");
+	put_scalar(
+		o, node, "operational_carbon_grams_total", "wattlet_node_operational_carbon_grams",
+		COUNTER, "grams",
+		"Node operational emissions in grams CO2e: facility energy times the grid intensity in force.");
 	put_scalar(o, node, "embodied_carbon_grams_total", "wattlet_node_embodied_carbon_grams",
 		   COUNTER, "grams", "Node embodied emissions in grams CO2e (--embodied-kgco2e).");
 	put_scalar(o, node, "carbon_grams_total", "wattlet_node_carbon_grams", COUNTER, "grams",
@@ -398,7 +401,7 @@ static void put_node(struct out *o, const json_t *node)
 	double v;
 
 	put_family(o, "wattlet_node_cpu_seconds", COUNTER, "seconds",
-		    "Node CPU time: busy is user+nice+system+irq+softirq, idle is idle+iowait.");
+		   "Node CPU time: busy is user+nice+system+irq+softirq, idle is idle+iowait.");
 	if (num(node, "cpu_busy_seconds_total", &v))
 		put_sample(o, "wattlet_node_cpu_seconds", "_total", "mode=\"busy\"", v);
 	if (num(node, "cpu_idle_seconds_total", &v))
@@ -409,8 +412,9 @@ static void put_node(struct out *o, const json_t *node)
 
 		add_label(&zl, "zone", "node");
 		add_label(&zl, "meter", meter);
-		put_family(o, "wattlet_node_energy_joules", COUNTER, "joules",
-			    "Node IT energy by mode; zone node is the sum of the zones that make up node energy.");
+		put_family(
+			o, "wattlet_node_energy_joules", COUNTER, "joules",
+			"Node IT energy by mode; zone node is the sum of the zones that make up node energy.");
 		snprintf(lb, sizeof(lb), "%s,mode=\"active\"", zl.p ? zl.p : "");
 		put_sample(o, "wattlet_node_energy_joules", "_total", lb, v);
 		if (num(node, "idle_energy_joules_total", &v)) {
@@ -419,30 +423,32 @@ static void put_node(struct out *o, const json_t *node)
 		}
 		if (num(node, "power_watts", &v)) {
 			put_family(o, "wattlet_node_power_watts", GAUGE, "watts",
-				    "Node IT power over the last interval.");
+				   "Node IT power over the last interval.");
 			put_sample(o, "wattlet_node_power_watts", "", zl.p, v);
 		}
 		free(zl.p);
 	}
 	put_scalar(o, node, "unattributed_energy_joules_total",
-		    "wattlet_node_unattributed_energy_joules", COUNTER, "joules",
-		    "Active energy of no tracked cgroup.");
-	put_scalar(o, node, "expired_energy_joules_total", "wattlet_node_expired_energy_joules",
-		    COUNTER, "joules",
-		    "Active energy of pods and system workloads whose series were removed (--retain).");
-	put_scalar(o, node, "unattributed_cpu_seconds_total", "wattlet_node_unattributed_cpu_seconds",
-		    COUNTER, "seconds", "CPU time of tasks whose cgroup did not fit the map.");
+		   "wattlet_node_unattributed_energy_joules", COUNTER, "joules",
+		   "Active energy of no tracked cgroup.");
+	put_scalar(
+		o, node, "expired_energy_joules_total", "wattlet_node_expired_energy_joules",
+		COUNTER, "joules",
+		"Active energy of pods and system workloads whose series were removed (--retain).");
+	put_scalar(o, node, "unattributed_cpu_seconds_total",
+		   "wattlet_node_unattributed_cpu_seconds", COUNTER, "seconds",
+		   "CPU time of tasks whose cgroup did not fit the map.");
 	put_scalar(o, node, "facility_energy_joules_total", "wattlet_node_facility_energy_joules",
-		    COUNTER, "joules", "Node facility energy, IT energy times PUE (--pue).");
+		   COUNTER, "joules", "Node facility energy, IT energy times PUE (--pue).");
 	put_scalar(o, node, "gpu_energy_joules_total", "wattlet_node_gpu_energy_joules", COUNTER,
-		    "joules", "Energy of the node's GPUs, part of its energy (GPU nodes).");
+		   "joules", "Energy of the node's GPUs, part of its energy (GPU nodes).");
 	put_scalar(o, node, "gpu_unattributed_energy_joules_total",
-		    "wattlet_node_gpu_unattributed_energy_joules", COUNTER, "joules",
-		    "Active GPU energy of no process the agent could place (GPU nodes).");
+		   "wattlet_node_gpu_unattributed_energy_joules", COUNTER, "joules",
+		   "Active GPU energy of no process the agent could place (GPU nodes).");
 	put_scalar(o, node, "gpu_power_watts", "wattlet_node_gpu_power_watts", GAUGE, "watts",
-		    "Power of the node's GPUs over the last interval (GPU nodes).");
+		   "Power of the node's GPUs over the last interval (GPU nodes).");
 	put_scalar(o, node, "gpu_seconds_total", "wattlet_node_gpu_seconds", COUNTER, "seconds",
-		    "Busy-weighted GPU time of the node's processes (GPU nodes).");
+		   "Busy-weighted GPU time of the node's processes (GPU nodes).");
 	put_node_carbon(o, node);
 }
 
@@ -491,7 +497,7 @@ static void put_pods(struct out *o, const json_t *doc)
 		level_addv(&pods, p, "namespace", ns, "pod", name, NULL);
 		json_array_foreach(json_object_get(p, "containers"), j, c)
 			level_addv(&ctrs, c, "namespace", ns, "pod", name, "container",
-				    str(c, "name"), NULL);
+				   str(c, "name"), NULL);
 	}
 	level_put(o, &pods);
 	level_put(o, &ctrs);
@@ -556,8 +562,8 @@ static void put_processes(struct out *o, const json_t *doc, int top)
 	for (i = 0; i < n && i < (size_t)top; i++) {
 		snprintf(pid, sizeof(pid), "%lld", (long long)key_of(v[i], "pid"));
 		level_addv(&l, v[i], "pid", pid, "comm", str(v[i], "comm"), "namespace",
-			    str(v[i], "namespace"), "pod", str(v[i], "pod"), "container",
-			    str(v[i], "container"), NULL);
+			   str(v[i], "namespace"), "pod", str(v[i], "pod"), "container",
+			   str(v[i], "container"), NULL);
 	}
 	free(v);
 	level_put(o, &l);
@@ -613,8 +619,9 @@ static void put_loss(struct out *o, const json_t *loss)
 
 	if (!json_is_object(loss))
 		return;
-	put_family(o, "wattlet_bpf_overflow_drops", COUNTER, NULL,
-		    "Records the BPF side could not keep: full maps, missing thread state, full ring buffer.");
+	put_family(
+		o, "wattlet_bpf_overflow_drops", COUNTER, NULL,
+		"Records the BPF side could not keep: full maps, missing thread state, full ring buffer.");
 	json_object_foreach((json_t *)loss, key, v) {
 		if (!strcmp(key, "processes_lost") || !json_is_number(v))
 			continue;
@@ -622,7 +629,7 @@ static void put_loss(struct out *o, const json_t *loss)
 		put_sample(o, "wattlet_bpf_overflow_drops", "_total", lb, json_number_value(v));
 	}
 	put_scalar(o, loss, "processes_lost", "wattlet_processes_lost", COUNTER, NULL,
-		    "Processes that vanished with no final record.");
+		   "Processes that vanished with no final record.");
 }
 
 static void put_agent(struct out *o, const json_t *doc)
@@ -633,20 +640,22 @@ static void put_agent(struct out *o, const json_t *doc)
 	add_label(&lb, "version", str(agent, "version"));
 	add_label(&lb, "attach", str(agent, "attach"));
 	/* A gauge, not an OpenMetrics info family: promtool and text 0.0.4 know no info type. */
-	put_family(o, "wattlet_build_info", GAUGE, NULL, "The agent's version and how it attached.");
+	put_family(o, "wattlet_build_info", GAUGE, NULL,
+		   "The agent's version and how it attached.");
 	put_sample(o, "wattlet_build_info", "", lb.p, 1);
 	free(lb.p);
 
 	put_scalar(o, agent, "collections_total", "wattlet_collections", COUNTER, NULL,
-		    "Collections done.");
-	put_scalar(o, agent, "last_collection_timestamp", "wattlet_last_collection_timestamp_seconds",
-		    GAUGE, "seconds", "Unix time at the end of the last collection.");
+		   "Collections done.");
+	put_scalar(o, agent, "last_collection_timestamp",
+		   "wattlet_last_collection_timestamp_seconds", GAUGE, "seconds",
+		   "Unix time at the end of the last collection.");
 	put_histogram(o, json_object_get(agent, "collection_duration_seconds"));
 	put_scalar(o, node, "processes", "wattlet_tracked_processes", GAUGE, NULL,
-		    "Processes tracked.");
+		   "Processes tracked.");
 	put_scalar(o, node, "cgroups", "wattlet_tracked_cgroups", GAUGE, NULL, "Cgroups tracked.");
 	put_scalar(o, node, "meter_errors_total", "wattlet_meter_read_errors", COUNTER, NULL,
-		    "Energy meter readings rejected (garbage, backwards, absurd).");
+		   "Energy meter readings rejected (garbage, backwards, absurd).");
 	put_loss(o, json_object_get(node, "loss"));
 }
 

@@ -12,13 +12,13 @@
 #include <jansson.h>
 
 enum prom_format {
-	PROM_TEXT,		/* text/plain; version=0.0.4 */
-	PROM_OPENMETRICS,	/* application/openmetrics-text; version=1.0.0 */
+	PROM_TEXT,	  /* text/plain; version=0.0.4 */
+	PROM_OPENMETRICS, /* application/openmetrics-text; version=1.0.0 */
 };
 
 struct prom_opts {
 	enum prom_format format;
-	int process_top;	/* per-process series for the top N by power; 0: none */
+	int process_top; /* per-process series for the top N by power; 0: none */
 };
 
 /* Render doc into a malloc'd buffer (*out, *len). 0 or -errno. */

@@ -17,15 +17,15 @@
 #include "render.h"
 #include "util.h"
 
-#define RENDER_NICE	5	/* below the collector */
-#define RENDER_POLL_S	0.02	/* how soon a new snapshot is noticed without a kick */
+#define RENDER_NICE   5	   /* below the collector */
+#define RENDER_POLL_S 0.02 /* how soon a new snapshot is noticed without a kick */
 
 struct cached {
 	pthread_mutex_t lock;
 	pthread_mutex_t render_lock;
-	unsigned long long seq;	/* snapshot the body is from; 0: none yet */
+	unsigned long long seq; /* snapshot the body is from; 0: none yet */
 	struct body *body;
-	atomic_bool wanted;	/* asked for once: pre-render it for every snapshot */
+	atomic_bool wanted; /* asked for once: pre-render it for every snapshot */
 };
 
 struct render_cache {
@@ -33,7 +33,7 @@ struct render_cache {
 	struct cached cached[NR_RENDER_BODIES];
 	pthread_t thread;
 	bool started;
-	pthread_mutex_t wake_lock;	/* guards kicked and stopping */
+	pthread_mutex_t wake_lock; /* guards kicked and stopping */
 	pthread_cond_t wake_cond;
 	bool kicked;
 	bool stopping;

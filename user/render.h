@@ -20,7 +20,7 @@ enum render_body {
 	RENDER_METRICS_TEXT_GZ,
 	RENDER_METRICS_OM,
 	RENDER_METRICS_OM_GZ,
-	RENDER_PODS,		/* /api/v1/pods with no filter */
+	RENDER_PODS, /* /api/v1/pods with no filter */
 	RENDER_PODS_GZ,
 	NR_RENDER_BODIES,
 };

@@ -30,16 +30,16 @@
 #include "snapshot.h"
 #include "util.h"
 
-#define SERVER_THREADS		2
-#define SERVER_MAX_CONNECTIONS	128
-#define SERVER_MAX_PER_IP	48		/* 32 kept-alive clients, and room for churn */
-#define SERVER_IDLE_TIMEOUT_S	10
-#define SERVER_CONN_MEMORY	(32 * 1024)	/* request line + headers must fit */
-#define SERVER_BACKLOG		128
-#define SERVER_NICE		5		/* below the collector */
-#define GZIP_MIN_BYTES		1024		/* smaller JSON bodies go plain */
-#define SERVER_REQUEST_DEADLINE_S 15.0	/* to send a whole request line and headers */
-#define REAP_EVERY_S		0.5
+#define SERVER_THREADS		  2
+#define SERVER_MAX_CONNECTIONS	  128
+#define SERVER_MAX_PER_IP	  48 /* 32 kept-alive clients, and room for churn */
+#define SERVER_IDLE_TIMEOUT_S	  10
+#define SERVER_CONN_MEMORY	  (32 * 1024) /* request line + headers must fit */
+#define SERVER_BACKLOG		  128
+#define SERVER_NICE		  5    /* below the collector */
+#define GZIP_MIN_BYTES		  1024 /* smaller JSON bodies go plain */
+#define SERVER_REQUEST_DEADLINE_S 15.0 /* to send a whole request line and headers */
+#define REAP_EVERY_S		  0.5
 
 /*
  * An open connection, for the request deadline: libmicrohttpd's timeout is
@@ -52,23 +52,23 @@
 struct conn {
 	struct conn *prev, *next;
 	int fd;
-	_Atomic double waiting_since;	/* monotonic s; 0 while a request is handled */
-	struct access_conn *access;	/* its TLS context and the current request's check */
+	_Atomic double waiting_since; /* monotonic s; 0 while a request is handled */
+	struct access_conn *access;   /* its TLS context and the current request's check */
 };
 
 struct server {
 	struct MHD_Daemon *mhd;
-	struct access *access;		/* TLS and auth from --web-config-file */
+	struct access *access; /* TLS and auth from --web-config-file */
 	int port;
 	atomic_bool ready;
 	struct render_cache *cache;
 	pthread_t reaper;
 	bool reaper_started;
-	pthread_mutex_t wake_lock;	/* guards stopping */
+	pthread_mutex_t wake_lock; /* guards stopping */
 	pthread_cond_t wake_cond;
 	bool stopping;
 	pthread_mutex_t conns_lock;
-	struct conn conns;		/* list head */
+	struct conn conns; /* list head */
 };
 
 static const char index_text[] =
@@ -143,19 +143,18 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned int status,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
-	access__decorate(k ? k->access : NULL, r);	/* last: it may replace the above */
+	access__decorate(k ? k->access : NULL, r); /* last: it may replace the above */
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int status,
-				    const char *text)
+static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned int status, const char *text)
 {
-	return respond(c, status,
-		       MHD_create_response_from_buffer(strlen(text), (void *)text,
-						       MHD_RESPMEM_PERSISTENT),
-		       "text/plain; charset=utf-8");
+	return respond(
+		c, status,
+		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT),
+		"text/plain; charset=utf-8");
 }
 
 static bool wants_gzip(struct MHD_Connection *c)
@@ -183,8 +182,8 @@ static struct MHD_Response *response_buffer(struct MHD_Connection *c, char *body
 }
 
 /* Send a malloc'd JSON text (taken). */
-static enum MHD_Result respond_json_text(struct MHD_Connection *c, unsigned int status,
-					 char *text, size_t len)
+static enum MHD_Result respond_json_text(struct MHD_Connection *c, unsigned int status, char *text,
+					 size_t len)
 {
 	if (!text)
 		return respond_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
@@ -215,7 +214,8 @@ static struct MHD_Response *response_body(struct body *b)
 
 static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
 {
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *accept =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	enum prom_format fmt = accept__openmetrics(accept) ? PROM_OPENMETRICS : PROM_TEXT;
 	enum render_body which = fmt == PROM_OPENMETRICS ? RENDER_METRICS_OM : RENDER_METRICS_TEXT;
 	const struct snapshot *snap = snapshot__get();
@@ -235,7 +235,7 @@ static enum MHD_Result serve_metrics(struct server *s, struct MHD_Connection *c)
 }
 
 static enum MHD_Result arg_collect(void *cls, enum MHD_ValueKind kind, const char *key,
-				    const char *value)
+				   const char *value)
 {
 	struct api_request *req = cls;
 
@@ -295,8 +295,8 @@ static enum MHD_Result serve_readyz(struct server *s, struct MHD_Connection *c)
 /* Whether the request announces a body ("Content-Length: 0" is none). */
 static bool has_body(struct MHD_Connection *c)
 {
-	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *len =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	return (len && strcmp(len, "0")) ||
 	       MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
@@ -307,7 +307,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const
 				      const char *upload_data, size_t *upload_data_size,
 				      void **req_cls)
 {
-	static int headers_in;	/* *req_cls after the first call */
+	static int headers_in; /* *req_cls after the first call */
 	struct server *s = cls;
 	struct conn *k = conn_of(c);
 	enum MHD_Result ret;
@@ -320,11 +320,13 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const
 	 */
 	if (!*req_cls) {
 		if (strcmp(method, MHD_HTTP_METHOD_GET))
-			return respond_json(c, MHD_HTTP_METHOD_NOT_ALLOWED,
-					    api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
+			return respond_json(
+				c, MHD_HTTP_METHOD_NOT_ALLOWED,
+				api__error(MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served"));
 		if (has_body(c))
-			return respond_json(c, MHD_HTTP_BAD_REQUEST,
-					    api__error(MHD_HTTP_BAD_REQUEST, "a GET carries no body"));
+			return respond_json(
+				c, MHD_HTTP_BAD_REQUEST,
+				api__error(MHD_HTTP_BAD_REQUEST, "a GET carries no body"));
 		*req_cls = &headers_in;
 		return MHD_YES;
 	}
@@ -357,7 +359,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c, const
 
 /* A request was answered (or abandoned): the wait for the next one starts. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
-				 enum MHD_RequestTerminationCode toe)
+			 enum MHD_RequestTerminationCode toe)
 {
 	struct conn *k = conn_of(c);
 
@@ -415,7 +417,7 @@ static __thread bool thread_niced;
 
 /* In the serving thread: track the connection, and lower the thread's priority once. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-				  enum MHD_ConnectionNotificationCode code)
+			  enum MHD_ConnectionNotificationCode code)
 {
 	struct server *s = cls;
 
@@ -583,7 +585,7 @@ void server__stop(struct server *s)
 {
 	if (!s)
 		return;
-	access__stop(s->access);	/* resumes requests waiting on bcrypt */
+	access__stop(s->access); /* resumes requests waiting on bcrypt */
 	MHD_stop_daemon(s->mhd);
 	reaper_stop(s);
 	server_free(s);

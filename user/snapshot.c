@@ -13,7 +13,7 @@
 struct published {
 	struct snapshot pub;
 	atomic_uint refs;
-	json_t *doc;		/* the one jansson reference to the tree */
+	json_t *doc; /* the one jansson reference to the tree */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

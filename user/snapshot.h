@@ -24,7 +24,7 @@
 
 struct snapshot {
 	const json_t *doc;	/* read-only, see above */
-	unsigned long long seq;	/* 1 for the first published document, then +1 each */
+	unsigned long long seq; /* 1 for the first published document, then +1 each */
 };
 
 /* Take ownership of doc and make it the latest; the previous one goes with its last reader. */

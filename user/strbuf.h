@@ -10,9 +10,9 @@
 #include <stddef.h>
 
 struct strbuf {
-	char *p;	/* NUL-terminated once anything was added */
+	char *p; /* NUL-terminated once anything was added */
 	size_t len, cap;
-	int err;	/* 0, or -ENOMEM / -EINVAL from the first failed append */
+	int err; /* 0, or -ENOMEM / -EINVAL from the first failed append */
 };
 
 /* Make room for need more bytes (and the NUL). */

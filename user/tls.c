@@ -31,7 +31,7 @@
 #include <gnutls/x509.h>
 #include "tls.h"
 
-#define PEM_MAX_BYTES	(1 << 20)
+#define PEM_MAX_BYTES (1 << 20)
 
 struct tls_ctx {
 	atomic_int refs;
@@ -48,7 +48,7 @@ struct tls_ctx {
 
 /* An inline PEM, or the file's bytes; NUL-terminated. */
 static int pem_read(const char *inline_pem, const char *path, const char *key, char **out,
-		     char *err, size_t errlen)
+		    char *err, size_t errlen)
 {
 	struct stat st;
 	ssize_t n;
@@ -65,7 +65,8 @@ static int pem_read(const char *inline_pem, const char *path, const char *key, c
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > PEM_MAX_BYTES) {
 		close(fd);
-		snprintf(err, errlen, "tls_server_config.%s %s: not a file of at most 1 MiB", key, path);
+		snprintf(err, errlen, "tls_server_config.%s %s: not a file of at most 1 MiB", key,
+			 path);
 		return -EINVAL;
 	}
 	*out = malloc(st.st_size + 1);
@@ -130,29 +131,37 @@ static void suites_collect(const struct web_config *c, enum web_kx kx, struct su
 
 /* Whether GnuTLS can enable exactly the listed suites; else why not, in err. */
 static int suites_check(const struct web_config *c, const struct suites *s, enum web_kx kx,
-			 char *err, size_t errlen)
+			char *err, size_t errlen)
 {
 	const char *kxname = kx == WEB_KX_ECDHE_RSA ? "RSA" : "ECDSA";
 	bool tls12 = c->min_version <= 12, tls13 = c->max_version >= 13;
 	int i;
 
 	if ((!tls12 || !s->n12) && (!tls13 || !s->n13))
-		return snprintf(err, errlen, "tls_server_config.cipher_suites: none can be used with "
-				"the certificate's %s key and TLS1%d to TLS1%d", kxname,
-				c->min_version - 10, c->max_version - 10), -EINVAL;
+		return snprintf(err, errlen,
+				"tls_server_config.cipher_suites: none can be used with "
+				"the certificate's %s key and TLS1%d to TLS1%d",
+				kxname, c->min_version - 10, c->max_version - 10),
+		       -EINVAL;
 	for (i = 0; tls12 && i < s->n13; i++)
 		if (!has_cipher(s->tls12, s->n12, s->tls13[i]))
-			return snprintf(err, errlen, "tls_server_config.cipher_suites: GnuTLS takes one "
-					"cipher list for TLS 1.2 and 1.3, so %s would also allow the "
-					"TLS 1.2 suite with %s: list it, or set min_version: TLS13",
-					s->names13[i], s->tls13[i]), -EINVAL;
+			return snprintf(
+				       err, errlen,
+				       "tls_server_config.cipher_suites: GnuTLS takes one "
+				       "cipher list for TLS 1.2 and 1.3, so %s would also allow the "
+				       "TLS 1.2 suite with %s: list it, or set min_version: TLS13",
+				       s->names13[i], s->tls13[i]),
+			       -EINVAL;
 	/* Every cipher but CBC has a TLS 1.3 suite. */
 	for (i = 0; tls13 && s->n13 && i < s->n12; i++)
 		if (!strstr(s->tls12[i], "-CBC") && !has_cipher(s->tls13, s->n13, s->tls12[i]))
-			return snprintf(err, errlen, "tls_server_config.cipher_suites: GnuTLS takes one "
-					"cipher list for TLS 1.2 and 1.3, so %s would also allow the "
-					"TLS 1.3 suite with %s: list it, or set max_version: TLS12",
-					s->names12[i], s->tls12[i]), -EINVAL;
+			return snprintf(
+				       err, errlen,
+				       "tls_server_config.cipher_suites: GnuTLS takes one "
+				       "cipher list for TLS 1.2 and 1.3, so %s would also allow the "
+				       "TLS 1.3 suite with %s: list it, or set max_version: TLS12",
+				       s->names12[i], s->tls12[i]),
+			       -EINVAL;
 	return 0;
 }
 
@@ -165,7 +174,7 @@ static void append(char *buf, size_t len, const char *fmt, const char *arg)
 
 /* The GnuTLS priority string for c, given the certificate's key exchange. */
 static int priorities_build(const struct web_config *c, enum web_kx kx, char *buf, size_t len,
-			     char *err, size_t errlen)
+			    char *err, size_t errlen)
 {
 	static const char *const vers[] = { [12] = "VERS-TLS1.2", [13] = "VERS-TLS1.3" };
 	struct suites s;
@@ -182,7 +191,8 @@ static int priorities_build(const struct web_config *c, enum web_kx kx, char *bu
 		ret = suites_check(c, &s, kx, err, errlen);
 		if (ret)
 			return ret;
-		append(buf, len, ":-KX-ALL:+%s", kx == WEB_KX_ECDHE_RSA ? "ECDHE-RSA" : "ECDHE-ECDSA");
+		append(buf, len, ":-KX-ALL:+%s",
+		       kx == WEB_KX_ECDHE_RSA ? "ECDHE-RSA" : "ECDHE-ECDSA");
 		append(buf, len, "%s", ":-CIPHER-ALL");
 		for (i = 0; i < s.n12; i++)
 			append(buf, len, ":+%s", s.tls12[i]);
@@ -201,7 +211,8 @@ static int priorities_build(const struct web_config *c, enum web_kx kx, char *bu
 	 */
 	append(buf, len, "%s", ":-GROUP-ALL");
 	if (!c->nr_curves)
-		append(buf, len, "%s", ":+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:+GROUP-SECP521R1");
+		append(buf, len, "%s",
+		       ":+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:+GROUP-SECP521R1");
 	for (i = 0; i < c->nr_curves; i++)
 		append(buf, len, ":+%s", c->curves[i]->gnutls_group);
 	if (c->prefer_server_cipher_suites)
@@ -229,7 +240,8 @@ static int cert_inspect(struct tls_ctx *t, enum web_kx *kx, char *err, size_t er
 		return -EINVAL;
 	}
 	pk = gnutls_x509_crt_get_pk_algorithm(crts[0], NULL);
-	*kx = pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS ? WEB_KX_ECDHE_RSA : WEB_KX_ECDHE_ECDSA;
+	*kx = pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS ? WEB_KX_ECDHE_RSA :
+							       WEB_KX_ECDHE_ECDSA;
 	if (gnutls_x509_crt_get_serial(crts[0], serial, &slen) == 0)
 		for (i = 0; i < slen; i++)
 			snprintf(hex + 2 * i, 3, "%02x", serial[i]);
@@ -270,7 +282,9 @@ static bool sans_match(const struct tls_ctx *t, const gnutls_datum_t *der)
 		name[size] = '\0';
 		if (type == GNUTLS_SAN_IPADDRESS)
 			snprintf(name, sizeof(name), "%s",
-				 inet_ntop(size == 4 ? AF_INET : AF_INET6, name, ip, sizeof(ip)) ? ip : "");
+				 inet_ntop(size == 4 ? AF_INET : AF_INET6, name, ip, sizeof(ip)) ?
+					 ip :
+					 "");
 		else if (type != GNUTLS_SAN_DNSNAME && type != GNUTLS_SAN_RFC822NAME &&
 			 type != GNUTLS_SAN_URI)
 			continue;
@@ -327,14 +341,17 @@ static int cred_build(struct tls_ctx *t, const struct web_config *c, char *err, 
 
 	if (gnutls_certificate_allocate_credentials(&t->cred) < 0)
 		return -ENOMEM;
-	ret = gnutls_certificate_set_x509_key_mem2(t->cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
+	ret = gnutls_certificate_set_x509_key_mem2(t->cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL,
+						   0);
 	if (ret < 0) {
-		snprintf(err, errlen, "tls_server_config.%s: %s (with %s)", c->key ? "key" : "key_file",
-			 gnutls_strerror(ret), c->cert ? "cert" : "cert_file");
+		snprintf(err, errlen, "tls_server_config.%s: %s (with %s)",
+			 c->key ? "key" : "key_file", gnutls_strerror(ret),
+			 c->cert ? "cert" : "cert_file");
 		return -EINVAL;
 	}
 	if (c->client_ca || c->client_ca_file) {
-		ret = pem_read(c->client_ca, c->client_ca_file, "client_ca_file", &ca_pem, err, errlen);
+		ret = pem_read(c->client_ca, c->client_ca_file, "client_ca_file", &ca_pem, err,
+			       errlen);
 		if (ret)
 			return ret;
 		ca = datum(ca_pem);
@@ -407,7 +424,8 @@ int tls_ctx__new(const struct web_config *c, struct tls_ctx **out, char *err, si
 	ret = ret ?: priorities_build(c, kx, t->priorities, sizeof(t->priorities), err, errlen);
 	ret = ret ?: sans_copy(t, c);
 	if (!ret && gnutls_priority_init(&t->prio, t->priorities, &errpos) < 0) {
-		snprintf(err, errlen, "GnuTLS refused the priorities at '%s'", errpos ? errpos : "?");
+		snprintf(err, errlen, "GnuTLS refused the priorities at '%s'",
+			 errpos ? errpos : "?");
 		ret = -EINVAL;
 	}
 	if (ret) {

@@ -24,10 +24,10 @@
 #include <unistd.h>
 #include "web.h"
 
-#define WATCH_POLL_MS	5000	/* stat the files at least this often */
-#define WATCH_QUIET_MS	200	/* after a file event, reload once writes stop this long */
-#define WATCH_NICE	5
-#define NR_WATCHED	4	/* the config, cert, key and client CA files */
+#define WATCH_POLL_MS  5000 /* stat the files at least this often */
+#define WATCH_QUIET_MS 200  /* after a file event, reload once writes stop this long */
+#define WATCH_NICE     5
+#define NR_WATCHED     4 /* the config, cert, key and client CA files */
 
 struct file_sig {
 	bool exists;
@@ -42,7 +42,7 @@ struct web_watch {
 	pthread_t thread;
 	int stop_fd;
 	int inotify_fd;
-	pthread_mutex_t lock;		/* guards current and the counts */
+	pthread_mutex_t lock; /* guards current and the counts */
 	struct web *current;
 	unsigned long reloaded, failed;
 	/* the watcher thread's own */
@@ -72,11 +72,15 @@ int web__load(const char *path, struct web **out, char *err, size_t errlen)
 		return ret;
 	}
 	if (w->config->min_version_raised)
-		fprintf(stderr, "wattlet: %s: tls_server_config.min_version raised to TLS12: TLS 1.0 "
-			"and 1.1 are never offered\n", path);
+		fprintf(stderr,
+			"wattlet: %s: tls_server_config.min_version raised to TLS12: TLS 1.0 "
+			"and 1.1 are never offered\n",
+			path);
 	if (!w->config->tls && w->config->nr_users)
-		fprintf(stderr, "wattlet: %s: basic_auth_users without TLS: passwords cross the "
-			"network in clear text\n", path);
+		fprintf(stderr,
+			"wattlet: %s: basic_auth_users without TLS: passwords cross the "
+			"network in clear text\n",
+			path);
 	*out = w;
 	return 0;
 }
@@ -103,8 +107,12 @@ static struct file_sig sig_of(const char *path)
 	struct stat st;
 
 	if (path && !stat(path, &st))
-		s = (struct file_sig){ .exists = true, .dev = st.st_dev, .ino = st.st_ino,
-				       .size = st.st_size, .mtime = st.st_mtim, .ctime = st.st_ctim };
+		s = (struct file_sig){ .exists = true,
+				       .dev = st.st_dev,
+				       .ino = st.st_ino,
+				       .size = st.st_size,
+				       .mtime = st.st_mtim,
+				       .ctime = st.st_ctim };
 	return s;
 }
 
@@ -118,8 +126,8 @@ static bool sig_equal(const struct file_sig *a, const struct file_sig *b)
 
 static void watch_dir_of(int fd, const char *path)
 {
-	const uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
-			      IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+	const uint32_t mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_DELETE |
+			      IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 	char buf[PATH_MAX], real[PATH_MAX];
 
 	snprintf(buf, sizeof(buf), "%s", path);
@@ -132,8 +140,8 @@ static void watch_dir_of(int fd, const char *path)
 /* Watch the files c names (and the config); their signatures as of now. */
 static void files_set(struct web_watch *ww, const struct web_config *c)
 {
-	const char *paths[NR_WATCHED] = { ww->path, c ? c->cert_file : NULL,
-					  c ? c->key_file : NULL, c ? c->client_ca_file : NULL };
+	const char *paths[NR_WATCHED] = { ww->path, c ? c->cert_file : NULL, c ? c->key_file : NULL,
+					  c ? c->client_ca_file : NULL };
 	int i, fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 
 	for (i = 0; i < NR_WATCHED; i++) {

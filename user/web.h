@@ -19,7 +19,7 @@
 
 struct web {
 	struct web_config *config;
-	struct tls_ctx *tls;		/* NULL: plain HTTP */
+	struct tls_ctx *tls; /* NULL: plain HTTP */
 	atomic_int refs;
 };
 

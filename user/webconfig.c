@@ -23,20 +23,24 @@
 #include <yaml.h>
 #include "webconfig.h"
 
-#define WEB_CONFIG_MAX_BYTES	(1 << 20)
-#define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
+#define WEB_CONFIG_MAX_BYTES (1 << 20)
+#define ARRAY_LEN(a)	     (sizeof(a) / sizeof((a)[0]))
 
 /* Go's tls.CipherSuites(): the suites exporter-toolkit accepts by name. */
 static const struct web_cipher ciphers[] = {
 	{ "TLS_AES_128_GCM_SHA256", WEB_KX_ANY, true, "AES-128-GCM", "AEAD" },
 	{ "TLS_AES_256_GCM_SHA384", WEB_KX_ANY, true, "AES-256-GCM", "AEAD" },
 	{ "TLS_CHACHA20_POLY1305_SHA256", WEB_KX_ANY, true, "CHACHA20-POLY1305", "AEAD" },
-	{ "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", WEB_KX_ECDHE_ECDSA, false, "AES-128-CBC", "SHA1" },
-	{ "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", WEB_KX_ECDHE_ECDSA, false, "AES-256-CBC", "SHA1" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", WEB_KX_ECDHE_ECDSA, false, "AES-128-CBC",
+	  "SHA1" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", WEB_KX_ECDHE_ECDSA, false, "AES-256-CBC",
+	  "SHA1" },
 	{ "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", WEB_KX_ECDHE_RSA, false, "AES-128-CBC", "SHA1" },
 	{ "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", WEB_KX_ECDHE_RSA, false, "AES-256-CBC", "SHA1" },
-	{ "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", WEB_KX_ECDHE_ECDSA, false, "AES-128-GCM", "AEAD" },
-	{ "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", WEB_KX_ECDHE_ECDSA, false, "AES-256-GCM", "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", WEB_KX_ECDHE_ECDSA, false, "AES-128-GCM",
+	  "AEAD" },
+	{ "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", WEB_KX_ECDHE_ECDSA, false, "AES-256-GCM",
+	  "AEAD" },
 	{ "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", WEB_KX_ECDHE_RSA, false, "AES-128-GCM", "AEAD" },
 	{ "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", WEB_KX_ECDHE_RSA, false, "AES-256-GCM", "AEAD" },
 	{ "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", WEB_KX_ECDHE_RSA, false,
@@ -78,10 +82,10 @@ struct parse {
 	yaml_document_t *doc;
 	const char *dir;
 	struct web_config *c;
-	const char *section;	/* for messages: "tls_server_config" */
+	const char *section; /* for messages: "tls_server_config" */
 	/* reads one key of the section; 1 for a key it does not know */
 	int (*field)(struct parse *p, const yaml_node_t *value, const char *key);
-	const yaml_node_t *tls_node;	/* where tls_server_config starts, for errors across keys */
+	const yaml_node_t *tls_node; /* where tls_server_config starts, for errors across keys */
 	char *err;
 	size_t errlen;
 };
@@ -145,10 +149,10 @@ static int want_string(struct parse *p, const yaml_node_t *n, const char *key, c
 /* Go's yaml.v2 booleans (YAML 1.1), plain scalars only. */
 static int want_bool(struct parse *p, const yaml_node_t *n, const char *key, bool *out)
 {
-	static const char *const yes[] = { "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-					   "on", "On", "ON" };
-	static const char *const no[] = { "n", "N", "no", "No", "NO", "false", "False", "FALSE",
-					  "off", "Off", "OFF" };
+	static const char *const yes[] = { "y",	   "Y",	   "yes", "Yes", "YES", "true",
+					   "True", "TRUE", "on",  "On",	 "ON" };
+	static const char *const no[] = { "n",	   "N",	    "no",  "No",  "NO", "false",
+					  "False", "FALSE", "off", "Off", "OFF" };
 	size_t i;
 
 	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
@@ -288,7 +292,7 @@ static int one_san(struct parse *p, const yaml_node_t *n, const char *key)
 static int want_version(struct parse *p, const yaml_node_t *n, const char *key, int *out)
 {
 	int idx, err = want_choice(p, n, key, versions, ARRAY_LEN(versions), "TLS version", NULL,
-			      &idx);
+				   &idx);
 
 	if (!err)
 		*out = 10 + idx;
@@ -404,7 +408,8 @@ static int http_field(struct parse *p, const yaml_node_t *v, const char *key)
 /* Go's bcrypt: $2a$, $2b$ or $2y$, a two-digit cost 04-31, 53 characters of salt and hash. */
 static bool bcrypt_hash_ok(const char *h)
 {
-	static const char b64[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char b64[] =
+		"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	int cost;
 
 	if (strlen(h) != 60 || strncmp(h, "$2", 2) || !strchr("aby", h[2]) || h[3] != '$' ||
@@ -437,7 +442,8 @@ static int one_user(struct parse *p, const yaml_node_t *k, const yaml_node_t *v)
 	if (want_string(p, v, name, &u->hash))
 		return -EINVAL;
 	if (!u->hash || !bcrypt_hash_ok(u->hash))
-		return bad(p, v, name, "not a bcrypt hash (want $2y$COST$ and 53 characters, as "
+		return bad(p, v, name,
+			   "not a bcrypt hash (want $2y$COST$ and 53 characters, as "
 			   "htpasswd -nBC 12 USER makes)");
 	return 0;
 }
@@ -449,7 +455,7 @@ static bool parse_duration(const char *s, double *out)
 		const char *unit;
 		double s;
 	} units[] = { { "ns", 1e-9 }, { "us", 1e-6 }, { "\xc2\xb5s", 1e-6 }, { "\xce\xbcs", 1e-6 },
-		      { "ms", 1e-3 }, { "s", 1 },	{ "m", 60 },		  { "h", 3600 } };
+		      { "ms", 1e-3 }, { "s", 1 },     { "m", 60 },	     { "h", 3600 } };
 	double total = 0, v;
 	char *end;
 	size_t i;
@@ -591,25 +597,31 @@ static int check_tls(struct parse *p)
 		c->min_version = WEB_TLS_FLOOR;
 	}
 	if (c->max_version < c->min_version)
-		return bad(p, p->tls_node, "max_version", "TLS1%d is below min_version TLS1%d (TLS 1.0 "
-			   "and 1.1 are never offered)", c->max_version - 10, c->min_version - 10);
+		return bad(p, p->tls_node, "max_version",
+			   "TLS1%d is below min_version TLS1%d (TLS 1.0 "
+			   "and 1.1 are never offered)",
+			   c->max_version - 10, c->min_version - 10);
 	if (!c->tls) /* plain HTTP; the toolkit ignores the other TLS keys then */
 		return 0;
 	if (!c->cert && !c->cert_file)
 		return bad(p, p->tls_node, NULL, "missing one of cert or cert_file");
 	if (!c->key && !c->key_file)
 		return bad(p, p->tls_node, NULL, "missing one of key or key_file");
-	if ((c->cert && c->cert_file) || (c->key && c->key_file) || (c->client_ca && c->client_ca_file))
+	if ((c->cert && c->cert_file) || (c->key && c->key_file) ||
+	    (c->client_ca && c->client_ca_file))
 		return bad(p, p->tls_node, NULL, "a PEM given both inline and as a file: keep one");
 	if (ca && c->client_auth == CLIENT_AUTH_NONE)
-		return bad(p, p->tls_node, NULL, "client CA's have been configured without a Client Auth "
+		return bad(p, p->tls_node, NULL,
+			   "client CA's have been configured without a Client Auth "
 			   "Policy (set client_auth_type)");
 	if (!ca && (c->client_auth == CLIENT_AUTH_VERIFY_IF_GIVEN ||
 		    c->client_auth == CLIENT_AUTH_REQUIRE_VERIFY))
-		return bad(p, p->tls_node, "client_auth_type", "%s needs client_ca_file to verify against",
+		return bad(p, p->tls_node, "client_auth_type",
+			   "%s needs client_ca_file to verify against",
 			   client_auths[c->client_auth]);
 	if (c->nr_allowed_sans && c->client_auth == CLIENT_AUTH_NONE)
-		return bad(p, p->tls_node, "client_allowed_sans", "needs a client_auth_type that asks for "
+		return bad(p, p->tls_node, "client_allowed_sans",
+			   "needs a client_auth_type that asks for "
 			   "a certificate");
 	return 0;
 }

@@ -14,16 +14,16 @@
 
 /* tls_server_config.client_auth_type, as Go's crypto/tls names them. */
 enum client_auth {
-	CLIENT_AUTH_NONE,		/* NoClientCert */
-	CLIENT_AUTH_REQUEST,		/* RequestClientCert: asked for, never checked */
-	CLIENT_AUTH_REQUIRE_ANY,	/* RequireAnyClientCert: required, never checked */
-	CLIENT_AUTH_VERIFY_IF_GIVEN,	/* VerifyClientCertIfGiven */
-	CLIENT_AUTH_REQUIRE_VERIFY,	/* RequireAndVerifyClientCert */
+	CLIENT_AUTH_NONE,	     /* NoClientCert */
+	CLIENT_AUTH_REQUEST,	     /* RequestClientCert: asked for, never checked */
+	CLIENT_AUTH_REQUIRE_ANY,     /* RequireAnyClientCert: required, never checked */
+	CLIENT_AUTH_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
+	CLIENT_AUTH_REQUIRE_VERIFY,  /* RequireAndVerifyClientCert */
 };
 
 /* TLS versions as minor numbers: TLS 1.2 is 12. */
-#define WEB_TLS_FLOOR	12	/* min_version below this is raised to it */
-#define WEB_TLS_MAX	13
+#define WEB_TLS_FLOOR 12 /* min_version below this is raised to it */
+#define WEB_TLS_MAX   13
 
 /* Key exchanges of the cipher suites; TLS 1.3 suites work with any key. */
 enum web_kx {
@@ -56,33 +56,33 @@ enum web_header {
 	NR_WEB_HEADERS,
 };
 
-#define WEB_MAX_CIPHERS	16
+#define WEB_MAX_CIPHERS 16
 #define WEB_MAX_CURVES	4
 
 struct web_user {
 	char *name;
-	char *hash;		/* bcrypt: $2a$, $2b$ or $2y$ */
+	char *hash; /* bcrypt: $2a$, $2b$ or $2y$ */
 };
 
 struct web_config {
 	/* tls_server_config; paths already joined with the config's directory */
-	bool tls;		/* any TLS key set: serve HTTPS */
+	bool tls; /* any TLS key set: serve HTTPS */
 	char *cert_file, *key_file, *client_ca_file;
-	char *cert, *key, *client_ca;	/* inline PEM, the alternative to the files */
+	char *cert, *key, *client_ca; /* inline PEM, the alternative to the files */
 	enum client_auth client_auth;
 	int min_version, max_version;
-	bool min_version_raised;	/* the file asked for TLS 1.0 or 1.1 */
+	bool min_version_raised; /* the file asked for TLS 1.0 or 1.1 */
 	bool prefer_server_cipher_suites;
 	int nr_ciphers;
-	const struct web_cipher *ciphers[WEB_MAX_CIPHERS];	/* in preference order */
+	const struct web_cipher *ciphers[WEB_MAX_CIPHERS]; /* in preference order */
 	int nr_curves;
 	const struct web_curve *curves[WEB_MAX_CURVES];
 	int nr_allowed_sans;
 	char **allowed_sans;
 
 	/* http_server_config */
-	bool http2;		/* accepted; wattlet speaks HTTP/1.1 only */
-	char *headers[NR_WEB_HEADERS];	/* NULL: not set */
+	bool http2;		       /* accepted; wattlet speaks HTTP/1.1 only */
+	char *headers[NR_WEB_HEADERS]; /* NULL: not set */
 
 	/* basic_auth_users */
 	int nr_users;

@@ -25,17 +25,17 @@
 #include "k8s_path.h"
 #include "workloads.h"
 
-#define MIN_RESCAN_S	2.0	/* between rescans of the name sources */
-#define NAME_SCANS	4	/* rescans that miss before a name is given up */
-#define UNKNOWN		"unknown"
+#define MIN_RESCAN_S 2.0 /* between rescans of the name sources */
+#define NAME_SCANS   4	 /* rescans that miss before a name is given up */
+#define UNKNOWN	     "unknown"
 
 /* A cgroup id's place. */
 struct link {
 	struct pod *pod;
 	struct container *ctr;
 	struct system_workload *sys;
-	unsigned long gen;		/* update that last saw the cgroup */
-	bool resolved;			/* from a known path */
+	unsigned long gen; /* update that last saw the cgroup */
+	bool resolved;	   /* from a known path */
 };
 
 static void workload_link(struct workload *n)
@@ -77,8 +77,7 @@ static struct pod *pod_get(struct workloads *w, const char *uid, double now)
 	return p;
 }
 
-static struct container *ctr_get(struct workloads *w, struct pod *p, const char *id,
-				   double now)
+static struct container *ctr_get(struct workloads *w, struct pod *p, const char *id, double now)
 {
 	struct container *c;
 
@@ -450,8 +449,8 @@ int workloads__update(struct workloads *w, const struct collection *col,
 	return err;
 }
 
-void workloads__label(const struct workloads *w, __u64 cgroup_id, const char **ns,
-		      const char **pod, const char **container)
+void workloads__label(const struct workloads *w, __u64 cgroup_id, const char **ns, const char **pod,
+		      const char **container)
 {
 	const struct link *l = idmap__get(&w->links, cgroup_id);
 

@@ -28,31 +28,32 @@
 #include "options.h"
 
 /* Terminated entries kept past these counts go oldest first, before --retain. */
-#define WL_MAX_TERMINATED_PODS		1024
-#define WL_MAX_TERMINATED_CONTAINERS	16	/* per pod */
-#define WL_MAX_TERMINATED_SYSTEM	256
+#define WL_MAX_TERMINATED_PODS	     1024
+#define WL_MAX_TERMINATED_CONTAINERS 16 /* per pod */
+#define WL_MAX_TERMINATED_SYSTEM     256
 
 /* What every workload below namespace level starts with: list link, figures, liveness. */
 struct workload {
 	struct workload *next;
 	struct tally tally;
-	int nr_cgroups;		/* live cgroups linked to it; 0: terminated */
-	double gone_at;		/* when nr_cgroups last fell to 0 */
+	int nr_cgroups; /* live cgroups linked to it; 0: terminated */
+	double gone_at; /* when nr_cgroups last fell to 0 */
 };
 
 struct naming {
-	unsigned long seen_scans;	/* name scans when it showed up */
-	bool done;			/* named, or given up */
+	unsigned long seen_scans; /* name scans when it showed up */
+	bool done;		  /* named, or given up */
 };
 
 struct container {
 	struct workload base;
 	struct naming naming;
 	char id[K8S_ID_LEN + 1];
-	char name[K8S_CTR_MAX + 1];	/* "": not named, not listed */
+	char name[K8S_CTR_MAX + 1]; /* "": not named, not listed */
 };
 
-struct namespace {
+struct namespace
+{
 	struct namespace *next;
 	struct tally tally;
 	size_t nr_pods;
@@ -62,11 +63,11 @@ struct namespace {
 struct pod {
 	struct workload base;
 	struct naming naming;
-	struct namespace *ns;		/* NULL until named or given up */
-	struct workload *ctrs;		/* struct container */
+	struct namespace *ns;  /* NULL until named or given up */
+	struct workload *ctrs; /* struct container */
 	char uid[K8S_UID_MAX + 1];
-	char ns_name[K8S_NS_MAX + 1];	/* "": unknown */
-	char name[K8S_NAME_MAX + 1];	/* "": unknown */
+	char ns_name[K8S_NS_MAX + 1]; /* "": unknown */
+	char name[K8S_NAME_MAX + 1];  /* "": unknown */
 };
 
 /* Cgroups outside pods, by their top-level cgroup ("system.slice", "/"). */
@@ -76,17 +77,17 @@ struct system_workload {
 };
 
 struct workloads {
-	struct workload *pods;		/* struct pod, newest first */
-	struct workload *systems;	/* struct system_workload */
+	struct workload *pods;	  /* struct pod, newest first */
+	struct workload *systems; /* struct system_workload */
 	struct namespace *nss;
-	double expired_joules;		/* total energy of removed pods and system workloads */
-	double expired_operational_grams;	/* and their carbon, of each kind */
+	double expired_joules;		  /* total energy of removed pods and system workloads */
+	double expired_operational_grams; /* and their carbon, of each kind */
 	double expired_embodied_grams;
 
 	/* the stage's own bookkeeping */
 	double retain_s;
 	struct k8s_names *names;
-	struct idmap links;		/* cgroup id -> its place */
+	struct idmap links; /* cgroup id -> its place */
 	unsigned long gen;
 };
 
@@ -112,7 +113,7 @@ static inline struct system_workload *system_of(const struct workload *w)
 
 struct workloads_stats {
 	size_t pods, containers, namespaces, system, cgroups;
-	unsigned long name_scans;	/* rescans of the name sources */
+	unsigned long name_scans; /* rescans of the name sources */
 };
 
 int workloads__new(struct workloads **out, const struct options *o);
@@ -126,8 +127,8 @@ int workloads__new(struct workloads **out, const struct options *o);
 int workloads__update(struct workloads *w, const struct collection *col,
 		      const struct attribution *at, double now);
 /* A process's namespace, pod and container names by its cgroup; NULL where unknown. */
-void workloads__label(const struct workloads *w, __u64 cgroup_id, const char **ns,
-		      const char **pod, const char **container);
+void workloads__label(const struct workloads *w, __u64 cgroup_id, const char **ns, const char **pod,
+		      const char **container);
 void workloads__stats(const struct workloads *w, struct workloads_stats *st);
 void workloads__free(struct workloads *w);
 

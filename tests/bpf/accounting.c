@@ -47,8 +47,8 @@ static int rig_open(struct rig *r, const char *name, bool raw_tp, __u32 max_proc
 		return err;
 	r->opt.raw_tracepoints = raw_tp;
 	r->opt.max_processes = max_procs;
-	snprintf(r->cgroup, sizeof(r->cgroup), "%.3000s/wattlet-test-%d-%s", cgroup2_root,
-		 getpid(), name);
+	snprintf(r->cgroup, sizeof(r->cgroup), "%.3000s/wattlet-test-%d-%s", cgroup2_root, getpid(),
+		 name);
 	if (mkdir(r->cgroup, 0755) && errno != EEXIST)
 		return -errno;
 	if (stat(r->cgroup, &st))
@@ -290,7 +290,8 @@ static void run_busy_and_waking(bool raw_tp)
 	ASSERT_TRUE(proc_of(&r, r.pids[2]) && proc_of(&r, r.pids[2])->cpu.total.wakeups > 1000,
 		    "waking threads: wakeups %llu, want > 1000",
 		    proc_of(&r, r.pids[2]) ?
-			    (unsigned long long)proc_of(&r, r.pids[2])->cpu.total.wakeups : 0);
+			    (unsigned long long)proc_of(&r, r.pids[2])->cpu.total.wakeups :
+			    0);
 cleanup:
 	rig_close(&r);
 }
@@ -368,7 +369,7 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 		waitpid(spawners[i], &status, 0);
 		expected_exits += 1 + per_spawner - WEXITSTATUS(status);
 	}
-	r.nr_pids -= 2;	/* reaped: never signal them again */
+	r.nr_pids -= 2; /* reaped: never signal them again */
 	/* counted at exit, without waiting for the frees; the sleepers stopped while read */
 	workload_pause(&r, true);
 	err = collect(&r);
@@ -403,8 +404,9 @@ static void run_short_lived(const char *name, long per_spawner, __u32 max_procs)
 	pending = expected_exits / 100 > 20 ? expected_exits / 100 : 20;
 	ASSERT_TRUE(exits_in(&r) >= expected_exits - pending,
 		    "exits seen in cgroup: %lld, want %ld less at most (of %ld; exit records %llu, "
-		    "lost %llu, drops %llu, thread overflow %llu)", exits_in(&r), pending,
-		    expected_exits, (unsigned long long)r.col->acc.exited_procs,
+		    "lost %llu, drops %llu, thread overflow %llu)",
+		    exits_in(&r), pending, expected_exits,
+		    (unsigned long long)r.col->acc.exited_procs,
 		    (unsigned long long)r.col->acc.lost_procs,
 		    (unsigned long long)r.col->stats.ringbuf_drops,
 		    (unsigned long long)r.col->stats.thread_overflow);
@@ -551,7 +553,7 @@ static void test_kcpustat(void)
 			unsigned long long hi = after[cpu][fields[f].stat];
 
 			if (!hi)
-				continue;	/* CPU offline, or never accounted */
+				continue; /* CPU offline, or never accounted */
 			checked++;
 			ASSERT_TRUE(ns / tick_ns >= lo && ns / tick_ns <= hi,
 				    "cpu%d %s: BPF %llu ticks, /proc/stat %llu..%llu", cpu,

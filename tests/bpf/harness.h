@@ -22,20 +22,19 @@
 #include <unistd.h>
 
 static int test_failures;
-static char test_skipped[256];	/* why the running test cannot run here; empty if it can */
+static char test_skipped[256]; /* why the running test cannot run here; empty if it can */
 
 /* The feature under test does not exist on this kernel: say why, count it as neither. */
 #define TEST_SKIP(fmt, ...) snprintf(test_skipped, sizeof(test_skipped), fmt, ##__VA_ARGS__)
 
-#define ASSERT_TRUE(cond, fmt, ...)                                               \
-	({                                                                        \
-		bool ___ok = (cond);                                              \
-		if (!___ok) {                                                     \
-			fprintf(stderr, "  %s:%d: " fmt "\n", __func__, __LINE__, \
-				##__VA_ARGS__);                                   \
-			test_failures++;                                          \
-		}                                                                 \
-		___ok;                                                            \
+#define ASSERT_TRUE(cond, fmt, ...)                                                               \
+	({                                                                                        \
+		bool ___ok = (cond);                                                              \
+		if (!___ok) {                                                                     \
+			fprintf(stderr, "  %s:%d: " fmt "\n", __func__, __LINE__, ##__VA_ARGS__); \
+			test_failures++;                                                          \
+		}                                                                                 \
+		___ok;                                                                            \
 	})
 
 #define ASSERT_OK(err, what) ASSERT_TRUE(!(err), "%s failed: %s", what, strerror(-(err)))
@@ -43,14 +42,14 @@ static char test_skipped[256];	/* why the running test cannot run here; empty if
 #define ASSERT_OK_PTR(p, what) ASSERT_TRUE((p) != NULL, "%s returned NULL", what)
 
 /* |got - want| <= tol * want, with the relative error printed either way. */
-#define ASSERT_WITHIN(got, want, tol, what)                                              \
-	({                                                                               \
-		double ___g = (got), ___w = (want);                                      \
-		double ___e = ___w != 0 ? fabs(___g - ___w) / fabs(___w) : fabs(___g);   \
-		printf("    %s: got %.6f, want %.6f, error %.4f%% (limit %.2f%%)\n", what,   \
-		       ___g, ___w, 100 * ___e, 100.0 * (tol));                           \
-		ASSERT_TRUE(___e <= (tol), "%s: got %.6f, want %.6f: off by %.3f%%", what, \
-			    ___g, ___w, 100 * ___e);                                     \
+#define ASSERT_WITHIN(got, want, tol, what)                                                      \
+	({                                                                                       \
+		double ___g = (got), ___w = (want);                                              \
+		double ___e = ___w != 0 ? fabs(___g - ___w) / fabs(___w) : fabs(___g);           \
+		printf("    %s: got %.6f, want %.6f, error %.4f%% (limit %.2f%%)\n", what, ___g, \
+		       ___w, 100 * ___e, 100.0 * (tol));                                         \
+		ASSERT_TRUE(___e <= (tol), "%s: got %.6f, want %.6f: off by %.3f%%", what, ___g, \
+			    ___w, 100 * ___e);                                                   \
 	})
 
 /* Burn CPU in userspace for about this long of this thread's CPU time. */
@@ -148,8 +147,17 @@ static inline double proc_stat_busy_s(void)
 }
 
 /* The figures of one CPU's line in /proc/stat, in USER_HZ ticks. */
-enum { STAT_USER, STAT_NICE, STAT_SYSTEM, STAT_IDLE, STAT_IOWAIT, STAT_IRQ, STAT_SOFTIRQ,
-       STAT_STEAL, STAT_FIELDS };
+enum {
+	STAT_USER,
+	STAT_NICE,
+	STAT_SYSTEM,
+	STAT_IDLE,
+	STAT_IOWAIT,
+	STAT_IRQ,
+	STAT_SOFTIRQ,
+	STAT_STEAL,
+	STAT_FIELDS
+};
 
 /* Every CPU's figures: ticks[cpu][field]. Returns the CPUs read, 0 if none. */
 static inline int proc_stat_cpus(unsigned long long (*ticks)[STAT_FIELDS], int nr_cpus)

@@ -31,10 +31,10 @@
 #include <time.h>
 #include "nvml_abi.h"
 
-#define EXPORT __attribute__((visibility("default")))
-#define MAX_GPUS 16
-#define MAX_MIG 8
-#define MAX_PIDS 64
+#define EXPORT	  __attribute__((visibility("default")))
+#define MAX_GPUS  16
+#define MAX_MIG	  8
+#define MAX_PIDS  64
 #define GPU_MAGIC 0x67707530u
 #define MIG_MAGIC 0x6d696730u
 
@@ -48,7 +48,7 @@ enum call {
 };
 
 static const char *const call_names[NR_CALLS] = { "energy", "power", "util", "compute",
-						   "graphics" };
+						  "graphics" };
 
 struct sample {
 	unsigned int pid, util;
@@ -90,7 +90,7 @@ struct fake_gpu {
 	enum { MIG_OFF, MIG_ON, MIG_NOHANDLES } mig_mode;
 	struct fake_mig mig[MAX_MIG];
 	struct step *steps;
-	int nr_steps, cursor;		/* cursor -1: not read yet */
+	int nr_steps, cursor; /* cursor -1: not read yet */
 };
 
 static struct fake_gpu gpus[MAX_GPUS];
@@ -382,14 +382,22 @@ EXPORT nvmlReturn_t nvmlShutdown(void)
 EXPORT const char *nvmlErrorString(nvmlReturn_t r)
 {
 	switch ((int)r) {
-	case NVML_SUCCESS: return "Success";
-	case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
-	case NVML_ERROR_NO_PERMISSION: return "Insufficient Permissions";
-	case NVML_ERROR_NOT_FOUND: return "Not Found";
-	case NVML_ERROR_INSUFFICIENT_SIZE: return "Insufficient Size";
-	case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
-	case NVML_ERROR_GPU_IS_LOST: return "GPU is lost";
-	default: return "Unknown Error";
+	case NVML_SUCCESS:
+		return "Success";
+	case NVML_ERROR_NOT_SUPPORTED:
+		return "Not Supported";
+	case NVML_ERROR_NO_PERMISSION:
+		return "Insufficient Permissions";
+	case NVML_ERROR_NOT_FOUND:
+		return "Not Found";
+	case NVML_ERROR_INSUFFICIENT_SIZE:
+		return "Insufficient Size";
+	case NVML_ERROR_DRIVER_NOT_LOADED:
+		return "Driver Not Loaded";
+	case NVML_ERROR_GPU_IS_LOST:
+		return "GPU is lost";
+	default:
+		return "Unknown Error";
 	}
 }
 
@@ -479,7 +487,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t d,
 	if (!g || !count)
 		return as_mig(d) ? NVML_ERROR_NOT_SUPPORTED : NVML_ERROR_INVALID_ARGUMENT;
 	if (!g->util || g->mig_mode != MIG_OFF)
-		return NVML_ERROR_NOT_SUPPORTED;	/* not on MIG GPUs, as documented */
+		return NVML_ERROR_NOT_SUPPORTED; /* not on MIG GPUs, as documented */
 	if (trouble(g, CALL_UTIL))
 		return trouble(g, CALL_UTIL);
 	for (int s = 0; s <= g->cursor; s++) {
@@ -491,9 +499,10 @@ EXPORT nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t d,
 			if (ts <= last_seen)
 				continue;
 			if (out && n < *count)
-				out[n] = (nvmlProcessUtilizationSample_t){
-					.pid = st->sm[i].pid, .timeStamp = ts,
-					.smUtil = st->sm[i].util };
+				out[n] = (nvmlProcessUtilizationSample_t){ .pid = st->sm[i].pid,
+									   .timeStamp = ts,
+									   .smUtil =
+										   st->sm[i].util };
 			n++;
 		}
 	}
@@ -513,7 +522,8 @@ static void add_infos(const struct pid_list *l, unsigned int gi, nvmlProcessInfo
 {
 	for (int i = 0; i < l->n; i++, (*n)++)
 		if (out && *n < cap)
-			out[*n] = (nvmlProcessInfo_t){ .pid = l->pid[i], .usedGpuMemory = 1 << 20,
+			out[*n] = (nvmlProcessInfo_t){ .pid = l->pid[i],
+						       .usedGpuMemory = 1 << 20,
 						       .gpuInstanceId = gi,
 						       .computeInstanceId = gi };
 }
@@ -616,7 +626,7 @@ EXPORT nvmlReturn_t nvmlDeviceGetAttributes_v2(nvmlDevice_t d, nvmlDeviceAttribu
 	struct fake_mig *m = as_mig(d);
 
 	if (!m)
-		return NVML_ERROR_NOT_SUPPORTED;	/* MIG device handles only */
+		return NVML_ERROR_NOT_SUPPORTED; /* MIG device handles only */
 	memset(attr, 0, sizeof(*attr));
 	attr->multiprocessorCount = m->sms;
 	attr->gpuInstanceSliceCount = 1;

@@ -21,8 +21,8 @@ static void doc__init(void)
 			"timestamp", 1.0, "interval_seconds", 2.0, "node", "name", "n", "agent",
 			"pods", "namespace", "ns", "name", "web-0", "state", "running",
 			"cpu_seconds_total", 1.0, "containers", "name", "main", "cpu_seconds_total",
-			1.0, "namespaces", "name", "ns", "processes", "pid", 1, "namespace", "ns", "pod",
-			"web-0", "power_watts", 0.5);
+			1.0, "namespaces", "name", "ns", "processes", "pid", 1, "namespace", "ns",
+			"pod", "web-0", "power_watts", 0.5);
 	if (!doc)
 		abort();
 }

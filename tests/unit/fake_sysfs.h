@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 struct fake_sysfs {
-	char root[64];		/* /tmp/wattlet-sysfs-XXXXXX */
+	char root[64]; /* /tmp/wattlet-sysfs-XXXXXX */
 };
 
 static inline int fake__mkdirs(const char *path)
@@ -40,8 +40,8 @@ static inline int fake__open(struct fake_sysfs *fs)
 }
 
 /* Write root/rel (creating its directories) with printf-style content and a newline. */
-static inline __attribute__((format(printf, 3, 4)))
-int fake__write(struct fake_sysfs *fs, const char *rel, const char *fmt, ...)
+static inline __attribute__((format(printf, 3, 4))) int
+fake__write(struct fake_sysfs *fs, const char *rel, const char *fmt, ...)
 {
 	char path[PATH_MAX], dir[PATH_MAX], *slash;
 	va_list ap;
@@ -63,8 +63,7 @@ int fake__write(struct fake_sysfs *fs, const char *rel, const char *fmt, ...)
 	return fclose(f);
 }
 
-static inline void fake__path(const struct fake_sysfs *fs, const char *rel, char *out,
-			      size_t size)
+static inline void fake__path(const struct fake_sysfs *fs, const char *rel, char *out, size_t size)
 {
 	snprintf(out, size, "%s/%s", fs->root, rel);
 }

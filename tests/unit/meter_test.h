@@ -28,8 +28,7 @@ static inline void opts_from(struct options *o, ...)
 	assert_int_equal(options__parse(o, argc, argv), 0);
 }
 
-static inline const struct meter_zone *zone_named(const struct meter_reading *r,
-						  const char *name)
+static inline const struct meter_zone *zone_named(const struct meter_reading *r, const char *name)
 {
 	for (int i = 0; i < r->nr_zones; i++)
 		if (!strcmp(r->zones[i].name, name))
@@ -39,8 +38,9 @@ static inline const struct meter_zone *zone_named(const struct meter_reading *r,
 
 static inline struct meter_input input_of(double interval_s)
 {
-	return (struct meter_input){ .interval_s = interval_s, .utilisation = 0.5,
-				     .nr_cpus = 2, .mem_gib = 4 };
+	return (struct meter_input){
+		.interval_s = interval_s, .utilisation = 0.5, .nr_cpus = 2, .mem_gib = 4
+	};
 }
 
 /* A fake sysfs tree, the options and the meter under test. */
@@ -48,7 +48,7 @@ struct fixture {
 	struct fake_sysfs fs;
 	struct options o;
 	struct meter *m;
-	const char *name;	/* the meter fixture__open expected */
+	const char *name; /* the meter fixture__open expected */
 };
 
 static inline int fixture__setup(void **state)
@@ -84,7 +84,7 @@ static inline void fixture__read_ok(struct fixture *f, double interval, struct m
 {
 	struct meter_input in = input_of(interval);
 
-	assert_non_null(f->name);	/* set by fixture__open */
+	assert_non_null(f->name); /* set by fixture__open */
 	assert_int_equal(meter__read(f->m, &in, r), 0);
 	assert_true(r->valid);
 	assert_string_equal(r->meter, f->name);

@@ -32,11 +32,12 @@ static struct proc_account *only_proc(struct accounts *a)
 
 static void usage_gain__restart_from_zero__counts_new_value(void **state)
 {
-	struct wl_usage last = { .cpu_ns = 1000, .wakeups = 10 }, now = { .cpu_ns = 300, .wakeups = 12 };
+	struct wl_usage last = { .cpu_ns = 1000, .wakeups = 10 },
+			now = { .cpu_ns = 300, .wakeups = 12 };
 	struct wl_usage gain;
 
 	usage__gain(&now, &last, &gain);
-	assert_int_equal(gain.cpu_ns, 300);	/* entry recreated: all of it is new */
+	assert_int_equal(gain.cpu_ns, 300); /* entry recreated: all of it is new */
 	assert_int_equal(gain.wakeups, 2);
 	assert_int_equal(last.cpu_ns, 300);
 }
@@ -78,8 +79,8 @@ static void proc__exit_record__reported_once_then_dropped(void **state)
 
 	accounts__begin(&a);
 	p.usage.cpu_ns = 4000;
-	accounts__proc(&a, 100, &p, true);	/* final figures from the ring buffer */
-	accounts__proc(&a, 100, &p, false);	/* a late map read changes nothing */
+	accounts__proc(&a, 100, &p, true);  /* final figures from the ring buffer */
+	accounts__proc(&a, 100, &p, false); /* a late map read changes nothing */
 	accounts__end(&a);
 	assert_true(only_proc(&a)->exited);
 	assert_float_equal(only_proc(&a)->cpu.total.cpu_seconds, 4000 / 1e9, 1e-15);
@@ -101,7 +102,7 @@ static struct proc_account *proc_started(struct accounts *a, __u64 start_ns)
 	while (idmap__next(&a->procs, &pos, &key, &val)) {
 		p = val;
 		if (p->pid == 100 && p->start_ns == start_ns) {
-			assert_null(found);	/* one account per process */
+			assert_null(found); /* one account per process */
 			found = p;
 		}
 	}
@@ -152,10 +153,10 @@ static void proc__vanished_without_record__counted_lost(void **state)
 	accounts__proc(&a, 100, &p, false);
 	accounts__end(&a);
 	accounts__begin(&a);
-	accounts__end(&a);	/* not read this time, no exit record: grace */
+	accounts__end(&a); /* not read this time, no exit record: grace */
 	assert_int_equal(a.lost_procs, 0);
 	accounts__begin(&a);
-	accounts__end(&a);	/* nor the next time: lost */
+	accounts__end(&a); /* nor the next time: lost */
 	assert_int_equal(a.lost_procs, 1);
 	assert_int_equal(a.procs.len, 0);
 	accounts__free(&a);
@@ -170,7 +171,7 @@ static void proc__exit_record_one_interval_late__no_double_count(void **state)
 	accounts__proc(&a, 100, &p, false);
 	accounts__end(&a);
 	accounts__begin(&a);
-	accounts__end(&a);	/* entry gone, record held up */
+	accounts__end(&a); /* entry gone, record held up */
 	accounts__begin(&a);
 	p.usage.cpu_ns = 1500000000ULL;
 	accounts__proc(&a, 100, &p, true);
@@ -192,7 +193,7 @@ static void cgroup__gone__retired_after_one_more_interval(void **state)
 	accounts__cgroup(&a, 55, &kv);
 	c = idmap__get(&a.cgroups, 55);
 	c->gone = true;
-	accounts__begin(&a);	/* reported once more */
+	accounts__begin(&a); /* reported once more */
 	assert_int_equal(a.retired.cgroups.len, 0);
 	assert_non_null(idmap__get(&a.cgroups, 55));
 	accounts__begin(&a);
@@ -217,13 +218,13 @@ static void proc__exited_and_lost__retired_by_key(void **state)
 	accounts__proc(&a, 43, &kv, false);
 	accounts__end(&a);
 	assert_int_equal(a.retired.procs.len, 0);
-	accounts__begin(&a);	/* 42 exited last interval: dropped now */
+	accounts__begin(&a); /* 42 exited last interval: dropped now */
 	assert_int_equal(a.retired.procs.len, 1);
 	assert_int_equal(a.retired.procs.keys[0], proc_account__key(&key));
-	accounts__end(&a);	/* 43 unseen once: grace */
+	accounts__end(&a); /* 43 unseen once: grace */
 	assert_int_equal(a.retired.procs.len, 1);
 	accounts__begin(&a);
-	accounts__end(&a);	/* 43 unseen twice: lost */
+	accounts__end(&a); /* 43 unseen twice: lost */
 	key = (struct proc_account){ .pid = 43, .start_ns = 9 };
 	assert_int_equal(a.retired.procs.len, 1);
 	assert_int_equal(a.retired.procs.keys[0], proc_account__key(&key));
@@ -240,7 +241,7 @@ static void cgroup__kernel_entry_recreated__total_monotonic(void **state)
 	accounts__begin(&a);
 	accounts__cgroup(&a, 9, &kv);
 	accounts__begin(&a);
-	kv.usage.cpu_ns = 1000;	/* deleted and made again in the kernel */
+	kv.usage.cpu_ns = 1000; /* deleted and made again in the kernel */
 	accounts__cgroup(&a, 9, &kv);
 	c = idmap__get(&a.cgroups, 9);
 	assert_float_equal(c->cpu.total.cpu_seconds, 6000 / 1e9, 1e-15);

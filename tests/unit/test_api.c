@@ -14,9 +14,9 @@ static json_t *pod(const char *ns, const char *name, const char *state, double c
 {
 	return json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:[{s:s, s:f}, {s:s, s:f}]}", "namespace",
 			 ns, "name", name, "state", state, "cpu_seconds_total", cpu,
-			 "energy_joules_total", cpu * 2, "power_watts", cpu / 10, "containers", "name",
-			 "main", "cpu_seconds_total", cpu - 1, "name", "sidecar", "cpu_seconds_total",
-			 1.0);
+			 "energy_joules_total", cpu * 2, "power_watts", cpu / 10, "containers",
+			 "name", "main", "cpu_seconds_total", cpu - 1, "name", "sidecar",
+			 "cpu_seconds_total", 1.0);
 }
 
 static json_t *proc(int pid, const char *ns, const char *pod, double cpu, double j, double w)
@@ -28,14 +28,15 @@ static json_t *proc(int pid, const char *ns, const char *pod, double cpu, double
 
 static int setup(void **state)
 {
-	*state = json_pack("{s:f, s:f, s:{s:s}, s:{s:s}, s:[o, o, o, o], s:[{s:s}, {s:s}], s:[o, o, o, o]}",
-			   "timestamp", 1763895000.5, "interval_seconds", 2.0, "node", "name",
-			   "node-a", "agent", "version", "1", "pods",
-			   pod("ns", "web-0", "terminated", 9), pod("ns", "web-0", "running", 3),
-			   pod("ns", "web-1", "running", 4), pod("kube-system", "dns", "running", 2),
-			   "namespaces", "name", "ns", "name", "kube-system", "processes",
-			   proc(1, "ns", "web-0", 5, 1, 0.1), proc(2, "ns", "web-1", 1, 9, 0.2),
-			   proc(3, "ns", "web-0", 2, 2, 0.9), proc(4, "kube-system", "dns", 9, 0, 0));
+	*state = json_pack(
+		"{s:f, s:f, s:{s:s}, s:{s:s}, s:[o, o, o, o], s:[{s:s}, {s:s}], s:[o, o, o, o]}",
+		"timestamp", 1763895000.5, "interval_seconds", 2.0, "node", "name", "node-a",
+		"agent", "version", "1", "pods", pod("ns", "web-0", "terminated", 9),
+		pod("ns", "web-0", "running", 3), pod("ns", "web-1", "running", 4),
+		pod("kube-system", "dns", "running", 2), "namespaces", "name", "ns", "name",
+		"kube-system", "processes", proc(1, "ns", "web-0", 5, 1, 0.1),
+		proc(2, "ns", "web-1", 1, 9, 0.2), proc(3, "ns", "web-0", 2, 2, 0.9),
+		proc(4, "kube-system", "dns", 9, 0, 0));
 	return *state ? 0 : -1;
 }
 
@@ -48,7 +49,7 @@ static int teardown(void **state)
 /* A reply with its text parsed back, to look into. */
 struct reply {
 	int status;
-	json_t *body;	/* owned by the test */
+	json_t *body; /* owned by the test */
 };
 
 /* Handle path with "key=value" arguments; returns the reply, parsed. */
@@ -124,8 +125,8 @@ static void api__handle__unknown_parameter__400_names_it(void **state)
 
 static void api__handle__too_many_parameters__400(void **state)
 {
-	struct reply rep = call(*state, "/api/v1/pods", 9, "a", "b", "c", "d", "e", "f", "g",
-				    "h", "i");
+	struct reply rep =
+		call(*state, "/api/v1/pods", 9, "a", "b", "c", "d", "e", "f", "g", "h", "i");
 
 	assert_int_equal(rep.status, 400);
 	json_decref(rep.body);
@@ -160,9 +161,15 @@ static void api__pod__by_name__running_before_terminated(void **state)
 static void api__pod__bad_segments__404(void **state)
 {
 	const char *paths[] = {
-		"/api/v1/pods/ns",	   "/api/v1/pods/ns/",		"/api/v1/pods//web-0",
-		"/api/v1/pods/ns/web-0/x", "/api/v1/pods/../../etc/passwd", "/api/v1/pods/ns/..",
-		"/api/v1/pods/..%2f/web-0", "/api/v1/pods/",		"/api/v1/pods/ns/nope",
+		"/api/v1/pods/ns",
+		"/api/v1/pods/ns/",
+		"/api/v1/pods//web-0",
+		"/api/v1/pods/ns/web-0/x",
+		"/api/v1/pods/../../etc/passwd",
+		"/api/v1/pods/ns/..",
+		"/api/v1/pods/..%2f/web-0",
+		"/api/v1/pods/",
+		"/api/v1/pods/ns/nope",
 	};
 	size_t i;
 
@@ -188,8 +195,9 @@ static void api__containers__flattened__with_namespace_and_pod(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "name")), "main");
 	json_decref(rep.body);
 	/* The document's own container is not modified. */
-	c = json_array_get(json_object_get(json_array_get(json_object_get(*state, "pods"), 2),
-					   "containers"), 0);
+	c = json_array_get(
+		json_object_get(json_array_get(json_object_get(*state, "pods"), 2), "containers"),
+		0);
 	assert_null(json_object_get(c, "pod"));
 }
 
@@ -204,7 +212,8 @@ static void api__namespaces__all__items(void **state)
 
 static int pid_at(const struct reply *rep, size_t i)
 {
-	return json_integer_value(json_object_get(json_array_get(json_object_get(rep->body, "items"), i), "pid"));
+	return json_integer_value(
+		json_object_get(json_array_get(json_object_get(rep->body, "items"), i), "pid"));
 }
 
 static void api__processes__sort_and_limit__ordered(void **state)
@@ -229,8 +238,8 @@ static void api__processes__sort_and_limit__ordered(void **state)
 static void api__processes__bad_values__400_names_parameter(void **state)
 {
 	const char *cases[][2] = {
-		{ "limit=0", "'limit'" },	 { "limit=-3", "'limit'" },
-		{ "limit=12abc", "'limit'" },	 { "limit=99999999999999999999", "'limit'" },
+		{ "limit=0", "'limit'" },     { "limit=-3", "'limit'" },
+		{ "limit=12abc", "'limit'" }, { "limit=99999999999999999999", "'limit'" },
 		{ "sort=joy", "'sort'" },
 	};
 	size_t i;
@@ -272,8 +281,9 @@ static void api__node__has_node_and_agent(void **state)
 	struct reply rep = call(*state, "/api/v1/node", 0);
 
 	assert_int_equal(rep.status, 200);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(rep.body, "node"), "name")),
-			    "node-a");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(rep.body, "node"), "name")),
+		"node-a");
 	assert_non_null(json_object_get(rep.body, "agent"));
 	json_decref(rep.body);
 }
@@ -281,7 +291,7 @@ static void api__node__has_node_and_agent(void **state)
 /* Replies share nothing with the document: no view takes a reference into it (snapshot.h). */
 static void api__handle__every_view__document_refcounts_untouched(void **state)
 {
-	const char *paths[] = { "/api/v1/node", "/api/v1/pods", "/api/v1/pods/ns/web-0",
+	const char *paths[] = { "/api/v1/node",	      "/api/v1/pods",	    "/api/v1/pods/ns/web-0",
 				"/api/v1/namespaces", "/api/v1/containers", "/api/v1/processes" };
 	json_t *doc = *state, *pods = json_object_get(doc, "pods");
 	json_t *pod = json_array_get(pods, 1), *node = json_object_get(doc, "node");

@@ -22,17 +22,17 @@
 struct fixture {
 	struct options o;
 	struct accounts acc;
-	struct node_cpu cpu;		/* busy_delta_s and nr_cpus matter here */
-	double per_cpu[2][2];		/* the document lists per-CPU totals */
+	struct node_cpu cpu;  /* busy_delta_s and nr_cpus matter here */
+	double per_cpu[2][2]; /* the document lists per-CPU totals */
 	struct attribution at;
-	struct wl_cgroup cg[64];	/* cumulative kernel values, by cgroup id */
-	struct wl_proc pr[256];		/* by pid */
-	struct memory_sample mem;	/* own bytes by cgroup id, in bytes[] */
+	struct wl_cgroup cg[64];  /* cumulative kernel values, by cgroup id */
+	struct wl_proc pr[256];	  /* by pid */
+	struct memory_sample mem; /* own bytes by cgroup id, in bytes[] */
 	__u64 bytes[64];
-	struct intensity intensity;	/* from the options */
+	struct intensity intensity; /* from the options */
 	struct intensity_state is;
-	double interval_s;		/* of the next apply(); 1 unless set */
-	double prev_operational;	/* the node's operational carbon before this interval */
+	double interval_s;	 /* of the next apply(); 1 unless set */
+	double prev_operational; /* the node's operational carbon before this interval */
 };
 
 static void opts(struct options *o, ...)
@@ -87,9 +87,11 @@ static void reconfigure(struct fixture *f, ...)
 	assert_int_equal(options__parse(&f->o, argc, argv), 0);
 	attribution__free(&f->at);
 	/* as the loader would place them, every counter opening */
-	attribution__init(&f->at, &f->o, f->o.nr_counters && !strcmp(f->o.counters[0], "cycles") ? 0 : -1);
+	attribution__init(&f->at, &f->o,
+			  f->o.nr_counters && !strcmp(f->o.counters[0], "cycles") ? 0 : -1);
 	assert_int_equal(intensity__init(&f->intensity, f->o.carbon_intensity_file,
-					 f->o.carbon_intensity_max_age_s, f->o.carbon_intensity), 0);
+					 f->o.carbon_intensity_max_age_s, f->o.carbon_intensity),
+			 0);
 	intensity__state(&f->intensity, 0, &f->is);
 }
 
@@ -130,8 +132,9 @@ static void proc_runs(struct fixture *f, __u32 pid, __u64 cgroup, double cpu_s, 
 static void apply(struct fixture *f, const struct meter_reading *r, double node_busy_s)
 {
 	struct collection col = { .interval_s = f->interval_s, .cpu = &f->cpu, .acc = &f->acc };
-	struct attribution_input in = { .reading = r, .collection = &col, .memory = &f->mem,
-					.intensity = &f->is };
+	struct attribution_input in = {
+		.reading = r, .collection = &col, .memory = &f->mem, .intensity = &f->is
+	};
 
 	f->cpu.busy_delta_s = node_busy_s;
 	attribution__apply(&f->at, &in, &f->o);
@@ -160,8 +163,11 @@ static const struct energy_tally *proc(struct fixture *f, __u32 pid)
 
 static struct meter_reading reading(double joules, double span_s, double idle_hint)
 {
-	struct meter_reading r = { .meter = "rapl", .valid = true, .joules = joules,
-				   .span_s = span_s, .idle_watts_hint = idle_hint,
+	struct meter_reading r = { .meter = "rapl",
+				   .valid = true,
+				   .joules = joules,
+				   .span_s = span_s,
+				   .idle_watts_hint = idle_hint,
 				   .nr_zones = 1 };
 
 	snprintf(r.zones[0].name, sizeof(r.zones[0].name), "package-0");
@@ -219,7 +225,7 @@ static void attribution_apply__cpu_shares__cgroups_procs_unattributed(void **sta
 	proc_runs(f, 10, 1, 0.6, 0);
 	proc_runs(f, 11, 1, 0.2, 0);
 	proc_runs(f, 20, 2, 0.5, 0);
-	proc_runs(f, 30, 99, 0.3, 0);	/* cgroup not tracked */
+	proc_runs(f, 30, 99, 0.3, 0); /* cgroup not tracked */
 	apply(f, &r, 2.0);
 
 	assert_rel(f->at.idle_joules, 20);
@@ -263,7 +269,7 @@ static void attribution_apply__no_hint__idle_learned_low_percentile(void **state
 	struct fixture *f = *state;
 	struct meter_reading r;
 
-	for (int i = 100; i >= 1; i--) {	/* 100 W down to 1 W, one interval each */
+	for (int i = 100; i >= 1; i--) { /* 100 W down to 1 W, one interval each */
 		r = reading(i, 1, -1);
 		accounts__begin(&f->acc);
 		apply(f, &r, 0);
@@ -337,7 +343,7 @@ static void attribution_apply__cycles_not_opened_other_counter_in_slot__cpu(void
 	reconfigure(f, "--counters", "cycles,cpu-clock", "--share-by", "cycles", NULL);
 	attribution__init(&f->at, &f->o, -1);
 	accounts__begin(&f->acc);
-	cgroup_runs(f, 1, 0.75, 1000);	/* slot 0 holds cpu-clock: 1000 and 9000 */
+	cgroup_runs(f, 1, 0.75, 1000); /* slot 0 holds cpu-clock: 1000 and 9000 */
 	cgroup_runs(f, 2, 0.25, 9000);
 	apply(f, &r, 1.0);
 	assert_rel(cgroup(f, 1)->delta.energy_joules, 75);
@@ -468,7 +474,7 @@ static void attribution_apply__dram_zone_no_memory__by_cpu(void **state)
 static void attribution_apply__intensity_changes__each_interval_its_own(void **state)
 {
 	struct fixture *f = *state;
-	struct meter_reading r = reading(3.6e6, 1000, 1800);	/* 1.8 MJ idle, 1.8 MJ active */
+	struct meter_reading r = reading(3.6e6, 1000, 1800); /* 1.8 MJ idle, 1.8 MJ active */
 
 	reconfigure(f, "--pue", "1.5", NULL);
 	intensity_is(f, 100);
@@ -486,7 +492,8 @@ static void attribution_apply__intensity_changes__each_interval_its_own(void **s
 	assert_rel(f->at.operational.idle, 75 + 300);
 	assert_rel(f->at.operational.unattributed, 37.5 + 150);
 	assert_rel(cgroup(f, 1)->total.operational_carbon_grams + f->at.operational.idle +
-			   f->at.operational.unattributed, f->at.operational.total);
+			   f->at.operational.unattributed,
+		   f->at.operational.total);
 }
 
 /*
@@ -506,7 +513,7 @@ static void attribution_apply__embodied__sci_share_by_cpu(void **state)
 	accounts__begin(&f->acc);
 	cgroup_runs(f, 1, 5, 0);
 	cgroup_runs(f, 2, 3, 0);
-	apply(f, &r, 12);	/* 4 CPU s of no cgroup */
+	apply(f, &r, 12); /* 4 CPU s of no cgroup */
 	node = rate * 10;
 	assert_rel(f->at.embodied.total, node);
 	assert_rel(cgroup(f, 1)->total.embodied_carbon_grams, node * 5 / 20);
@@ -528,12 +535,19 @@ static json_t *node_of_document(struct fixture *f, const struct meter *m,
 				const struct meter_reading *r)
 {
 	struct wl_stats stats = { 0 };
-	struct collection col = { .interval_s = 1, .cpu = &f->cpu, .acc = &f->acc, .stats = &stats };
+	struct collection col = {
+		.interval_s = 1, .cpu = &f->cpu, .acc = &f->acc, .stats = &stats
+	};
 	struct histogram durations = { 0 };
 	struct agent_status agent = { .version = "test", .durations = &durations };
 	struct workloads *w;
-	struct document_input in = { .opt = &f->o, .collection = &col, .meter = m, .reading = r,
-				     .intensity = &f->is, .attribution = &f->at, .agent = &agent };
+	struct document_input in = { .opt = &f->o,
+				     .collection = &col,
+				     .meter = m,
+				     .reading = r,
+				     .intensity = &f->is,
+				     .attribution = &f->at,
+				     .agent = &agent };
 	json_t *doc, *node;
 
 	assert_int_equal(workloads__new(&w, &f->o), 0);
@@ -577,13 +591,13 @@ static void document__build__pue_and_carbon__node_energy_fields(void **state)
 	check_json_number(node, "pue", 1.18);
 	check_json_number(node, "facility_energy_joules_total", 3.6e6 * 1.18);
 	check_json_number(node, "carbon_intensity_grams_per_kwh", 400);
-	check_json_number(node, "operational_carbon_grams_total", 1.18 * 400);	/* 1 kWh IT */
+	check_json_number(node, "operational_carbon_grams_total", 1.18 * 400); /* 1 kWh IT */
 	check_json_number(node, "carbon_grams_total", 1.18 * 400);
 	assert_null(json_object_get(node, "embodied_carbon_grams_total"));
 	assert_string_equal(json_string_value(json_object_get(node, "carbon_intensity_source")),
 			    "--carbon-intensity");
 	assert_true(json_is_false(json_object_get(node, "carbon_intensity_stale")));
-	assert_null(json_object_get(node, "carbon_intensity_age_seconds"));	/* no file */
+	assert_null(json_object_get(node, "carbon_intensity_age_seconds")); /* no file */
 	check_json_number(node, "meter_errors_total", 0);
 	assert_string_equal(json_string_value(json_object_get(node, "meter")), "none");
 	zones = json_object_get(node, "zones");
@@ -614,8 +628,8 @@ static void document__build__rejected_model_reading__meter_and_errors(void **sta
 	assert_int_equal(meter__open(&m, &f->o), 0);
 	saved = dup(STDERR_FILENO);
 	null = open("/dev/null", O_WRONLY);
-	dup2(null, STDERR_FILENO);	/* the warning is the meter tests' business */
-	meter__read(m, &in, &r);	/* 2*(0.74 + 1.38) = 4.24 W > 2 W */
+	dup2(null, STDERR_FILENO); /* the warning is the meter tests' business */
+	meter__read(m, &in, &r);   /* 2*(0.74 + 1.38) = 4.24 W > 2 W */
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -652,7 +666,7 @@ static double random_interval(struct fixture *f, int nr_cgroups)
 	f->mem.taken = false;
 	for (__u64 id = 1; id <= (__u64)nr_cgroups; id++) {
 		if (rnd() < 0.3)
-			continue;	/* not read this interval */
+			continue; /* not read this interval */
 		cpu = rnd() < 0.1 ? 0 : rnd() * rnd() * 2;
 		cgroup_runs(f, id, cpu, (__u64)(rnd() * 1e6));
 		if (rnd() < 0.8)
@@ -660,10 +674,11 @@ static double random_interval(struct fixture *f, int nr_cgroups)
 		busy += cpu;
 		for (__u32 k = 0; k < 3; k++) {
 			if (rnd() < 0.5)
-				proc_runs(f, id * 3 + k, id, cpu * rnd() * 0.5, (__u64)(rnd() * 1e5));
+				proc_runs(f, id * 3 + k, id, cpu * rnd() * 0.5,
+					  (__u64)(rnd() * 1e5));
 		}
 	}
-	return busy + (rnd() < 0.2 ? 0 : rnd());	/* nobody's: kernel threads, irq */
+	return busy + (rnd() < 0.2 ? 0 : rnd()); /* nobody's: kernel threads, irq */
 }
 
 /* Mark some cgroups gone: the next accounts__begin retires and drops them. */
@@ -703,7 +718,8 @@ static void check_procs_within_cgroups(struct fixture *f)
 	for (__u64 id = 0; id < 64; id++) {
 		c = idmap__get(&f->acc.cgroups, id);
 		if (c)
-			assert_true(sum[id] <= cgroup(f, id)->delta.energy_joules * (1 + REL) + 1e-12);
+			assert_true(sum[id] <=
+				    cgroup(f, id)->delta.energy_joules * (1 + REL) + 1e-12);
 	}
 }
 
@@ -725,9 +741,11 @@ static void check_carbon_and_dram(struct fixture *f)
 {
 	const struct attribution *at = &f->at;
 
-	assert_rel(cgroup_total_field(f, offsetof(struct energy_figures, operational_carbon_grams)) +
-			   at->operational.retired + at->operational.unattributed + at->operational.idle,
-		   at->operational.total);
+	assert_rel(
+		cgroup_total_field(f, offsetof(struct energy_figures, operational_carbon_grams)) +
+			at->operational.retired + at->operational.unattributed +
+			at->operational.idle,
+		at->operational.total);
 	assert_rel(cgroup_total_field(f, offsetof(struct energy_figures, embodied_carbon_grams)) +
 			   at->embodied.retired + at->embodied.unattributed + at->embodied.idle,
 		   at->embodied.total);
@@ -747,7 +765,8 @@ static void check_interval_carbon(struct fixture *f)
 	while (idmap__next(&f->acc.cgroups, &pos, &key, &val)) {
 		const struct energy_figures *d = &cgroup(f, key)->delta;
 
-		assert_rel(d->operational_carbon_grams, k * (d->energy_joules + d->idle_energy_joules));
+		assert_rel(d->operational_carbon_grams,
+			   k * (d->energy_joules + d->idle_energy_joules));
 	}
 	/* the difference of two running totals is exact to their rounding, not to its own */
 	if (fabs(f->at.operational.total - f->prev_operational - k * f->at.energy_joules) >
@@ -790,7 +809,7 @@ static void run_property(struct fixture *f, unsigned int seed, int rounds)
 		check_carbon_and_dram(f);
 		check_interval_carbon(f);
 	}
-	assert_true(f->at.retired_joules_total > 0);	/* churn did retire some */
+	assert_true(f->at.retired_joules_total > 0); /* churn did retire some */
 	assert_true(f->at.unattributed_joules_total > 0);
 	assert_true(f->at.operational.retired > 0 && f->at.embodied.retired > 0);
 	assert_true(f->at.retired_dram_joules_total > 0);
@@ -810,8 +829,8 @@ static void attribution_apply__random_accounts_cycles_idle_cpu__conserves(void *
 {
 	struct fixture *f = *state;
 
-	reconfigure(f, "--counters", "cycles", "--share-by", "cycles", "--idle-attribution",
-		    "cpu", "--embodied-kgco2e", "2500", "--lifetime-years", "6", NULL);
+	reconfigure(f, "--counters", "cycles", "--share-by", "cycles", "--idle-attribution", "cpu",
+		    "--embodied-kgco2e", "2500", "--lifetime-years", "6", NULL);
 	intensity_is(f, 50);
 	run_property(f, 42, 3000);
 }
@@ -819,24 +838,45 @@ static void attribution_apply__random_accounts_cycles_idle_cpu__conserves(void *
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(attribution_apply__cpu_shares__cgroups_procs_unattributed, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__idle_watts_flag__used_and_capped, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__no_hint__idle_learned_low_percentile, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__idle_attribution_cpu__idle_split_too, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__share_by_cycles__split_by_cycles, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__cycles_without_counter__cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__cycles_not_opened_other_counter_in_slot__cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__rejected_reading__nothing_moves, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__cgroups_exceed_busy__no_negative, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__dram_zone__by_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__dram_zone__idle_in_proportion, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__dram_zone_no_memory__by_cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__intensity_changes__each_interval_its_own, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__embodied__sci_share_by_cpu, setup, teardown),
-		cmocka_unit_test_setup_teardown(document__build__pue_and_carbon__node_energy_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(document__build__rejected_model_reading__meter_and_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__random_accounts__conserves, setup, teardown),
-		cmocka_unit_test_setup_teardown(attribution_apply__random_accounts_cycles_idle_cpu__conserves, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			attribution_apply__cpu_shares__cgroups_procs_unattributed, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__idle_watts_flag__used_and_capped,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			attribution_apply__no_hint__idle_learned_low_percentile, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			attribution_apply__idle_attribution_cpu__idle_split_too, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__share_by_cycles__split_by_cycles,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__cycles_without_counter__cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			attribution_apply__cycles_not_opened_other_counter_in_slot__cpu, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__rejected_reading__nothing_moves,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__cgroups_exceed_busy__no_negative,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__dram_zone__by_memory, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__dram_zone__idle_in_proportion,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__dram_zone_no_memory__by_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			attribution_apply__intensity_changes__each_interval_its_own, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__embodied__sci_share_by_cpu,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(document__build__pue_and_carbon__node_energy_fields,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			document__build__rejected_model_reading__meter_and_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(attribution_apply__random_accounts__conserves,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			attribution_apply__random_accounts_cycles_idle_cpu__conserves, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@
 
 /* htpasswd -nbBC 4 alice 'correct horse', bob 'battery staple'; -C 12 carol 'x' */
 #define ALICE_HASH "$2y$04$LBwx430I2kQ419vWHg5yhu7/sjH6IYAzaOWcNLSHuai3J67RFIpnC"
-#define BOB_HASH "$2y$04$y1IK1P6bPtEhsPRfvycuqu6l5zcfrJoVk57eKQD/W9VVbbn69xomm"
+#define BOB_HASH   "$2y$04$y1IK1P6bPtEhsPRfvycuqu6l5zcfrJoVk57eKQD/W9VVbbn69xomm"
 #define CAROL_HASH "$2y$12$kbCEHDmS.ns4iZkusQGZ9u3Hq4bauH3W.5ckzAAlWm3x7y1ynVHe."
 
 struct waiter {
@@ -119,11 +119,13 @@ static void check__right_password__ok_then_cached(void **state)
 
 	assert_non_null(a);
 	assert_int_equal(basic_auth__check(a, ALICE_HASH, "alice", "correct horse",
-					   (struct sockaddr *)&ss, on_done, w, &retry), AUTH_PENDING);
+					   (struct sockaddr *)&ss, on_done, w, &retry),
+			 AUTH_PENDING);
 	assert_int_equal(waiter__wait(w, 1), AUTH_OK);
 	/* The second time: at once, no bcrypt, done() not called. */
 	assert_int_equal(basic_auth__check(a, ALICE_HASH, "alice", "correct horse",
-					   (struct sockaddr *)&ss, on_done, w, &retry), AUTH_OK);
+					   (struct sockaddr *)&ss, on_done, w, &retry),
+			 AUTH_OK);
 	basic_auth__stats(a, &st);
 	assert_int_equal(st.bcrypt_runs, 1);
 	assert_int_equal(st.cache_hits, 1);
@@ -137,10 +139,13 @@ static void check__wrong_password__denied_and_cached(void **state)
 	struct basic_auth *a = basic_auth__new(NULL);
 	struct auth_stats st;
 
-	assert_int_equal(check(a, ALICE_HASH, "alice", "correct horse ", "10.0.0.1", NULL), AUTH_DENIED);
-	assert_int_equal(check(a, ALICE_HASH, "alice", "Correct horse", "10.0.0.1", NULL), AUTH_DENIED);
+	assert_int_equal(check(a, ALICE_HASH, "alice", "correct horse ", "10.0.0.1", NULL),
+			 AUTH_DENIED);
+	assert_int_equal(check(a, ALICE_HASH, "alice", "Correct horse", "10.0.0.1", NULL),
+			 AUTH_DENIED);
 	assert_int_equal(check(a, ALICE_HASH, "alice", "", "10.0.0.1", NULL), AUTH_DENIED);
-	assert_int_equal(check(a, ALICE_HASH, "alice", "correct horse ", "10.0.0.1", NULL), AUTH_DENIED);
+	assert_int_equal(check(a, ALICE_HASH, "alice", "correct horse ", "10.0.0.1", NULL),
+			 AUTH_DENIED);
 	basic_auth__stats(a, &st);
 	assert_int_equal(st.bcrypt_runs, 3);
 	assert_int_equal(st.cache_hits, 1);
@@ -155,7 +160,8 @@ static void check__unknown_user_or_new_hash__denied(void **state)
 	assert_int_equal(check(a, NULL, "mallory", "correct horse", "10.0.0.1", NULL), AUTH_DENIED);
 	assert_int_equal(check(a, ALICE_HASH, "alice", "correct horse", "10.0.0.1", NULL), AUTH_OK);
 	/* alice's hash changed (a reload): her old password is checked anew, and fails. */
-	assert_int_equal(check(a, BOB_HASH, "alice", "correct horse", "10.0.0.1", NULL), AUTH_DENIED);
+	assert_int_equal(check(a, BOB_HASH, "alice", "correct horse", "10.0.0.1", NULL),
+			 AUTH_DENIED);
 	assert_int_equal(check(a, BOB_HASH, "alice", "battery staple", "10.0.0.1", NULL), AUTH_OK);
 	/* the same password under another user name is another check */
 	assert_int_equal(check(a, ALICE_HASH, "alicE", "correct horse", "10.0.0.1", NULL), AUTH_OK);
@@ -167,8 +173,11 @@ static void check__unknown_user_or_new_hash__denied(void **state)
 
 static void check__client_burst_spent__throttled_that_client_only(void **state)
 {
-	const struct auth_limits lim = { .client_burst = 3, .client_refill_s = 100,
-					 .cpu_burst_s = 100, .cpu_share = 1, .max_queued = 8 };
+	const struct auth_limits lim = { .client_burst = 3,
+					 .client_refill_s = 100,
+					 .cpu_burst_s = 100,
+					 .cpu_share = 1,
+					 .max_queued = 8 };
 	struct basic_auth *a = basic_auth__new(&lim);
 	struct auth_stats st;
 	char pw[16];
@@ -179,7 +188,8 @@ static void check__client_burst_spent__throttled_that_client_only(void **state)
 		snprintf(pw, sizeof(pw), "guess%d", i);
 		assert_int_equal(check(a, ALICE_HASH, "alice", pw, "10.0.0.1", NULL), AUTH_DENIED);
 	}
-	assert_int_equal(check(a, ALICE_HASH, "alice", "guess3", "10.0.0.1", &retry), AUTH_THROTTLED);
+	assert_int_equal(check(a, ALICE_HASH, "alice", "guess3", "10.0.0.1", &retry),
+			 AUTH_THROTTLED);
 	assert_true(retry > 99 && retry <= 100);
 	/* even the right password: the check itself is what costs */
 	assert_int_equal(check(a, ALICE_HASH, "alice", "correct horse", "10.0.0.1", NULL),
@@ -198,34 +208,45 @@ static void check__client_burst_spent__throttled_that_client_only(void **state)
 
 static void check__ipv6__one_bucket_per_64(void **state)
 {
-	const struct auth_limits lim = { .client_burst = 1, .client_refill_s = 100,
-					 .cpu_burst_s = 100, .cpu_share = 1, .max_queued = 8 };
+	const struct auth_limits lim = { .client_burst = 1,
+					 .client_refill_s = 100,
+					 .cpu_burst_s = 100,
+					 .cpu_share = 1,
+					 .max_queued = 8 };
 	struct basic_auth *a = basic_auth__new(&lim);
 
 	assert_int_equal(check(a, ALICE_HASH, "alice", "a", "2001:db8::1", NULL), AUTH_DENIED);
-	assert_int_equal(check(a, ALICE_HASH, "alice", "b", "2001:db8::ffff:2", NULL), AUTH_THROTTLED);
+	assert_int_equal(check(a, ALICE_HASH, "alice", "b", "2001:db8::ffff:2", NULL),
+			 AUTH_THROTTLED);
 	assert_int_equal(check(a, ALICE_HASH, "alice", "c", "2001:db8:0:1::1", NULL), AUTH_DENIED);
 	basic_auth__free(a);
 }
 
 static void check__right_password__costs_its_client_nothing(void **state)
 {
-	const struct auth_limits lim = { .client_burst = 1, .client_refill_s = 100,
-					 .cpu_burst_s = 100, .cpu_share = 1, .max_queued = 8 };
+	const struct auth_limits lim = { .client_burst = 1,
+					 .client_refill_s = 100,
+					 .cpu_burst_s = 100,
+					 .cpu_share = 1,
+					 .max_queued = 8 };
 	struct basic_auth *a = basic_auth__new(&lim);
 
 	assert_int_equal(check(a, ALICE_HASH, "alice", "correct horse", "10.0.0.1", NULL), AUTH_OK);
 	assert_int_equal(check(a, BOB_HASH, "bob", "battery staple", "10.0.0.1", NULL), AUTH_OK);
 	assert_int_equal(check(a, BOB_HASH, "bob", "wrong", "10.0.0.1", NULL), AUTH_DENIED);
-	assert_int_equal(check(a, BOB_HASH, "bob", "wrong again", "10.0.0.1", NULL), AUTH_THROTTLED);
+	assert_int_equal(check(a, BOB_HASH, "bob", "wrong again", "10.0.0.1", NULL),
+			 AUTH_THROTTLED);
 	basic_auth__free(a);
 }
 
 static void check__cpu_budget_spent__throttled_everyone(void **state)
 {
 	/* 1 ms of bcrypt at once, then 1% of a core: one cost-10 check (tens of ms) spends it. */
-	const struct auth_limits lim = { .client_burst = 100, .client_refill_s = 1,
-					 .cpu_burst_s = 0.001, .cpu_share = 0.01, .max_queued = 8 };
+	const struct auth_limits lim = { .client_burst = 100,
+					 .client_refill_s = 1,
+					 .cpu_burst_s = 0.001,
+					 .cpu_share = 0.01,
+					 .max_queued = 8 };
 	struct basic_auth *a = basic_auth__new(&lim);
 	struct auth_stats st;
 	double retry;
@@ -243,8 +264,11 @@ static void check__cpu_budget_spent__throttled_everyone(void **state)
 
 static void check__queue_full__throttled(void **state)
 {
-	const struct auth_limits lim = { .client_burst = 100, .client_refill_s = 1,
-					 .cpu_burst_s = 100, .cpu_share = 1, .max_queued = 2 };
+	const struct auth_limits lim = { .client_burst = 100,
+					 .client_refill_s = 1,
+					 .cpu_burst_s = 100,
+					 .cpu_share = 1,
+					 .max_queued = 2 };
 	struct basic_auth *a = basic_auth__new(&lim);
 	struct waiter *w = waiter__new();
 	enum auth_result r[4];

@@ -36,11 +36,11 @@ static void split__sci_worked_example(void **state)
 	(void)state;
 	carbon__embodied_split(&s, 0.01, 10, 2, 12, 8);
 	assert_float_equal(s.node_grams, 0.1, EPS);
-	assert_float_equal(s.grams_per_cpu_second, 0.005, EPS);	/* 0.1 g / 20 CPU s */
+	assert_float_equal(s.grams_per_cpu_second, 0.005, EPS); /* 0.1 g / 20 CPU s */
 	/* a workload with 5 CPU s: M = TE/EL x TiR x RR/ToR = 0.01 x 10 x 5/20 */
 	assert_float_equal(s.grams_per_cpu_second * 5, 0.025, EPS);
-	assert_float_equal(s.unattributed_grams, 0.02, EPS);	/* 4 CPU s of no cgroup */
-	assert_float_equal(s.idle_grams, 0.04, EPS);		/* 8 CPU s unused */
+	assert_float_equal(s.unattributed_grams, 0.02, EPS); /* 4 CPU s of no cgroup */
+	assert_float_equal(s.idle_grams, 0.04, EPS);	     /* 8 CPU s unused */
 }
 
 /* More CPU counted than capacity: the capacity grows, the shares still sum to the node. */

@@ -45,8 +45,8 @@ static void tree(struct fix *f, const char *top, const char *file)
 {
 	char rel[256];
 
-#define PUT(dir, val)                                                        \
-	snprintf(rel, sizeof(rel), "%s%s/%s", top, dir, file);               \
+#define PUT(dir, val)                                          \
+	snprintf(rel, sizeof(rel), "%s%s/%s", top, dir, file); \
 	assert_int_equal(fake__write(&f->fs, rel, "%s", val), 0)
 	PUT("/a", "300");
 	PUT("/a/b", "100");
@@ -78,7 +78,8 @@ static void open__v2_with_memory__memory_current(void **state)
 	struct fix *f = *state;
 
 	assert_int_equal(fake__write(&f->fs, "unified/cgroup.controllers",
-				     "cpuset cpu io memory hugetlb pids"), 0);
+				     "cpuset cpu io memory hugetlb pids"),
+			 0);
 	tree(f, "unified", "memory.current");
 	tree(f, "memory", "memory.usage_in_bytes");
 	cgroup_memory__open(&f->cm, f->v2, f->v1);
@@ -149,23 +150,28 @@ static void sample_take__accounts__own_bytes_and_in_use(void **state)
 
 	assert_int_equal(fake__write(&f->fs, "unified/cgroup.controllers", "memory"), 0);
 	tree(f, "unified", "memory.current");
-	assert_int_equal(fake__write(&f->fs, "meminfo", "MemTotal:       16384 kB\n"
-				     "MemFree:         4096 kB\nMemAvailable:   8192 kB"), 0);
+	assert_int_equal(fake__write(&f->fs, "meminfo",
+				     "MemTotal:       16384 kB\n"
+				     "MemFree:         4096 kB\nMemAvailable:   8192 kB"),
+			 0);
 	fake__path(&f->fs, "meminfo", meminfo, sizeof(meminfo));
 	cgroup_memory__open(&f->cm, f->v2, NULL);
 	for (id = 1; id <= 4; id++)
 		assert_int_equal(accounts__cgroup(&acc, id, &kv), 0);
 	while (idmap__next(&acc.cgroups, &pos, &id, &val)) {
 		c = val;
-		c->path = id == 1 ? strdup("/a") : id == 2 ? strdup("/a/b") : id == 3 ? strdup("/e") : NULL;
+		c->path = id == 1 ? strdup("/a") :
+			  id == 2 ? strdup("/a/b") :
+			  id == 3 ? strdup("/e") :
+				    NULL;
 	}
 	assert_int_equal(memory_sample__take(&ms, &f->cm, &acc, meminfo), 0);
 	assert_true(ms.taken);
 	assert_true(ms.used_bytes == 12288 * 1024.0);
 	assert_true(memory_sample__own(&ms, 1, &bytes) && bytes == 150);
 	assert_true(memory_sample__own(&ms, 2, &bytes) && bytes == 100);
-	assert_false(memory_sample__own(&ms, 3, &bytes));	/* no memory.current */
-	assert_false(memory_sample__own(&ms, 4, &bytes));	/* no path */
+	assert_false(memory_sample__own(&ms, 3, &bytes)); /* no memory.current */
+	assert_false(memory_sample__own(&ms, 4, &bytes)); /* no path */
 	/* the next interval starts afresh */
 	assert_int_equal(fake__write(&f->fs, "unified/a/b/memory.current", "120"), 0);
 	assert_int_equal(memory_sample__take(&ms, &f->cm, &acc, meminfo), 0);

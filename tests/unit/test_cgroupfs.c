@@ -141,7 +141,7 @@ static void check_root__v1_hierarchy__einval(void **state)
 		assert_non_null(mkdtemp(dir));
 		if (mount("cgroup", dir, "cgroup", 0, "none,name=wattlet-test")) {
 			rmdir(dir);
-			skip();	/* no cgroup v1 in this kernel: nothing to refuse */
+			skip(); /* no cgroup v1 in this kernel: nothing to refuse */
 		}
 		snprintf(v1, sizeof(v1), "%s", dir);
 		mounted = true;
@@ -165,7 +165,7 @@ static void check_root__child_cgroup__einval(void **state)
 	assert_int_equal(test__cgroup2_root(root, sizeof(root)), 0);
 	snprintf(child, sizeof(child), "%s/wattlet-test-check-root-%d", root, getpid());
 	if (mkdir(child, 0755))
-		skip();	/* not root: cannot make a cgroup */
+		skip(); /* not root: cannot make a cgroup */
 	assert_int_equal(stat(child, &st), 0);
 	ret = cgroupfs__check_root(child, why, sizeof(why));
 	rmdir(child);
@@ -198,13 +198,16 @@ static void parse_mountinfo_v1__hybrid__memory_mount(void **state)
 	char out[PATH_MAX];
 
 	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid_memory, "memory", "/sys/fs/cgroup",
-						      out, sizeof(out)), 0);
+						      out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "/sys/fs/cgroup/memory");
-	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid_memory, "cpu", "", out, sizeof(out)), 0);
+	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid_memory, "cpu", "", out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "/sys/fs/cgroup/cpu");
 	/* "name=systemd" is no controller, and cgroup2 is not v1 */
-	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid_memory, "systemd", "", out,
-						      sizeof(out)), -ENOENT);
+	assert_int_equal(
+		cgroupfs__parse_mountinfo_v1(hybrid_memory, "systemd", "", out, sizeof(out)),
+		-ENOENT);
 	assert_int_equal(cgroupfs__parse_mountinfo_v1(hybrid, "memory", "", out, sizeof(out)),
 			 -ENOENT);
 }
@@ -219,10 +222,11 @@ static void parse_mountinfo_v1__container__the_one_near_cgroup2(void **state)
 	char out[PATH_MAX];
 
 	assert_int_equal(cgroupfs__parse_mountinfo_v1(text, "memory", "/host/sys/fs/cgroup", out,
-						      sizeof(out)), 0);
+						      sizeof(out)),
+			 0);
 	assert_string_equal(out, "/host/sys/fs/cgroup/memory");
-	assert_int_equal(cgroupfs__parse_mountinfo_v1(text, "memory", "/elsewhere", out,
-						      sizeof(out)), 0);
+	assert_int_equal(
+		cgroupfs__parse_mountinfo_v1(text, "memory", "/elsewhere", out, sizeof(out)), 0);
 	assert_string_equal(out, "/sys/fs/cgroup/memory");
 }
 

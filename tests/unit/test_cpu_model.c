@@ -14,24 +14,24 @@
 #include "fake_sysfs.h"
 #include "cpu_model.h"
 
-#define X86(vendor, family, model, stepping, name)                                          \
+#define X86(vendor, family, model, stepping, name)                                               \
 	"processor\t: 0\nvendor_id\t: " vendor "\ncpu family\t: " #family "\nmodel\t\t: " #model \
 	"\nmodel name\t: " name "\nstepping\t: " #stepping "\nmicrocode\t: 0x1000065\n"          \
-	"cpu MHz\t\t: 2499.998\ncache size\t: 36608 KB\nflags\t\t: fpu vme de pse tsc msr\n\n"  \
+	"cpu MHz\t\t: 2499.998\ncache size\t: 36608 KB\nflags\t\t: fpu vme de pse tsc msr\n\n"   \
 	"processor\t: 1\nvendor_id\t: Other\ncpu family\t: 99\nmodel\t\t: 99\n"                  \
 	"model name\t: second CPU, never read\nstepping\t: 99\n\n"
 
-#define ARM64(part)                                                                         \
+#define ARM64(part)                                                                             \
 	"processor\t: 0\nBogoMIPS\t: 243.75\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 " \
 	"crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp ssbs\n"                  \
-	"CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: " part  \
+	"CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x3\nCPU part\t: " part   \
 	"\nCPU revision\t: 1\n\nprocessor\t: 1\nCPU implementer\t: 0x42\nCPU part\t: 0x001\n\n"
 
 #define AZURE_TAG "7783-7084-3265-9085-8269-3286-77"
 
 struct cpu_case {
 	const char *cpuinfo;
-	const char *sys_vendor, *product_name, *asset_tag;	/* NULL: no such DMI file */
+	const char *sys_vendor, *product_name, *asset_tag; /* NULL: no such DMI file */
 	/* expected */
 	const char *name, *table, *uarch, *cloud, *instance_type;
 	double idle_w, max_w;
@@ -241,10 +241,10 @@ static void check_case(void **state, const struct cpu_case *c)
 		assert_null(strstr(m.why, "unknown"));
 }
 
-#define CASE(c)                                                   \
-	static void detect__##c(void **state)                     \
-	{                                                         \
-		check_case(state, &c);                            \
+#define CASE(c)                               \
+	static void detect__##c(void **state) \
+	{                                     \
+		check_case(state, &c);        \
 	}
 CASE(skylake_m5)
 CASE(cascade_m5)

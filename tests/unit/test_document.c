@@ -44,8 +44,9 @@ static json_int_t listing(const struct accounts *acc, __u32 limit, json_int_t *p
 	struct workloads w = { 0 };
 	struct histogram durations = { 0 };
 	struct agent_status agent = { .version = "test", .durations = &durations };
-	struct document_input in = { .opt = &o, .collection = &col, .attribution = &at,
-				     .workloads = &w, .agent = &agent };
+	struct document_input in = {
+		.opt = &o, .collection = &col, .attribution = &at, .workloads = &w, .agent = &agent
+	};
 	json_t *doc = document__build(&in), *arr, *p;
 	json_int_t unlisted;
 	size_t i;
@@ -55,8 +56,8 @@ static json_int_t listing(const struct accounts *acc, __u32 limit, json_int_t *p
 	*n = json_array_size(arr);
 	json_array_foreach(arr, i, p)
 		pids[i] = json_integer_value(json_object_get(p, "pid"));
-	unlisted = json_integer_value(json_object_get(json_object_get(doc, "node"),
-						      "processes_unlisted"));
+	unlisted = json_integer_value(
+		json_object_get(json_object_get(doc, "node"), "processes_unlisted"));
 	json_decref(doc);
 	return unlisted;
 }
@@ -76,12 +77,12 @@ static void processes__limit_2_of_7_active__busiest_2_and_5_unlisted(void **stat
 
 	assert_int_equal(listing(acc, 2, pids, &n), 5);
 	assert_int_equal(n, 2);
-	assert_int_equal(pids[0], 102);	/* 70 ms */
-	assert_int_equal(pids[1], 108);	/* 60 ms */
+	assert_int_equal(pids[0], 102); /* 70 ms */
+	assert_int_equal(pids[1], 108); /* 60 ms */
 
 	assert_int_equal(listing(acc, 7, pids, &n), 0);
 	assert_int_equal(n, 7);
-	assert_int_equal(listing(acc, 0, pids, &n), 0);	/* 0: every active one */
+	assert_int_equal(listing(acc, 0, pids, &n), 0); /* 0: every active one */
 	assert_int_equal(n, 7);
 	accounts__free(&f.acc);
 }
@@ -98,10 +99,14 @@ static void agent_variant(bool raw_tp, bool task_storage, bool kcpustat, const c
 	struct attribution at = { 0 };
 	struct workloads w = { 0 };
 	struct histogram durations = { 0 };
-	struct agent_status agent = { .version = "test", .durations = &durations, .raw_tp = raw_tp,
-				      .task_storage = task_storage, .kcpustat = kcpustat };
-	struct document_input in = { .opt = &o, .collection = &col, .attribution = &at,
-				     .workloads = &w, .agent = &agent };
+	struct agent_status agent = { .version = "test",
+				      .durations = &durations,
+				      .raw_tp = raw_tp,
+				      .task_storage = task_storage,
+				      .kcpustat = kcpustat };
+	struct document_input in = {
+		.opt = &o, .collection = &col, .attribution = &at, .workloads = &w, .agent = &agent
+	};
 	json_t *doc = document__build(&in), *a;
 
 	assert_non_null(doc);

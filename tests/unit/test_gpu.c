@@ -30,7 +30,7 @@ struct gpu_fixture {
 	struct gpu_attribution *ga;
 	struct gpu_reading r;
 	struct captured cap;
-	const char *log;	/* stderr of gpu__open */
+	const char *log; /* stderr of gpu__open */
 };
 
 static int setup(void **state)
@@ -148,7 +148,8 @@ static void open__driver_not_loaded__auto_says_why_once(void **state)
 	scenario(f, "init 9\ngpu 0\n");
 	assert_int_equal(open_with(f, "--gpu", "auto", NULL), 0);
 	assert_null(f->g);
-	assert_string_equal(f->log, "wattlet: gpu: not using NVML: nvmlInit_v2: Driver Not Loaded\n");
+	assert_string_equal(f->log,
+			    "wattlet: gpu: not using NVML: nvmlInit_v2: Driver Not Loaded\n");
 }
 
 static void open__driver_not_loaded__nvml_is_an_error(void **state)
@@ -179,7 +180,8 @@ static void open__two_gpus__one_line_each(void **state)
 		    "gpu 1 uuid=GPU-bbbb name=Tesla_T4 energy=power util=no\nstep 1 mw=9000\n");
 	assert_int_equal(open_with(f, "--gpu", "nvml", NULL), 0);
 	assert_non_null(f->g);
-	assert_string_equal(f->log,
+	assert_string_equal(
+		f->log,
 		"wattlet: gpu-0: NVIDIA A100-SXM4-40GB (GPU-aaaa): energy from its mJ counter, "
 		"busy time from sm-samples\n"
 		"wattlet: gpu-1: Tesla T4 (GPU-bbbb): energy from its power readings (no energy "
@@ -249,13 +251,14 @@ static void lost__mid_run__error_then_gap_covered(void **state)
 	assert_rel(z->joules_total, 1.0);
 	assert_int_equal(z->errors_total, 1);
 	z = interval(f, 1.0);
-	assert_string_equal(capture__end(&f->cap),
+	assert_string_equal(
+		capture__end(&f->cap),
 		"wattlet: gpu-0 (GPU-lost): GPU is lost: nvmlDeviceGetTotalEnergyConsumption: GPU "
 		"is lost; reading rejected (warned once per kind, see errors_total)\n");
 	assert_int_equal(z->errors_total, 2);
 	z = interval(f, 1.0);
 	assert_true(z->valid);
-	assert_rel(z->joules, 4.0);	/* the lost intervals' energy, not lost */
+	assert_rel(z->joules, 4.0); /* the lost intervals' energy, not lost */
 	assert_rel(z->span_s, 3.0);
 	assert_rel(z->joules_total, 5.0);
 	assert_int_equal(gpu__errors(f->g), 2);
@@ -272,7 +275,8 @@ static void counter__restarts__error_new_baseline_never_backwards(void **state)
 	assert_rel(z->joules_total, 1.0);
 	capture__begin(&f->cap);
 	z = interval(f, 1.0);
-	assert_string_equal(capture__end(&f->cap),
+	assert_string_equal(
+		capture__end(&f->cap),
 		"wattlet: gpu-0 (GPU-fake-0): energy counter went backwards: from 51000 to 200 mJ "
 		"(driver reloaded?); reading rejected; its value is the new baseline (warned once "
 		"per kind, see errors_total)\n");
@@ -310,8 +314,8 @@ static void energy_none__error_every_interval(void **state)
 	scenario(f, "gpu 0 energy=none lists=no util=no\nstep 0\n");
 	assert_int_equal(open_with(f, NULL), 0);
 	assert_non_null(strstr(f->log, "energy from nowhere, busy time from none: no per-process "
-					"utilisation samples (Not Supported); no process lists "
-					"either (Not Supported): active energy unattributed\n"));
+				       "utilisation samples (Not Supported); no process lists "
+				       "either (Not Supported): active energy unattributed\n"));
 	capture__begin(&f->cap);
 	interval(f, 1.0);
 	z = interval(f, 1.0);
@@ -340,7 +344,7 @@ static void samples__shares_by_sm__exact(void **state)
 	assert_rel(share_of(f, 0, 100)->busy_s / share_of(f, 0, 200)->busy_s, 3.0);
 	assert_true(fabs(e->unattributed_joules) <= REL * e->active_joules);
 	assert_conserved(f);
-	interval(f, 1.0);	/* idle 1 W of 1 J: nothing active */
+	interval(f, 1.0); /* idle 1 W of 1 J: nothing active */
 	assert_int_equal(f->ga->nr_shares, 1);
 	assert_rel(share_of(f, 0, 200)->joules, 0);
 	assert_rel(f->ga->gpus[0].active_joules_total, 2.0);
@@ -362,7 +366,7 @@ static void samples__unplaceable_pid__unattributed(void **state)
 	assert_int_equal(open_with(f, "--gpu-idle-watts", "0", NULL), 0);
 	assert_int_equal(accounts__cgroup(&acc, 7, &cg), 0);
 	assert_int_equal(accounts__proc(&acc, 100, &in_cg, false), 0);
-	assert_int_equal(accounts__proc(&acc, 300, &no_cg, false), 0);	/* cgroup 8 untracked */
+	assert_int_equal(accounts__proc(&acc, 300, &no_cg, false), 0); /* cgroup 8 untracked */
 	usleep(1000);
 	assert_int_equal(gpu__read(f->g, 1.0, &f->r), 0);
 	assert_int_equal(gpu_attribution__apply(f->ga, &f->r, &acc), 0);
@@ -403,7 +407,7 @@ static void samples__busy_seconds__sample_chain(void **state)
 	usleep(300000);
 	t1 = wall_s();
 	assert_int_equal(gpu__read(f->g, 1.0, &f->r), 0);
-	since = t1 - t0;	/* at least the time since the baseline's last seen */
+	since = t1 - t0; /* at least the time since the baseline's last seen */
 	assert_int_equal(gpu_attribution__apply(f->ga, &f->r, NULL), 0);
 	/* within 20 ms of the wall clock's account (the stamps are taken nearby) */
 	assert_true(fabs(share_of(f, 0, 100)->busy_s - (0.5 * (since - 0.1) + 0.1)) < 0.02);
@@ -422,7 +426,8 @@ static void samples__not_supported_mid_run__error_all_unattributed(void **state)
 	assert_int_equal(open_with(f, "--gpu-idle-watts", "0", NULL), 0);
 	capture__begin(&f->cap);
 	z = interval(f, 1.0);
-	assert_string_equal(capture__end(&f->cap),
+	assert_string_equal(
+		capture__end(&f->cap),
 		"wattlet: gpu-0 (GPU-fake-0): not supported: nvmlDeviceGetProcessUtilization: Not "
 		"Supported; its active energy left unattributed (warned once per kind, see "
 		"errors_total)\n");
@@ -440,7 +445,8 @@ static void lists__equal_shares__deduplicated(void **state)
 	struct gpu_fixture *f = *state;
 	const struct gpu_zone *z;
 
-	scenario(f, "gpu 0 util=no\nstep 0 mj=0\nstep 0 mj=6000 compute=100,200 graphics=200,300\n");
+	scenario(f,
+		 "gpu 0 util=no\nstep 0 mj=0\nstep 0 mj=6000 compute=100,200 graphics=200,300\n");
 	assert_int_equal(open_with(f, "--gpu-idle-watts", "0", NULL), 0);
 	z = interval(f, 1.5);
 	assert_string_equal(z->busy_rule, "running-processes");
@@ -461,7 +467,7 @@ static void mig__instances_by_sm_count(void **state)
 		    "step 0 mj=0\nstep 0 mj=8000 mig0=100,101 mig1=200\n");
 	assert_int_equal(open_with(f, "--gpu-idle-watts", "0", NULL), 0);
 	assert_non_null(strstr(f->log, "busy time from mig-instances: MIG: NVML gives no "
-					"per-process utilisation on MIG GPUs"));
+				       "per-process utilisation on MIG GPUs"));
 	z = interval(f, 2.0);
 	assert_string_equal(z->busy_rule, "mig-instances");
 	assert_int_equal(z->nr_procs, 3);
@@ -485,7 +491,8 @@ static void mig__no_instances__gpu_level_and_why(void **state)
 	assert_int_equal(open_with(f, "--gpu-idle-watts", "0", NULL), 0);
 	z = interval(f, 1.0);
 	assert_string_equal(z->busy_rule, "running-processes");
-	assert_string_equal(z->rule_note,
+	assert_string_equal(
+		z->rule_note,
 		"MIG enabled but NVML gives no GPU instances (Insufficient Permissions): attributed "
 		"at the GPU level; active energy shared equally among the processes holding a "
 		"compute or graphics context");
@@ -505,7 +512,7 @@ static void idle__learned__low_percentile_of_power(void **state)
 	interval(f, 1.0);
 	e = &f->ga->gpus[0];
 	assert_string_equal(e->idle_source, "learned");
-	assert_rel(e->idle_joules, 50.0);	/* first interval: all idle */
+	assert_rel(e->idle_joules, 50.0); /* first interval: all idle */
 	interval(f, 1.0);
 	interval(f, 1.0);
 	assert_rel(e->idle_watts, 50.0);
@@ -527,23 +534,26 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(open__no_gpu__auto_carries_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(open__two_gpus__one_line_each, setup, teardown),
-		cmocka_unit_test_setup_teardown(counter__deltas__joules_and_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(counter__deltas__joules_and_totals, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(power__no_counter__trapezoid, setup, teardown),
 		cmocka_unit_test_setup_teardown(lost__mid_run__error_then_gap_covered, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(counter__restarts__error_new_baseline_never_backwards,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			counter__restarts__error_new_baseline_never_backwards, setup, teardown),
 		cmocka_unit_test_setup_teardown(counter__absurd_jump__rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(energy_none__error_every_interval, setup, teardown),
 		cmocka_unit_test_setup_teardown(samples__shares_by_sm__exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(samples__unplaceable_pid__unattributed, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(samples__busy_seconds__sample_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(samples__not_supported_mid_run__error_all_unattributed,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(samples__busy_seconds__sample_chain, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			samples__not_supported_mid_run__error_all_unattributed, setup, teardown),
 		cmocka_unit_test_setup_teardown(lists__equal_shares__deduplicated, setup, teardown),
 		cmocka_unit_test_setup_teardown(mig__instances_by_sm_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(mig__no_instances__gpu_level_and_why, setup, teardown),
+		cmocka_unit_test_setup_teardown(mig__no_instances__gpu_level_and_why, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(idle__learned__low_percentile_of_power, setup,
 						teardown),
 	};

@@ -22,14 +22,14 @@
 struct fixture {
 	struct options o;
 	struct accounts acc;
-	struct node_cpu cpu;		/* only busy_delta_s matters here */
+	struct node_cpu cpu; /* only busy_delta_s matters here */
 	struct attribution at;
 	struct gpu_attribution *ga;
 	struct gpu_reading gr;
 	struct gpu_proc procs[8];
 	struct wl_cgroup cg[16];
 	struct wl_proc pr[64];
-	struct intensity_state is;	/* 360 g/kWh all along: 1e-4 g per J */
+	struct intensity_state is; /* 360 g/kWh all along: 1e-4 g per J */
 };
 
 #define GRAMS_PER_JOULE (360 / 3.6e6)
@@ -102,8 +102,12 @@ static const struct energy_tally *proc(struct fixture *f, __u32 pid)
 /* A CPU-side reading (zone package-0), or a platform one (zone psys). */
 static struct meter_reading reading(double joules, const char *zone)
 {
-	struct meter_reading r = { .meter = "rapl", .valid = true, .joules = joules, .span_s = 1,
-				   .idle_watts_hint = -1, .nr_zones = 1 };
+	struct meter_reading r = { .meter = "rapl",
+				   .valid = true,
+				   .joules = joules,
+				   .span_s = 1,
+				   .idle_watts_hint = -1,
+				   .nr_zones = 1 };
 
 	snprintf(r.zones[0].name, sizeof(r.zones[0].name), "%s", zone);
 	r.zones[0].joules = joules;
@@ -119,12 +123,16 @@ static void gpu_interval(struct fixture *f, double joules, ...)
 	__u32 pid;
 
 	f->gr.nr = 1;
-	*z = (struct gpu_zone){ .zone = "gpu-0", .valid = true, .joules = joules, .span_s = 1,
-				.watts = joules, .procs = f->procs };
+	*z = (struct gpu_zone){ .zone = "gpu-0",
+				.valid = true,
+				.joules = joules,
+				.span_s = 1,
+				.watts = joules,
+				.procs = f->procs };
 	va_start(ap, joules);
 	while ((pid = va_arg(ap, __u32)))
-		f->procs[z->nr_procs++] = (struct gpu_proc){ .pid = pid,
-							     .busy_s = va_arg(ap, double) };
+		f->procs[z->nr_procs++] =
+			(struct gpu_proc){ .pid = pid, .busy_s = va_arg(ap, double) };
 	va_end(ap);
 }
 
@@ -132,8 +140,9 @@ static void gpu_interval(struct fixture *f, double joules, ...)
 static void attribute(struct fixture *f, const struct meter_reading *r, double busy_s)
 {
 	struct collection col = { .interval_s = 1, .cpu = &f->cpu, .acc = &f->acc };
-	struct attribution_input in = { .reading = r, .gpus = f->ga, .collection = &col,
-					.intensity = &f->is };
+	struct attribution_input in = {
+		.reading = r, .gpus = f->ga, .collection = &col, .intensity = &f->is
+	};
 
 	f->cpu.busy_delta_s = busy_s;
 	assert_int_equal(gpu_attribution__apply(f->ga, &f->gr, &f->acc), 0);
@@ -181,7 +190,8 @@ static void assert_conserved(struct fixture *f)
 	/* the GPUs' energy carries carbon like the rest: the node's is all its energy's (in J) */
 	assert_rel(at->operational.total / GRAMS_PER_JOULE, at->energy_joules_total);
 	assert_rel((cgroup_carbon(f) + at->operational.retired + at->operational.unattributed +
-		    at->operational.idle) / GRAMS_PER_JOULE,
+		    at->operational.idle) /
+			   GRAMS_PER_JOULE,
 		   at->operational.total / GRAMS_PER_JOULE);
 }
 
@@ -215,7 +225,7 @@ static void cpu_meter__gpu_added__shares_and_conservation(void **state)
 	assert_rel(proc(f, 20)->delta.gpu_energy_joules, 20);
 	assert_rel(cgroup(f, 1)->delta.operational_carbon_grams / GRAMS_PER_JOULE, 70);
 	assert_rel(proc(f, 20)->delta.operational_carbon_grams / GRAMS_PER_JOULE, 40);
-	assert_rel(f->at.unattributed_joules, 20);	/* CPU: 0.5 s of no cgroup */
+	assert_rel(f->at.unattributed_joules, 20); /* CPU: 0.5 s of no cgroup */
 	assert_rel(f->at.gpu_unattributed_joules_total, 0);
 	assert_rel(f->at.power_watts, 160);
 	assert_rel(f->at.gpu_power_watts, 60);
@@ -256,7 +266,7 @@ static void platform_meter__gpu_above_platform_active__idle_gives(void **state)
 	accounts__begin(&f->acc);
 	cgroup_runs(f, 1, 1.0);
 	proc_runs(f, 10, 1, 1.0);
-	gpu_interval(f, 40, (__u32)10, 1.0, (__u32)0);	/* 30 J active */
+	gpu_interval(f, 40, (__u32)10, 1.0, (__u32)0); /* 30 J active */
 	attribute(f, &r, 1.0);
 	assert_rel(f->at.active_joules, 30);
 	assert_rel(f->at.idle_joules, 10);
@@ -283,7 +293,7 @@ static void platform_rejected__gpu_counted__carried_into_next(void **state)
 	assert_rel(f->at.energy_joules_total, 60);
 	assert_rel(cgroup(f, 1)->total.gpu_energy_joules, 50);
 
-	r = reading(400, "psys");	/* two intervals' worth, 60 J of it counted already */
+	r = reading(400, "psys"); /* two intervals' worth, 60 J of it counted already */
 	r.span_s = 2;
 	accounts__begin(&f->acc);
 	cgroup_runs(f, 1, 1.0);
@@ -306,7 +316,7 @@ static void unplaceable_process__gpu_unattributed(void **state)
 	accounts__begin(&f->acc);
 	cgroup_runs(f, 1, 1.0);
 	proc_runs(f, 10, 1, 1.0);
-	proc_runs(f, 30, 9, 0.1);	/* cgroup 9 is not tracked */
+	proc_runs(f, 30, 9, 0.1); /* cgroup 9 is not tracked */
 	gpu_interval(f, 110, (__u32)10, 0.6, (__u32)30, 0.2, (__u32)40, 0.2, (__u32)0);
 	attribute(f, &r, 1.0);
 	assert_rel(cgroup(f, 1)->delta.gpu_energy_joules, 60);
@@ -329,7 +339,7 @@ static void retire__gpu_energy_retired(void **state)
 	attribute(f, &r, 1.0);
 	c = idmap__get(&f->acc.cgroups, 1);
 	assert_non_null(c);
-	c->gone = true;		/* gone: reported one interval more, then dropped */
+	c->gone = true; /* gone: reported one interval more, then dropped */
 	for (int i = 0; i < 2; i++) {
 		accounts__begin(&f->acc);
 		gpu_interval(f, 0, (__u32)0);
@@ -344,12 +354,12 @@ static void retire__gpu_energy_retired(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(cpu_meter__gpu_added__shares_and_conservation, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(cpu_meter__gpu_added__shares_and_conservation,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(platform_meter__gpu_carved_out__counted_once, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(platform_meter__gpu_above_platform_active__idle_gives,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			platform_meter__gpu_above_platform_active__idle_gives, setup, teardown),
 		cmocka_unit_test_setup_teardown(platform_rejected__gpu_counted__carried_into_next,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(unplaceable_process__gpu_unattributed, setup,

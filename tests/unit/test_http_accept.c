@@ -13,7 +13,8 @@ static void accept__openmetrics__accept_headers__choice(void **state)
 	assert_false(accept__openmetrics("*/*"));
 	assert_false(accept__openmetrics("text/plain;version=0.0.4"));
 	/* What Prometheus 2.x sends. */
-	assert_true(accept__openmetrics("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
+	assert_true(accept__openmetrics(
+		"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
 	assert_false(accept__openmetrics("application/openmetrics-text; q=0"));
 	assert_false(accept__openmetrics("text/plain, application/openmetrics-text;q=0.5"));
 	assert_false(accept__openmetrics("application/openmetrics-textX"));

@@ -13,12 +13,12 @@
 #include "meter_test.h"
 #include "intensity.h"
 
-#define T_2026_05_01_12Z 1777636800.0	/* python: datetime(2026,5,1,12,tzinfo=utc).timestamp() */
+#define T_2026_05_01_12Z 1777636800.0 /* python: datetime(2026,5,1,12,tzinfo=utc).timestamp() */
 
 struct fix {
 	struct fake_sysfs fs;
 	struct intensity it;
-	char path[PATH_MAX];	/* <root>/intensity.json */
+	char path[PATH_MAX]; /* <root>/intensity.json */
 };
 
 static int setup(void **state)
@@ -152,7 +152,7 @@ static void refresh__edited_in_place__new_value(void **state)
 
 	write_file(f, "intensity.json", "{\"grams_per_kwh\": 120.25, \"timestamp\": 1777640400}");
 	s = state_at(f, T_2026_05_01_12Z + 3600);
-	assert_true(s.value.grams_per_kwh == 400);	/* not looked at yet */
+	assert_true(s.value.grams_per_kwh == 400); /* not looked at yet */
 	intensity__refresh(&f->it);
 	s = state_at(f, T_2026_05_01_12Z + 3600);
 	assert_true(s.value.grams_per_kwh == 120.25);
@@ -192,7 +192,7 @@ static void refresh__configmap_symlink_swap__new_value(void **state)
 	assert_true(s.value.grams_per_kwh == 301);
 	assert_int_equal(s.reloads, 2);
 	intensity__refresh(&f->it);
-	assert_int_equal(state_at(f, 0).reloads, 2);	/* unchanged: not read again */
+	assert_int_equal(state_at(f, 0).reloads, 2); /* unchanged: not read again */
 }
 
 static void state__old_timestamp__stale_but_used(void **state)
@@ -210,7 +210,7 @@ static void state__old_timestamp__stale_but_used(void **state)
 	assert_true(s.age_s == 7200.5);
 	assert_true(s.value.grams_per_kwh == 250);
 	assert_true(s.max_age_s == 7200);
-	s = state_at(f, T_2026_05_01_12Z - 30);	/* a clock behind the writer's */
+	s = state_at(f, T_2026_05_01_12Z - 30); /* a clock behind the writer's */
 	assert_true(s.age_s == 0);
 }
 

@@ -14,16 +14,16 @@
 #include "k8s_names.h"
 #include "util.h"
 
-#define U	"0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
-#define U2	"11111111-2222-3333-4444-555555555555"
-#define S	"6f1c2a3b4d5e6f708192a3b4c5d6e7f8"
-#define ID	"4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
-#define ID2	"aa1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1ff"
-#define L63	"abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc"
+#define U   "0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
+#define U2  "11111111-2222-3333-4444-555555555555"
+#define S   "6f1c2a3b4d5e6f708192a3b4c5d6e7f8"
+#define ID  "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define ID2 "aa1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1ff"
+#define L63 "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabc"
 
 struct pod_case {
 	const char *entry;
-	const char *ns, *name, *uid;	/* ns NULL: rejected */
+	const char *ns, *name, *uid; /* ns NULL: rejected */
 };
 
 static const struct pod_case pod_cases[] = {
@@ -32,7 +32,7 @@ static const struct pod_case pod_cases[] = {
 	{ "ns_a.b.c_" U, "ns", "a.b.c", U },
 	{ L63 "_p_" U, L63, "p", U },
 	{ "0_1_" U, "0", "1", U },
-	{ "default_web_0_" U, NULL },		/* '_' is never in a pod name */
+	{ "default_web_0_" U, NULL }, /* '_' is never in a pod name */
 	{ "default_web-0", NULL },
 	{ "default__" U, NULL },
 	{ "_web-0_" U, NULL },
@@ -48,7 +48,7 @@ static const struct pod_case pod_cases[] = {
 	{ "default_web-0_" U "/", NULL },
 	{ "default_web-0_0F3C8A2E-5B1D-4C7E-9A6F-2D8E1B4C7A90", NULL },
 	{ "default_web-0_0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a90", NULL },
-	{ "de.fault_web-0_" U, NULL },		/* namespace is a label: no dots */
+	{ "de.fault_web-0_" U, NULL }, /* namespace is a label: no dots */
 	{ L63 "a_p_" U, NULL },
 	{ "", NULL },
 	{ "__", NULL },
@@ -57,7 +57,7 @@ static const struct pod_case pod_cases[] = {
 
 struct ctr_case {
 	const char *entry;
-	const char *pod, *ns, *name, *id;	/* pod NULL: rejected */
+	const char *pod, *ns, *name, *id; /* pod NULL: rejected */
 };
 
 static const struct ctr_case ctr_cases[] = {
@@ -75,10 +75,14 @@ static const struct ctr_case ctr_cases[] = {
 	{ "web-0_default_Nginx-" ID ".log", NULL },
 	{ "web_0_default_nginx-" ID ".log", NULL },
 	{ "web-0_nginx-" ID ".log", NULL },
-	{ "web-0_default_nginx-" "4F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C4B5A69788796A5B4C3D2E1F0"
-	  ".log", NULL },
-	{ "web-0_default_nginx-" "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f"
-	  ".log", NULL },
+	{ "web-0_default_nginx-"
+	  "4F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C4B5A69788796A5B4C3D2E1F0"
+	  ".log",
+	  NULL },
+	{ "web-0_default_nginx-"
+	  "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f"
+	  ".log",
+	  NULL },
 	{ "-" ID ".log", NULL },
 	{ ID ".log", NULL },
 	{ ".log", NULL },
@@ -96,7 +100,8 @@ static void k8s_names__parse_pod_dir__table__matches(void **state)
 
 		if (!c->ns) {
 			if (err != -EINVAL)
-				fail_msg("case %zu '%s': accepted as %s/%s", i, c->entry, e.ns, e.name);
+				fail_msg("case %zu '%s': accepted as %s/%s", i, c->entry, e.ns,
+					 e.name);
 			continue;
 		}
 		if (err || strcmp(e.ns, c->ns) || strcmp(e.name, c->name) || strcmp(e.uid, c->uid))
@@ -116,8 +121,8 @@ static void k8s_names__parse_container_log__table__matches(void **state)
 				fail_msg("case %zu '%s': accepted as %s", i, c->entry, e.name);
 			continue;
 		}
-		if (err || strcmp(e.pod, c->pod) || strcmp(e.ns, c->ns) || strcmp(e.name, c->name) ||
-		    strcmp(e.id, c->id))
+		if (err || strcmp(e.pod, c->pod) || strcmp(e.ns, c->ns) ||
+		    strcmp(e.name, c->name) || strcmp(e.id, c->id))
 			fail_msg("case %zu '%s': err %d", i, c->entry, err);
 	}
 }
@@ -211,10 +216,10 @@ static void k8s_names__lookup__misses__rate_limited(void **state)
 		assert_non_null(k8s_names__pod(n, U, 10.0 + i));
 	assert_int_equal(k8s_names__scans(n), 1);
 	for (int i = 0; i < 20; i++)
-		assert_null(k8s_names__pod(n, U2, 200.0 + i * 0.5));	/* 10 s of misses */
-	assert_int_equal(k8s_names__scans(n), 1 + 5);	/* at 200, 202, 204, 206, 208 */
+		assert_null(k8s_names__pod(n, U2, 200.0 + i * 0.5)); /* 10 s of misses */
+	assert_int_equal(k8s_names__scans(n), 1 + 5); /* at 200, 202, 204, 206, 208 */
 	mkdirf(d->pods, "shop_web-1_" U2);
-	assert_null(k8s_names__pod(n, U2, 209.0));	/* too soon after 208 */
+	assert_null(k8s_names__pod(n, U2, 209.0)); /* too soon after 208 */
 	assert_non_null(k8s_names__pod(n, U2, 210.0));
 	assert_int_equal(k8s_names__scans(n), 7);
 	k8s_names__free(n);

@@ -9,23 +9,32 @@
 #include "k8s_path.h"
 #include "util.h"
 
-#define U	"0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
-#define U_	"0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a90"
-#define S	"6f1c2a3b4d5e6f708192a3b4c5d6e7f8"	/* static pod: config hash */
-#define ID	"4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
-#define ID2	"aa1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1ff"
-#define ID63	"4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f"
+#define U    "0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
+#define U_   "0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a90"
+#define S    "6f1c2a3b4d5e6f708192a3b4c5d6e7f8" /* static pod: config hash */
+#define ID   "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define ID2  "aa1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1ff"
+#define ID63 "4f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f"
 
-#define SD_BU	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" U_ ".slice"
-#define SD_BE	"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" U_ ".slice"
-#define SD_GU	"/kubepods.slice/kubepods-pod" U_ ".slice"
+#define SD_BU "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" U_ ".slice"
+#define SD_BE "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" U_ ".slice"
+#define SD_GU "/kubepods.slice/kubepods-pod" U_ ".slice"
 
-enum { NONE = K8S_KIND_NONE, UNKNOWN = K8S_KIND_UNKNOWN, POD = K8S_KIND_POD,
-       CTR = K8S_KIND_CONTAINER, HELPER = K8S_KIND_HELPER };
+enum {
+	NONE = K8S_KIND_NONE,
+	UNKNOWN = K8S_KIND_UNKNOWN,
+	POD = K8S_KIND_POD,
+	CTR = K8S_KIND_CONTAINER,
+	HELPER = K8S_KIND_HELPER
+};
 enum { SYSTEMD = K8S_DRIVER_SYSTEMD, CGROUPFS = K8S_DRIVER_CGROUPFS };
 enum { GU = K8S_QOS_GUARANTEED, BU = K8S_QOS_BURSTABLE, BE = K8S_QOS_BESTEFFORT };
-enum { RT_ANY = K8S_RUNTIME_UNKNOWN, CONTAINERD = K8S_RUNTIME_CONTAINERD,
-       CRIO = K8S_RUNTIME_CRIO, DOCKER = K8S_RUNTIME_DOCKER };
+enum {
+	RT_ANY = K8S_RUNTIME_UNKNOWN,
+	CONTAINERD = K8S_RUNTIME_CONTAINERD,
+	CRIO = K8S_RUNTIME_CRIO,
+	DOCKER = K8S_RUNTIME_DOCKER
+};
 
 struct path_case {
 	const char *path;
@@ -45,7 +54,8 @@ static const struct path_case cases[] = {
 	{ SD_BU "/", POD, SYSTEMD, BU, RT_ANY, U, "" },
 	{ SD_BU "/init.scope", POD, SYSTEMD, BU, RT_ANY, U, "" },
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" S
-	  ".slice/cri-containerd-" ID ".scope", CTR, SYSTEMD, BU, CONTAINERD, S, ID },
+	  ".slice/cri-containerd-" ID ".scope",
+	  CTR, SYSTEMD, BU, CONTAINERD, S, ID },
 	{ "/kubepods.slice/kubepods-burstable.slice", NONE, SYSTEMD, BU, RT_ANY, "", "" },
 	{ "/kubepods.slice", NONE, SYSTEMD, 0, RT_ANY, "", "" },
 	/* kind: kubelet --cgroup-root=/kubelet shows in every slice name */
@@ -53,8 +63,8 @@ static const struct path_case cases[] = {
 	  "kubelet-kubepods-besteffort-pod" U_ ".slice/cri-containerd-" ID ".scope",
 	  CTR, SYSTEMD, BE, CONTAINERD, U, ID },
 	/* a node that runs in a container */
-	{ "/docker/" ID2 "/kubepods.slice/kubepods-pod" U_ ".slice/docker-" ID ".scope",
-	  CTR, SYSTEMD, GU, DOCKER, U, ID },
+	{ "/docker/" ID2 "/kubepods.slice/kubepods-pod" U_ ".slice/docker-" ID ".scope", CTR,
+	  SYSTEMD, GU, DOCKER, U, ID },
 	/* cgroupfs driver */
 	{ "/kubepods/besteffort/pod" U "/" ID, CTR, CGROUPFS, BE, RT_ANY, U, ID },
 	{ "/kubepods/burstable/pod" U "/" ID, CTR, CGROUPFS, BU, RT_ANY, U, ID },
@@ -70,7 +80,8 @@ static const struct path_case cases[] = {
 	{ "//kubepods//besteffort//pod" U "//" ID "/", CTR, CGROUPFS, BE, RT_ANY, U, ID },
 	/* a pod nested in a pod (kind in a pod) belongs to the outer, this node's, pod */
 	{ "/kubepods/burstable/pod" U "/" ID "/kubepods/besteffort/pod"
-	  "11111111-2222-3333-4444-555555555555/" ID2, CTR, CGROUPFS, BU, RT_ANY, U, ID },
+	  "11111111-2222-3333-4444-555555555555/" ID2,
+	  CTR, CGROUPFS, BU, RT_ANY, U, ID },
 	/* outside kubepods */
 	{ "/system.slice/containerd.service", NONE, 0, 0, RT_ANY, "", "" },
 	{ "/system.slice/docker-" ID ".scope", NONE, 0, 0, RT_ANY, "", "" },
@@ -79,23 +90,29 @@ static const struct path_case cases[] = {
 	{ "", NONE, 0, 0, RT_ANY, "", "" },
 	{ "/xkubepods.slice/xkubepods-pod" U_ ".slice", NONE, 0, 0, RT_ANY, "", "" },
 	{ "/-kubepods.slice/-kubepods-pod" U_ ".slice", NONE, 0, 0, RT_ANY, "", "" },
-	{ "/kubepods-burstable.slice/kubepods-burstable-pod" U_ ".slice", NONE, 0, 0, RT_ANY, "", "" },
+	{ "/kubepods-burstable.slice/kubepods-burstable-pod" U_ ".slice", NONE, 0, 0, RT_ANY, "",
+	  "" },
 	/* malformed below kubepods: unknown, never a pod */
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" U ".slice", UNKNOWN,
 	  SYSTEMD, BU, RT_ANY, "", "" },
 	{ "/kubepods.slice/kubepods-besteffort.slice/kubepods-burstable-pod" U_ ".slice/crio-" ID
-	  ".scope", UNKNOWN, SYSTEMD, BE, RT_ANY, "", "" },
-	{ "/kubepods.slice/kubepods-burstable-pod" U_ ".slice", UNKNOWN, SYSTEMD, GU, RT_ANY, "", "" },
-	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod.slice", UNKNOWN,
-	  SYSTEMD, BU, RT_ANY, "", "" },
-	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" U_, UNKNOWN,
-	  SYSTEMD, BU, RT_ANY, "", "" },
+	  ".scope",
+	  UNKNOWN, SYSTEMD, BE, RT_ANY, "", "" },
+	{ "/kubepods.slice/kubepods-burstable-pod" U_ ".slice", UNKNOWN, SYSTEMD, GU, RT_ANY, "",
+	  "" },
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod.slice", UNKNOWN, SYSTEMD,
+	  BU, RT_ANY, "", "" },
+	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" U_, UNKNOWN, SYSTEMD,
+	  BU, RT_ANY, "", "" },
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-	  "0F3C8A2E_5B1D_4C7E_9A6F_2D8E1B4C7A90.slice", UNKNOWN, SYSTEMD, BU, RT_ANY, "", "" },
+	  "0F3C8A2E_5B1D_4C7E_9A6F_2D8E1B4C7A90.slice",
+	  UNKNOWN, SYSTEMD, BU, RT_ANY, "", "" },
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-	  "0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a9.slice", UNKNOWN, SYSTEMD, BU, RT_ANY, "", "" },
+	  "0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a9.slice",
+	  UNKNOWN, SYSTEMD, BU, RT_ANY, "", "" },
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod"
-	  "0f3c8a2e5_b1d_4c7e_9a6f_2d8e1b4c7a90.slice", UNKNOWN, SYSTEMD, BU, RT_ANY, "", "" },
+	  "0f3c8a2e5_b1d_4c7e_9a6f_2d8e1b4c7a90.slice",
+	  UNKNOWN, SYSTEMD, BU, RT_ANY, "", "" },
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" U_ "x.slice", UNKNOWN,
 	  SYSTEMD, BU, RT_ANY, "", "" },
 	{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" U_ ".slicex", UNKNOWN,
@@ -111,11 +128,13 @@ static const struct path_case cases[] = {
 	{ SD_BU "/cri-containerd-" ID, POD, SYSTEMD, BU, RT_ANY, U, "" },
 	{ SD_BU "/" ID, POD, SYSTEMD, BU, RT_ANY, U, "" },
 	{ SD_BU "/containerd-" ID ".scope", POD, SYSTEMD, BU, RT_ANY, U, "" },
-	{ SD_BU "/crio-" "4F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C4B5A69788796A5B4C3D2E1F0"
-	  ".scope", POD, SYSTEMD, BU, RT_ANY, U, "" },
+	{ SD_BU "/crio-"
+		"4F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C4B5A69788796A5B4C3D2E1F0"
+		".scope",
+	  POD, SYSTEMD, BU, RT_ANY, U, "" },
 	{ "/kubepods/burstable/pod" U "/" ID63, POD, CGROUPFS, BU, RT_ANY, U, "" },
-	{ "/kubepods/burstable/pod" U "/cri-containerd-" ID ".scope", POD, CGROUPFS, BU, RT_ANY,
-	  U, "" },
+	{ "/kubepods/burstable/pod" U "/cri-containerd-" ID ".scope", POD, CGROUPFS, BU, RT_ANY, U,
+	  "" },
 };
 
 static void k8s_path__parse__table__matches(void **state)
@@ -130,8 +149,8 @@ static void k8s_path__parse__table__matches(void **state)
 		if (kind != c->kind || (int)id.kind != c->kind || (int)id.driver != c->driver ||
 		    (int)id.qos != c->qos || (int)id.runtime != c->runtime ||
 		    strcmp(id.pod_uid, c->uid) || strcmp(id.container_id, c->id))
-			fail_msg("%s: got kind %s driver %s qos %s runtime %s uid '%s' id '%s'", what,
-				 k8s_kind__name(kind), k8s_driver__name(id.driver),
+			fail_msg("%s: got kind %s driver %s qos %s runtime %s uid '%s' id '%s'",
+				 what, k8s_kind__name(kind), k8s_driver__name(id.driver),
 				 k8s_qos__name(id.qos), k8s_runtime__name(id.runtime), id.pod_uid,
 				 id.container_id);
 	}

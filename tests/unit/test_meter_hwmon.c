@@ -37,8 +37,8 @@ static void hwmon_read__power_gauge__integrated_over_time(void **state)
 	struct meter_reading r;
 
 	chip(f, "hwmon0", "power_meter");
-	put(f, "hwmon0", "power1_average", "%llu", 25000000);	/* 25 W */
-	put(f, "hwmon0", "power1_input", "%llu", 99000000);	/* same sensor, not used */
+	put(f, "hwmon0", "power1_average", "%llu", 25000000); /* 25 W */
+	put(f, "hwmon0", "power1_input", "%llu", 99000000);   /* same sensor, not used */
 	fixture__open(f, "auto", "hwmon");
 	fixture__read_ok(f, 2.0, &r);
 	assert_int_equal(r.nr_zones, 1);
@@ -46,7 +46,7 @@ static void hwmon_read__power_gauge__integrated_over_time(void **state)
 	assert_float_equal(r.joules, 50.0, J_EPS);
 	assert_float_equal(r.zones[0].watts, 25.0, J_EPS);
 
-	put(f, "hwmon0", "power1_average", "%llu", 35000000);	/* 25 -> 35 W over 2 s */
+	put(f, "hwmon0", "power1_average", "%llu", 35000000); /* 25 -> 35 W over 2 s */
 	fixture__read_ok(f, 2.0, &r);
 	assert_float_equal(r.joules, 60.0, J_EPS);
 	assert_float_equal(r.zones[0].joules_total, 110.0, J_EPS);
@@ -213,7 +213,7 @@ static void hwmon_read__garbage_gauge__rejected(void **state)
 	put(f, "hwmon0", "power1_average", "%llu", 20000000);
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.span_s, 2.0, J_EPS);
-	assert_float_equal(r.joules, 30.0, J_EPS);	/* (10 + 20) / 2 W over 2 s */
+	assert_float_equal(r.joules, 30.0, J_EPS); /* (10 + 20) / 2 W over 2 s */
 }
 
 static void hwmon_read__sensor_appears__rejected_once(void **state)
@@ -269,8 +269,8 @@ static void hwmon_read__chip_vanishes__rejected_while_gone_names_kept(void **sta
 	assert_non_null(strstr(err, "hwmon0/energy1_input"));
 
 	chip(f, "hwmon0", "acme");
-	put(f, "hwmon0", "energy1_input", "%llu", 9000000);	/* +6 J over the gap */
-	put(f, "hwmon1", "energy1_input", "%llu", 6000000);	/* +4 J over the gap */
+	put(f, "hwmon0", "energy1_input", "%llu", 9000000); /* +6 J over the gap */
+	put(f, "hwmon1", "energy1_input", "%llu", 6000000); /* +4 J over the gap */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 10.0, J_EPS);
 	assert_float_equal(r.span_s, 3.0, J_EPS);
@@ -311,13 +311,13 @@ static void hwmon_read__above_max_watts__rejected(void **state)
 	struct captured c;
 
 	chip(f, "hwmon0", "power_meter");
-	put(f, "hwmon0", "power1_average", "%llu", 20000000000000ULL);	/* 20 MW */
+	put(f, "hwmon0", "power1_average", "%llu", 20000000000000ULL); /* 20 MW */
 	fixture__open(f, "hwmon", "hwmon");
 	capture__begin(&c);
 	fixture__read_rejected(f, 1.0, &r);
 	capture__end(&c);
 	put(f, "hwmon0", "power1_average", "%llu", 100000000);
-	fixture__read_rejected(f, 1.0, &r);	/* trapezoid with the absurd value */
+	fixture__read_rejected(f, 1.0, &r); /* trapezoid with the absurd value */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 100.0, J_EPS);
 }
@@ -340,21 +340,39 @@ static void hwmon_open__no_sensors__enoent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(hwmon_read__power_gauge__integrated_over_time, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__power_input_only__used, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__energy_counters__socket_not_cores, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__core_counters_only__summed, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__same_name_counter_and_gauge__both_count, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__counter_and_gauge__counter_counts, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__power_meter_present__platform_only, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__same_chip_name__distinct_zones, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__counter_backwards__rejected_then_rebaselined, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__garbage_gauge__rejected, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__sensor_appears__rejected_once, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__chip_vanishes__rejected_while_gone_names_kept, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__counter_stuck_at_u64_max__rejected_nothing_lost, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_read__above_max_watts__rejected, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(hwmon_open__no_sensors__enoent, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_gauge__integrated_over_time,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_input_only__used, fixture__setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__energy_counters__socket_not_cores,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__core_counters_only__summed,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__same_name_counter_and_gauge__both_count,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__counter_and_gauge__counter_counts,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__power_meter_present__platform_only,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__same_chip_name__distinct_zones,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(
+			hwmon_read__counter_backwards__rejected_then_rebaselined, fixture__setup,
+			fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__garbage_gauge__rejected, fixture__setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__sensor_appears__rejected_once,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(
+			hwmon_read__chip_vanishes__rejected_while_gone_names_kept, fixture__setup,
+			fixture__teardown),
+		cmocka_unit_test_setup_teardown(
+			hwmon_read__counter_stuck_at_u64_max__rejected_nothing_lost, fixture__setup,
+			fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_read__above_max_watts__rejected,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(hwmon_open__no_sensors__enoent, fixture__setup,
+						fixture__teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

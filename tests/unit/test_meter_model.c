@@ -29,15 +29,16 @@ static void model_read__average__ccf_formula(void **state)
 static void model_read__flags__override_each_coefficient(void **state)
 {
 	struct fixture *f = *state;
-	struct meter_input in = { .interval_s = 1, .utilisation = 0.25, .nr_cpus = 4,
-				  .mem_gib = 8 };
+	struct meter_input in = {
+		.interval_s = 1, .utilisation = 0.25, .nr_cpus = 4, .mem_gib = 8
+	};
 	struct meter_reading r;
 
-	opts_from(&f->o, "--meter", "model", "--model-idle-watts", "1", "--model-max-watts",
-		  "5", "--model-watts-per-gib", "0.5", NULL);
+	opts_from(&f->o, "--meter", "model", "--model-idle-watts", "1", "--model-max-watts", "5",
+		  "--model-watts-per-gib", "0.5", NULL);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	assert_int_equal(meter__read(f->m, &in, &r), 0);
-	assert_float_equal(r.joules, 4 * (1 + 4 * 0.25) + 8 * 0.5, J_EPS);	/* 12 W */
+	assert_float_equal(r.joules, 4 * (1 + 4 * 0.25) + 8 * 0.5, J_EPS); /* 12 W */
 	in.utilisation = 1;
 	assert_int_equal(meter__read(f->m, &in, &r), 0);
 	assert_float_equal(r.joules, 4 * 5 + 8 * 0.5, J_EPS);
@@ -69,8 +70,11 @@ static void model_read__model_cpu_row__its_watts_logged(void **state)
 			    "wattlet: model: ccf:cascade-lake, 0.690298 W idle and 4.06319 W max "
 			    "per vCPU (--model-cpu cascade-lake, CCF's aws table)\n");
 	assert_string_equal(r.model, "ccf:cascade-lake");
-	assert_float_equal(r.joules, 2 * (0.6902978319127387 + (4.063193520161689 -
-					   0.6902978319127387) * 0.5) + 4 * 0.392, J_EPS);
+	assert_float_equal(
+		r.joules,
+		2 * (0.6902978319127387 + (4.063193520161689 - 0.6902978319127387) * 0.5) +
+			4 * 0.392,
+		J_EPS);
 	assert_float_equal(r.idle_watts_hint, 2 * 0.6902978319127387 + 4 * 0.392, J_EPS);
 }
 
@@ -90,8 +94,11 @@ static void model_read__gcp_dmi__gcp_table(void **state)
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	assert_non_null(strstr(capture__end(&c), "CCF's gcp table"));
 	assert_int_equal(meter__read(f->m, &in, &r), 0);
-	assert_float_equal(r.joules, 2 * (0.6902978319127387 + (3.754854273784877 -
-					   0.6902978319127387) * 0.5) + 4 * 0.392, J_EPS);
+	assert_float_equal(
+		r.joules,
+		2 * (0.6902978319127387 + (3.754854273784877 - 0.6902978319127387) * 0.5) +
+			4 * 0.392,
+		J_EPS);
 }
 
 /* One flag over a row: the other coefficient stays the row's; an impossible pair fails. */
@@ -155,7 +162,7 @@ static void model_read__above_max_watts__rejected(void **state)
 	opts_from(&f->o, "--meter", "model", "--model-cpu", "average", "--max-watts", "5", NULL);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	capture__begin(&c);
-	assert_int_equal(meter__read(f->m, &in, &r), 0);	/* 5.808 W */
+	assert_int_equal(meter__read(f->m, &in, &r), 0); /* 5.808 W */
 	assert_non_null(strstr(capture__end(&c), "implausible power"));
 	assert_false(r.valid);
 	assert_int_equal(meter__errors(f->m), 1);
@@ -175,7 +182,7 @@ static void meter_open__auto_without_sensors__model_logged(void **state)
 	capture__begin(&c);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	err = capture__end(&c);
-	assert_int_equal(count_lines(err), 2);	/* the model's row and the choice, when made */
+	assert_int_equal(count_lines(err), 2); /* the model's row and the choice, when made */
 	assert_non_null(strstr(err, "wattlet: model: ccf:"));
 	assert_non_null(strstr(err, "\nwattlet: meter: using model (rapl: "));
 	assert_non_null(strstr(err, "class/powercap"));
@@ -184,7 +191,7 @@ static void meter_open__auto_without_sensors__model_logged(void **state)
 	capture__begin(&c);
 	assert_int_equal(meter__read(f->m, &in, &r), 0);
 	assert_int_equal(meter__read(f->m, &in, &r), 0);
-	assert_string_equal(capture__end(&c), "");	/* readings add nothing */
+	assert_string_equal(capture__end(&c), ""); /* readings add nothing */
 }
 
 /* rapl before hwmon when both exist. */
@@ -218,15 +225,24 @@ static void meter_close__null__no_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(model_read__average__ccf_formula, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(model_read__model_cpu_row__its_watts_logged, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(model_read__gcp_dmi__gcp_table, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(model_open__one_flag__rest_from_row, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(model_read__flags__override_each_coefficient, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(model_read__bad_utilisation__rejected, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(model_read__above_max_watts__rejected, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(meter_open__auto_without_sensors__model_logged, fixture__setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(meter_open__auto_with_rapl_and_hwmon__rapl, fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__average__ccf_formula, fixture__setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__model_cpu_row__its_watts_logged,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__gcp_dmi__gcp_table, fixture__setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_open__one_flag__rest_from_row, fixture__setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__flags__override_each_coefficient,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__bad_utilisation__rejected,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(model_read__above_max_watts__rejected,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(meter_open__auto_without_sensors__model_logged,
+						fixture__setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(meter_open__auto_with_rapl_and_hwmon__rapl,
+						fixture__setup, fixture__teardown),
 		cmocka_unit_test(meter_close__null__no_crash),
 	};
 

@@ -7,11 +7,10 @@
 #include <sys/syscall.h>
 #include "meter_test.h"
 
-#define RANGE 262143328850ULL	/* a real max_energy_range_uj */
+#define RANGE 262143328850ULL /* a real max_energy_range_uj */
 #define PC    "class/powercap"
 
-static void zone(struct fixture *f, const char *id, const char *name,
-		 unsigned long long uj)
+static void zone(struct fixture *f, const char *id, const char *name, unsigned long long uj)
 {
 	char rel[256];
 
@@ -75,12 +74,12 @@ static void rapl_read__intel_two_socket_dram__packages_plus_dram(void **state)
 	zone(f, "intel-rapl:1:1", "dram", 6000000);
 	fixture__open(f, "auto", "rapl");
 
-	set_uj(f, "intel-rapl:0", 1000000 + 100000000);	/* +100 J */
-	set_uj(f, "intel-rapl:0:0", 2000000 + 20000000);	/* +20 J */
-	set_uj(f, "intel-rapl:0:1", 3000000 + 60000000);	/* +60 J, inside package-0 */
-	set_uj(f, "intel-rapl:1", 4000000 + 80000000);	/* +80 J */
-	set_uj(f, "intel-rapl:1:0", 5000000 + 50000000);	/* +50 J, inside package-1 */
-	set_uj(f, "intel-rapl:1:1", 6000000 + 10000000);	/* +10 J */
+	set_uj(f, "intel-rapl:0", 1000000 + 100000000);	 /* +100 J */
+	set_uj(f, "intel-rapl:0:0", 2000000 + 20000000); /* +20 J */
+	set_uj(f, "intel-rapl:0:1", 3000000 + 60000000); /* +60 J, inside package-0 */
+	set_uj(f, "intel-rapl:1", 4000000 + 80000000);	 /* +80 J */
+	set_uj(f, "intel-rapl:1:0", 5000000 + 50000000); /* +50 J, inside package-1 */
+	set_uj(f, "intel-rapl:1:1", 6000000 + 10000000); /* +10 J */
 	fixture__read_ok(f, 2.0, &r);
 
 	assert_int_equal(r.nr_zones, 6);
@@ -90,14 +89,15 @@ static void rapl_read__intel_two_socket_dram__packages_plus_dram(void **state)
 	assert_true(zone_named(&r, "package-1/dram")->in_node_total);
 	assert_false(zone_named(&r, "package-0/core")->in_node_total);
 	/* DRAM zones say so: attribution shares them by memory */
-	assert_true(zone_named(&r, "package-0/dram")->dram && zone_named(&r, "package-1/dram")->dram);
+	assert_true(zone_named(&r, "package-0/dram")->dram &&
+		    zone_named(&r, "package-1/dram")->dram);
 	assert_false(zone_named(&r, "package-0")->dram || zone_named(&r, "package-0/core")->dram);
 	assert_float_equal(zone_named(&r, "package-0/dram")->joules, 20.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-1/core")->joules, 50.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->watts, 50.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-1")->joules_total, 80.0, J_EPS);
 
-	set_uj(f, "intel-rapl:0", 1000000 + 110000000);	/* +10 J */
+	set_uj(f, "intel-rapl:0", 1000000 + 110000000); /* +10 J */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 10.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 110.0, J_EPS);
@@ -112,7 +112,7 @@ static void rapl_read__amd_single_socket__package_only(void **state)
 	zone(f, "intel-rapl:0", "package-0", 0);
 	zone(f, "intel-rapl:0:0", "core", 0);
 	fixture__open(f, "rapl", "rapl");
-	set_uj(f, "intel-rapl:0", 45500000);	/* 45.5 J */
+	set_uj(f, "intel-rapl:0", 45500000); /* 45.5 J */
 	set_uj(f, "intel-rapl:0:0", 30000000);
 	fixture__read_ok(f, 1.0, &r);
 	assert_int_equal(r.nr_zones, 2);
@@ -168,7 +168,7 @@ static void rapl_read__psys_stands_still__packages_and_dram(void **state)
 	assert_float_equal(r.joules, 10.0, J_EPS);
 	assert_false(zone_named(&r, "psys")->in_node_total);
 	set_uj(f, "intel-rapl:0", 9000000);
-	set_uj(f, "intel-rapl:1", 5000000);	/* a late start changes nothing now */
+	set_uj(f, "intel-rapl:1", 5000000); /* a late start changes nothing now */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 1.0, J_EPS);
 	assert_int_equal(meter__errors(f->m), 0);
@@ -208,15 +208,15 @@ static void rapl_read__counter_wraps__gain_across_wrap(void **state)
 	struct fixture *f = *state;
 	struct meter_reading r;
 
-	zone(f, "intel-rapl:0", "package-0", RANGE - 30000000);	/* 30 J below the top */
+	zone(f, "intel-rapl:0", "package-0", RANGE - 30000000); /* 30 J below the top */
 	fixture__open(f, "rapl", "rapl");
-	set_uj(f, "intel-rapl:0", RANGE - 10000000);		/* +20 J */
+	set_uj(f, "intel-rapl:0", RANGE - 10000000); /* +20 J */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 20.0, J_EPS);
-	set_uj(f, "intel-rapl:0", 15000000);			/* wraps: +10 J +15 J */
+	set_uj(f, "intel-rapl:0", 15000000); /* wraps: +10 J +15 J */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 25.0, J_EPS);
-	set_uj(f, "intel-rapl:0", 20000000);			/* +5 J */
+	set_uj(f, "intel-rapl:0", 20000000); /* +5 J */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 5.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 50.0, J_EPS);
@@ -362,13 +362,13 @@ static void rapl_read__garbage__rejected_nothing_lost(void **state)
 	read_rejected(f, 1.0, &r);
 	set_raw(f, "intel-rapl:0", "energy_uj", "-5");
 	read_rejected(f, 1.0, &r);
-	set_uj(f, "intel-rapl:0", RANGE + 1);	/* above the range */
+	set_uj(f, "intel-rapl:0", RANGE + 1); /* above the range */
 	read_rejected(f, 1.0, &r);
 	err = capture__end(&c);
-	assert_int_equal(count_lines(err), 1);	/* one warning per kind */
+	assert_int_equal(count_lines(err), 1); /* one warning per kind */
 	assert_non_null(strstr(err, "garbage"));
 
-	set_uj(f, "intel-rapl:0", 9000000);	/* +8 J over 5 s */
+	set_uj(f, "intel-rapl:0", 9000000); /* +8 J over 5 s */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 8.0, J_EPS);
 	assert_float_equal(r.span_s, 5.0, J_EPS);
@@ -419,15 +419,14 @@ static void rapl_read__above_max_watts__rejected(void **state)
 	struct captured c;
 
 	zone(f, "intel-rapl:0", "package-0", 0);
-	opts_from(&f->o, "--meter", "rapl", "--sysfs-root", f->fs.root, "--max-watts", "500",
-		  NULL);
+	opts_from(&f->o, "--meter", "rapl", "--sysfs-root", f->fs.root, "--max-watts", "500", NULL);
 	assert_int_equal(meter__open(&f->m, &f->o), 0);
 	f->name = "rapl";
-	set_uj(f, "intel-rapl:0", 1200000000);	/* 1200 J in 2 s: 600 W */
+	set_uj(f, "intel-rapl:0", 1200000000); /* 1200 J in 2 s: 600 W */
 	capture__begin(&c);
 	read_rejected(f, 2.0, &r);
 	assert_non_null(strstr(capture__end(&c), "--max-watts"));
-	set_uj(f, "intel-rapl:0", 1300000000);	/* 100 J in 2 s */
+	set_uj(f, "intel-rapl:0", 1300000000); /* 100 J in 2 s */
 	fixture__read_ok(f, 2.0, &r);
 	assert_float_equal(r.joules, 100.0, J_EPS);
 	assert_float_equal(zone_named(&r, "package-0")->joules_total, 100.0, J_EPS);
@@ -476,8 +475,8 @@ static void rapl_read__zone_vanishes__rejected_while_gone_names_kept(void **stat
 	zone(f, "intel-rapl:0", "package-0", 0);
 	zone(f, "intel-rapl:0:0", "dram", 0);
 	fixture__open(f, "rapl", "rapl");
-	set_uj(f, "intel-rapl:0", 20000000);	/* +20 J */
-	set_uj(f, "intel-rapl:0:0", 5000000);	/* +5 J */
+	set_uj(f, "intel-rapl:0", 20000000);  /* +20 J */
+	set_uj(f, "intel-rapl:0:0", 5000000); /* +5 J */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 25.0, J_EPS);
 
@@ -497,8 +496,8 @@ static void rapl_read__zone_vanishes__rejected_while_gone_names_kept(void **stat
 	assert_non_null(strstr(err, "zone vanished"));
 	assert_non_null(strstr(err, "intel-rapl:0 "));
 
-	zone(f, "intel-rapl:0", "package-0", 100000000);	/* +80 J over the gap */
-	set_uj(f, "intel-rapl:0:0", 25000000);			/* +20 J over the gap */
+	zone(f, "intel-rapl:0", "package-0", 100000000); /* +80 J over the gap */
+	set_uj(f, "intel-rapl:0:0", 25000000);		 /* +20 J over the gap */
 	fixture__read_ok(f, 1.0, &r);
 	assert_float_equal(r.joules, 100.0, J_EPS);
 	assert_float_equal(r.span_s, 4.0, J_EPS);
@@ -512,31 +511,50 @@ static void counter_gain__cases__plausible_or_negative(void **state)
 	(void)state;
 	assert_float_equal(meter__counter_gain(10, 15, 100), 5, 0);
 	assert_float_equal(meter__counter_gain(95, 5, 100), 10, 0);
-	assert_true(meter__counter_gain(60, 50, 100) < 0);	/* 90 of 100 in one go */
-	assert_true(meter__counter_gain(10, 5, 0) < 0);		/* no range known */
-	assert_true(meter__counter_gain(150, 5, 100) < 0);	/* last above range */
+	assert_true(meter__counter_gain(60, 50, 100) < 0); /* 90 of 100 in one go */
+	assert_true(meter__counter_gain(10, 5, 0) < 0);	   /* no range known */
+	assert_true(meter__counter_gain(150, 5, 100) < 0); /* last above range */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(rapl_read__intel_two_socket_dram__packages_plus_dram, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__amd_single_socket__package_only, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__laptop_psys__psys_only, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__psys_stands_still__packages_and_dram, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__mmio_beside_msr__counted_once, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__mmio_only__counted, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__counter_wraps__gain_across_wrap, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_open__permission_denied__eacces_naming_file, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_open__denied_in_auto__falls_back_with_reason, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__denied_mid_run__rejected_then_recovered, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_open__no_powercap__enoent, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__garbage__rejected_nothing_lost, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__missing_file__rejected_nothing_lost, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__backwards__rejected_then_rebaselined, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__above_max_watts__rejected, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__zone_appears__rejected_once_then_counted, setup, fixture__teardown),
-		cmocka_unit_test_setup_teardown(rapl_read__zone_vanishes__rejected_while_gone_names_kept, setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(
+			rapl_read__intel_two_socket_dram__packages_plus_dram, setup,
+			fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__amd_single_socket__package_only, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__laptop_psys__psys_only, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__psys_stands_still__packages_and_dram,
+						setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__mmio_beside_msr__counted_once, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__mmio_only__counted, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__counter_wraps__gain_across_wrap, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_open__permission_denied__eacces_naming_file,
+						setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_open__denied_in_auto__falls_back_with_reason,
+						setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__denied_mid_run__rejected_then_recovered,
+						setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_open__no_powercap__enoent, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__garbage__rejected_nothing_lost, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__missing_file__rejected_nothing_lost,
+						setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__backwards__rejected_then_rebaselined,
+						setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__above_max_watts__rejected, setup,
+						fixture__teardown),
+		cmocka_unit_test_setup_teardown(rapl_read__zone_appears__rejected_once_then_counted,
+						setup, fixture__teardown),
+		cmocka_unit_test_setup_teardown(
+			rapl_read__zone_vanishes__rejected_while_gone_names_kept, setup,
+			fixture__teardown),
 		cmocka_unit_test(counter_gain__cases__plausible_or_negative),
 	};
 

@@ -79,7 +79,7 @@ static void options_parse__listen_forms__socket_address(void **state)
 	} cases[] = {
 		{ "127.0.0.1:0", "127.0.0.1", AF_INET, 0 },
 		{ "0.0.0.0:9188", "0.0.0.0", AF_INET, 9188 },
-		{ ":9188", "0.0.0.0", AF_INET, 9188 },		/* every IPv4 address */
+		{ ":9188", "0.0.0.0", AF_INET, 9188 }, /* every IPv4 address */
 		{ "10.1.2.3:65535", "10.1.2.3", AF_INET, 65535 },
 		{ "[::1]:9188", "::1", AF_INET6, 9188 },
 		{ "[::]:80", "::", AF_INET6, 80 },
@@ -108,8 +108,8 @@ static void options_parse__listen_none__no_server(void **state)
 
 #define WANT_FORM "want ADDR:PORT, [IPV6]:PORT, :PORT or none"
 #define WANT_PORT "want a port from 0 to 65535"
-#define WANT_V4   "want a numeric IPv4 address, or [IPv6]; host names are not looked up"
-#define WANT_V6   "want a numeric IPv6 address inside [ ]"
+#define WANT_V4	  "want a numeric IPv4 address, or [IPv6]; host names are not looked up"
+#define WANT_V6	  "want a numeric IPv6 address inside [ ]"
 
 /* 127.0.0.1:99999 listened on port 34463 (99999 mod 65536); :abc printed two wrong lines. */
 static void options_parse__bad_listen__einval_one_line(void **state)
@@ -131,7 +131,7 @@ static void options_parse__bad_listen__einval_one_line(void **state)
 		{ "", WANT_FORM },
 		{ "[::1", WANT_FORM },
 		{ "[::1]9188", WANT_FORM },
-		{ "::1:9188", WANT_FORM },			/* IPv6 needs its brackets */
+		{ "::1:9188", WANT_FORM }, /* IPv6 needs its brackets */
 		{ "1.2.3.4.5:80", WANT_V4 },
 		{ "localhost:9188", WANT_V4 },
 		{ "example.com:80", WANT_V4 },
@@ -154,15 +154,15 @@ static void options_parse__bad_listen__einval_one_line(void **state)
 /* Numeric or refused: no spec, good or bad, makes a lookup that could reach DNS. */
 static void options_parse__listen__only_numeric_lookups(void **state)
 {
-	const char *specs[] = { "127.0.0.1:9188", "[::1]:9188", ":80", "localhost:9188",
-				"example.com:80", "[localhost]:80" };
+	const char *specs[] = { "127.0.0.1:9188", "[::1]:9188",	    ":80",
+				"localhost:9188", "example.com:80", "[localhost]:80" };
 	struct options o;
 	const char *err;
 
 	lookups = lookups_not_numeric = 0;
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
 		parse_listen(&o, specs[i], &err);
-	assert_int_equal(lookups, 12);	/* per parse: the default's, then the spec's */
+	assert_int_equal(lookups, 12); /* per parse: the default's, then the spec's */
 	assert_int_equal(lookups_not_numeric, 0);
 }
 

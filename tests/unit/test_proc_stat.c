@@ -50,7 +50,7 @@ static void parse__offline_cpu__left_as_it_was(void **state)
 				   "cpu0 7 0 0 9 0 0 0 0 0 0\n"
 				   "cpu2 8 0 0 9 0 0 0 0 0 0\n"
 				   "intr 1\n";
-	struct wl_cpu_times cpus[3] = {[1] = {.user = 42, .idle = 43}};
+	struct wl_cpu_times cpus[3] = { [1] = { .user = 42, .idle = 43 } };
 
 	assert_int_equal(parse(text, cpus, 3), 2);
 	assert_int_equal(cpus[1].user, 42);
@@ -77,10 +77,10 @@ static void parse__truncated_line__einval(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(parse__two_cpus__every_field_in_ns),
-	    cmocka_unit_test(parse__offline_cpu__left_as_it_was),
-	    cmocka_unit_test(parse__more_cpus_than_room__extra_ignored),
-	    cmocka_unit_test(parse__truncated_line__einval),
+		cmocka_unit_test(parse__two_cpus__every_field_in_ns),
+		cmocka_unit_test(parse__offline_cpu__left_as_it_was),
+		cmocka_unit_test(parse__more_cpus_than_room__extra_ignored),
+		cmocka_unit_test(parse__truncated_line__einval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

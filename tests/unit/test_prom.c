@@ -15,9 +15,9 @@
 #include "prom.h"
 
 /* The labels of doc_new()'s node, and of its pods ns/web-0 and ns/web-1 */
-#define NODE_A	"node=\"node-a\""
-#define WEB_0	NODE_A ",namespace=\"ns\",pod=\"web-0\""
-#define WEB_1	NODE_A ",namespace=\"ns\",pod=\"web-1\""
+#define NODE_A "node=\"node-a\""
+#define WEB_0  NODE_A ",namespace=\"ns\",pod=\"web-0\""
+#define WEB_1  NODE_A ",namespace=\"ns\",pod=\"web-1\""
 
 static json_t *figs(double cpu, double joules, double watts)
 {
@@ -71,8 +71,8 @@ static json_t *doc_new(void)
 		"1.2.3", "attach", "tp_btf", "collections_total", 7, "last_collection_timestamp",
 		1763895000.5, "collection_duration_seconds", "sum", 0.014, "count", 7, "buckets",
 		"le", 0.001, "count", 2, "le", 0.01, "count", 7, "pods",
-		pod("ns", "web-0", "running", 3), pod("ns", "web-1", "running", 4), "namespaces", ns,
-		"processes", proc(11, 0.5), proc(12, 2.5), proc(13, 1.5), "system");
+		pod("ns", "web-0", "running", 3), pod("ns", "web-1", "running", 4), "namespaces",
+		ns, "processes", proc(11, 0.5), proc(12, 2.5), proc(13, 1.5), "system");
 }
 
 static char *render(const json_t *doc, enum prom_format fmt, int top)
@@ -152,17 +152,27 @@ static void prom__render__text__issue_names_and_values(void **state)
 	assert_sample(out, "wattlet_pod_cpu_seconds_total{" WEB_1 "}", 4);
 	assert_sample(out, "wattlet_pod_energy_joules_total{" WEB_0 "}", 6);
 	assert_sample(out, "wattlet_container_power_watts{" WEB_0 ",container=\"main\"}", 0.3);
-	assert_sample(out, "wattlet_namespace_energy_joules_total{" NODE_A ",namespace=\"ns\"}", 10);
-	assert_sample(out, "wattlet_node_energy_joules_total{" NODE_A ",zone=\"node\",meter=\"model\",mode=\"idle\"}", 60);
+	assert_sample(out, "wattlet_namespace_energy_joules_total{" NODE_A ",namespace=\"ns\"}",
+		      10);
+	assert_sample(out,
+		      "wattlet_node_energy_joules_total{" NODE_A
+		      ",zone=\"node\",meter=\"model\",mode=\"idle\"}",
+		      60);
 	assert_sample(out, "wattlet_node_cpu_seconds_total{" NODE_A ",mode=\"busy\"}", 10.25);
-	assert_sample(out, "wattlet_node_power_watts{" NODE_A ",zone=\"node\",meter=\"model\"}", 5.5);
-	assert_sample(out, "wattlet_zone_energy_joules_total{" NODE_A ",zone=\"package-0\",meter=\"rapl\"}", 100);
+	assert_sample(out, "wattlet_node_power_watts{" NODE_A ",zone=\"node\",meter=\"model\"}",
+		      5.5);
+	assert_sample(out,
+		      "wattlet_zone_energy_joules_total{" NODE_A
+		      ",zone=\"package-0\",meter=\"rapl\"}",
+		      100);
 	assert_sample(out, "wattlet_build_info{" NODE_A ",version=\"1.2.3\",attach=\"tp_btf\"}", 1);
-	assert_sample(out, "wattlet_bpf_overflow_drops_total{" NODE_A ",kind=\"process_map_overflow\"}", 3);
+	assert_sample(out,
+		      "wattlet_bpf_overflow_drops_total{" NODE_A ",kind=\"process_map_overflow\"}",
+		      3);
 	assert_sample(out, "wattlet_processes_lost_total{" NODE_A "}", 1);
 	assert_sample(out, "wattlet_meter_read_errors_total{" NODE_A "}", 2);
 	assert_sample(out, "wattlet_tracked_cgroups{" NODE_A "}", 4);
-	assert_null(strstr(out, "wattlet_node_expired_energy_joules"));	/* not in this document */
+	assert_null(strstr(out, "wattlet_node_expired_energy_joules")); /* not in this document */
 	assert_sample(out, "wattlet_last_collection_timestamp_seconds{" NODE_A "}", 1763895000.5);
 	/* Not configured in this document: no facility or carbon series. */
 	assert_null(strstr(out, "facility"));
@@ -176,7 +186,8 @@ static void prom__render__histogram__adds_inf_bucket(void **state)
 	json_t *doc = doc_new();
 	char *out = render(doc, PROM_TEXT, 0);
 
-	assert_sample(out, "wattlet_collection_duration_seconds_bucket{" NODE_A ",le=\"0.001\"}", 2);
+	assert_sample(out, "wattlet_collection_duration_seconds_bucket{" NODE_A ",le=\"0.001\"}",
+		      2);
 	assert_sample(out, "wattlet_collection_duration_seconds_bucket{" NODE_A ",le=\"+Inf\"}", 7);
 	assert_sample(out, "wattlet_collection_duration_seconds_count{" NODE_A "}", 7);
 	assert_sample(out, "wattlet_collection_duration_seconds_sum{" NODE_A "}", 0.014);
@@ -194,7 +205,9 @@ static void prom__render__same_labels__summed_once(void **state)
 	out = render(doc, PROM_TEXT, 0);
 	assert_int_equal(count_lines(out, "wattlet_pod_cpu_seconds_total{" WEB_0 "}"), 1);
 	assert_sample(out, "wattlet_pod_cpu_seconds_total{" WEB_0 "}", 13);
-	assert_int_equal(count_lines(out, "wattlet_container_cpu_seconds_total{" WEB_0 ",container=\"main\"}"), 1);
+	assert_int_equal(count_lines(out, "wattlet_container_cpu_seconds_total{" WEB_0
+					  ",container=\"main\"}"),
+			 1);
 	free(out);
 	json_decref(doc);
 }
@@ -206,7 +219,8 @@ static void prom__render__hostile_names__escaped(void **state)
 
 	json_array_append_new(pods, pod("n\"s", "a\\b\nc", "running", 1));
 	out = render(doc, PROM_TEXT, 0);
-	assert_non_null(strstr(out, "{node=\"node-a\",namespace=\"n\\\"s\",pod=\"a\\\\b\\nc\"} 1\n"));
+	assert_non_null(
+		strstr(out, "{node=\"node-a\",namespace=\"n\\\"s\",pod=\"a\\\\b\\nc\"} 1\n"));
 	free(out);
 	json_decref(doc);
 }
@@ -273,14 +287,18 @@ static void prom__render__carbon__kinds_intensity_stale(void **state)
 	assert_sample(out, "wattlet_pod_dram_energy_joules_total{" WEB_0 "}", 1.5);
 	assert_sample(out, "wattlet_node_operational_carbon_grams_total{" NODE_A "}", 6);
 	assert_sample(out, "wattlet_node_embodied_carbon_grams_total{" NODE_A "}", 3);
-	assert_sample(out, "wattlet_node_carbon_intensity_grams_per_kwh{" NODE_A ",source=\"grid \\\"GB\\\"\"}", 231.5);
+	assert_sample(out,
+		      "wattlet_node_carbon_intensity_grams_per_kwh{" NODE_A
+		      ",source=\"grid \\\"GB\\\"\"}",
+		      231.5);
 	assert_sample(out, "wattlet_node_carbon_intensity_stale{" NODE_A "}", 1);
 	assert_sample(out, "wattlet_node_carbon_intensity_age_seconds{" NODE_A "}", 9000);
 	assert_sample(out, "wattlet_node_carbon_intensity_file_errors_total{" NODE_A "}", 2);
-	assert_sample(out, "wattlet_node_unattributed_operational_carbon_grams_total{" NODE_A "}", 1);
+	assert_sample(out, "wattlet_node_unattributed_operational_carbon_grams_total{" NODE_A "}",
+		      1);
 	assert_sample(out, "wattlet_node_idle_embodied_carbon_grams_total{" NODE_A "}", 2);
 	assert_sample(out, "wattlet_node_expired_embodied_carbon_grams_total{" NODE_A "}", 0.5);
-	assert_null(strstr(out, "wattlet_node_idle_operational_carbon"));	/* not in this document */
+	assert_null(strstr(out, "wattlet_node_idle_operational_carbon")); /* not in this document */
 	assert_non_null(strstr(out, "# TYPE wattlet_node_carbon_intensity_stale gauge\n"));
 	assert_non_null(strstr(out, "# TYPE wattlet_pod_embodied_carbon_grams_total counter\n"));
 	free(out);

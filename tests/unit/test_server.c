@@ -39,7 +39,8 @@ static int http(int port, const char *method, const char *path, char **reply)
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", method, path);
+	snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", method,
+		 path);
 	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
 		len += n;
@@ -60,9 +61,9 @@ static json_t *doc_gen(int gen)
 {
 	return json_pack("{s:f, s:f, s:{s:s, s:f, s:f}, s:{s:s}, s:[{s:s, s:s, s:s, s:f, s:[]}]}",
 			 "timestamp", 1.0 * gen, "interval_seconds", 1.0, "node", "name", "t",
-			 "cpu_busy_seconds_total", 1.0 * gen, "cpu_idle_seconds_total", 2.0, "agent",
-			 "version", "v", "pods", "namespace", "ns", "name", "p", "state", "running",
-			 "cpu_seconds_total", 1.0 * gen, "containers");
+			 "cpu_busy_seconds_total", 1.0 * gen, "cpu_idle_seconds_total", 2.0,
+			 "agent", "version", "v", "pods", "namespace", "ns", "name", "p", "state",
+			 "running", "cpu_seconds_total", 1.0 * gen, "containers");
 }
 
 static double busy_of(const char *reply)
@@ -76,7 +77,7 @@ static double busy_of(const char *reply)
 /* Bad specs never get here (test_options); an address this host does not have does. */
 static void server__start__address_not_here__eaddrnotavail(void **state)
 {
-	struct options o = opts("192.0.2.1:0");	/* TEST-NET-1 */
+	struct options o = opts("192.0.2.1:0"); /* TEST-NET-1 */
 	struct server *s = (struct server *)&o;
 
 	assert_int_equal(server__start(&s, &o), -EADDRNOTAVAIL);

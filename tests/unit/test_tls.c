@@ -26,8 +26,8 @@ static char dir[] = "/tmp/wattlet-test-tls.XXXXXX";
 static char err[512];
 
 struct client_opts {
-	const char *prio;	/* NULL: NORMAL */
-	const char *cert;	/* base name in dir: "client" uses client.crt and client.key */
+	const char *prio; /* NULL: NORMAL */
+	const char *cert; /* base name in dir: "client" uses client.crt and client.key */
 };
 
 struct result {
@@ -82,11 +82,13 @@ static struct result connect_with(struct tls_ctx *t, const struct client_opts *o
 	gnutls_handshake_set_timeout(srv.s, 5000);
 
 	assert_int_equal(gnutls_certificate_allocate_credentials(&cred), 0);
-	assert_true(gnutls_certificate_set_x509_trust_file(cred, path("ca", "crt"), GNUTLS_X509_FMT_PEM) > 0);
+	assert_true(gnutls_certificate_set_x509_trust_file(cred, path("ca", "crt"),
+							   GNUTLS_X509_FMT_PEM) > 0);
 	if (o->cert)
 		assert_int_equal(gnutls_certificate_set_x509_key_file(cred, path(o->cert, "crt"),
 								      path(o->cert, "key"),
-								      GNUTLS_X509_FMT_PEM), 0);
+								      GNUTLS_X509_FMT_PEM),
+				 0);
 	assert_int_equal(gnutls_init(&cli.s, GNUTLS_CLIENT), 0);
 	assert_int_equal(gnutls_priority_set_direct(cli.s, o->prio ? o->prio : "NORMAL", NULL), 0);
 	gnutls_credentials_set(cli.s, GNUTLS_CRD_CERTIFICATE, cred);
@@ -98,9 +100,11 @@ static struct result connect_with(struct tls_ctx *t, const struct client_opts *o
 	assert_int_equal(pthread_create(&th, NULL, handshake, &srv), 0);
 	handshake(&cli);
 	pthread_join(th, NULL);
-	r = (struct result){ .server = srv.ret, .client = cli.ret,
+	r = (struct result){ .server = srv.ret,
+			     .client = cli.ret,
 			     .version = gnutls_protocol_get_version(cli.s),
-			     .cipher = gnutls_cipher_get(cli.s), .group = gnutls_group_get(cli.s) };
+			     .cipher = gnutls_cipher_get(cli.s),
+			     .group = gnutls_group_get(cli.s) };
 	gnutls_deinit(srv.s);
 	gnutls_deinit(cli.s);
 	gnutls_certificate_free_credentials(cred);
@@ -139,7 +143,7 @@ static int ctx_error(const char *yaml)
 	return ret;
 }
 
-#define SERVER "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+#define SERVER	   "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
 #define SERVER_RSA "tls_server_config:\n  cert_file: server-rsa.crt\n  key_file: server-rsa.key\n"
 
 static bool ok(struct result r)
@@ -179,7 +183,8 @@ static void versions__default__tls12_and_13_only(void **state)
 static void versions__min_tls10_in_file__still_refused(void **state)
 {
 	struct tls_ctx *t = ctx(SERVER "  min_version: TLS10\n");
-	struct result r = connect_with(t, &(struct client_opts){ .prio = "NORMAL:-VERS-ALL:+VERS-TLS1.1" });
+	struct result r =
+		connect_with(t, &(struct client_opts){ .prio = "NORMAL:-VERS-ALL:+VERS-TLS1.1" });
 
 	assert_true(r.server < 0 && r.client < 0);
 	assert_null(strstr(tls_ctx__priorities(t), "TLS1.1"));
@@ -193,20 +198,23 @@ static void versions__min_tls10_in_file__still_refused(void **state)
 static void ciphers__listed__exactly_those(void **state)
 {
 	struct tls_ctx *t = ctx(SERVER_RSA "  max_version: TLS12\n  cipher_suites:\n"
-				"  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"
-				"  - TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA\n");
+					   "  - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n"
+					   "  - TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA\n");
 	struct result r;
 
 	r = connect_with(t, &(struct client_opts){ .prio = "NORMAL:-CIPHER-ALL:+AES-256-GCM" });
 	assert_true(r.server < 0 && r.client < 0);
-	r = connect_with(t, &(struct client_opts){ .prio = "NORMAL:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM" });
+	r = connect_with(
+		t, &(struct client_opts){ .prio = "NORMAL:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM" });
 	assert_true(ok(r));
 	assert_int_equal(r.cipher, GNUTLS_CIPHER_AES_128_GCM);
-	r = connect_with(t, &(struct client_opts){ .prio = "NORMAL:-CIPHER-ALL:+AES-256-CBC:-MAC-ALL:+SHA1" });
+	r = connect_with(t, &(struct client_opts){
+				    .prio = "NORMAL:-CIPHER-ALL:+AES-256-CBC:-MAC-ALL:+SHA1" });
 	assert_true(ok(r));
 	assert_int_equal(r.cipher, GNUTLS_CIPHER_AES_256_CBC);
 	/* the CBC cipher with another MAC is another suite, not listed */
-	r = connect_with(t, &(struct client_opts){ .prio = "NORMAL:-CIPHER-ALL:+AES-256-CBC:-MAC-ALL:+SHA384" });
+	r = connect_with(t, &(struct client_opts){
+				    .prio = "NORMAL:-CIPHER-ALL:+AES-256-CBC:-MAC-ALL:+SHA384" });
 	assert_true(r.server < 0 && r.client < 0);
 	tls_ctx__put(t);
 }
@@ -215,15 +223,15 @@ static void ciphers__server_order__unless_turned_off(void **state)
 {
 	const char *client = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM";
 	struct tls_ctx *t = ctx(SERVER "  cipher_suites:\n"
-				"  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"
-				"  - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n");
+				       "  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"
+				       "  - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n");
 	struct result r = connect_with(t, &(struct client_opts){ .prio = client });
 
 	assert_int_equal(r.cipher, GNUTLS_CIPHER_AES_256_GCM);
 	tls_ctx__put(t);
 	t = ctx(SERVER "  prefer_server_cipher_suites: false\n  cipher_suites:\n"
-		"  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"
-		"  - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n");
+		       "  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"
+		       "  - TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n");
 	r = connect_with(t, &(struct client_opts){ .prio = client });
 	assert_int_equal(r.cipher, GNUTLS_CIPHER_AES_128_GCM);
 	tls_ctx__put(t);
@@ -232,16 +240,20 @@ static void ciphers__server_order__unless_turned_off(void **state)
 static void ciphers__not_honourable__error_says_why(void **state)
 {
 	assert_int_equal(ctx_error(SERVER "  cipher_suites:\n  - TLS_AES_128_GCM_SHA256\n"
-				   "  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"), -EINVAL);
-	assert_string_equal(err, "tls_server_config.cipher_suites: GnuTLS takes one cipher list for "
-			    "TLS 1.2 and 1.3, so TLS_AES_128_GCM_SHA256 would also allow the TLS 1.2 "
-			    "suite with AES-128-GCM: list it, or set min_version: TLS13");
+					  "  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"),
+			 -EINVAL);
+	assert_string_equal(
+		err, "tls_server_config.cipher_suites: GnuTLS takes one cipher list for "
+		     "TLS 1.2 and 1.3, so TLS_AES_128_GCM_SHA256 would also allow the TLS 1.2 "
+		     "suite with AES-128-GCM: list it, or set min_version: TLS13");
 	assert_int_equal(ctx_error(SERVER_RSA "  cipher_suites:\n"
-				   "  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"), -EINVAL);
+					      "  - TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384\n"),
+			 -EINVAL);
 	assert_string_equal(err, "tls_server_config.cipher_suites: none can be used with the "
-			    "certificate's RSA key and TLS12 to TLS13");
+				 "certificate's RSA key and TLS12 to TLS13");
 	/* TLS 1.3 names alone are fine when TLS 1.2 is off */
-	tls_ctx__put(ctx(SERVER "  min_version: TLS13\n  cipher_suites: [TLS_CHACHA20_POLY1305_SHA256]\n"));
+	tls_ctx__put(ctx(
+		SERVER "  min_version: TLS13\n  cipher_suites: [TLS_CHACHA20_POLY1305_SHA256]\n"));
 }
 
 static void curves__listed__only_those(void **state)
@@ -251,7 +263,8 @@ static void curves__listed__only_those(void **state)
 
 	r = connect_with(t, &(struct client_opts){ .prio = "NORMAL:-GROUP-ALL:+GROUP-X25519" });
 	assert_true(r.server < 0 && r.client < 0);
-	r = connect_with(t, &(struct client_opts){ .prio = "NORMAL:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP521R1" });
+	r = connect_with(t, &(struct client_opts){
+				    .prio = "NORMAL:-GROUP-ALL:+GROUP-X25519:+GROUP-SECP521R1" });
 	assert_true(ok(r));
 	assert_int_equal(r.group, GNUTLS_GROUP_SECP521R1);
 	tls_ctx__put(t);
@@ -261,7 +274,7 @@ static void client_auth__five_policies(void **state)
 {
 	static const struct {
 		const char *type;
-		bool none, ca_signed, rogue;	/* accepted with no cert, the CA's, an impostor's */
+		bool none, ca_signed, rogue; /* accepted with no cert, the CA's, an impostor's */
 	} cases[] = {
 		{ "NoClientCert", true, true, true },
 		{ "RequestClientCert", true, true, true },
@@ -285,23 +298,27 @@ static void client_auth__five_policies(void **state)
 		assert_int_equal(ok(connect_with(t, &(struct client_opts){ .cert = "impostor" })),
 				 cases[i].rogue);
 		/* and over TLS 1.2, where the certificate request is another message */
-		assert_int_equal(ok(connect_with(t, &(struct client_opts){
-					 .prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2", .cert = "impostor" })),
-				 cases[i].rogue);
+		assert_int_equal(
+			ok(connect_with(
+				t, &(struct client_opts){ .prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2",
+							  .cert = "impostor" })),
+			cases[i].rogue);
 		tls_ctx__put(t);
 	}
 }
 
 static void client_auth__allowed_sans__one_must_match(void **state)
 {
-	struct tls_ctx *t = ctx(SERVER "  client_auth_type: RequireAndVerifyClientCert\n"
-				"  client_ca_file: ca.crt\n  client_allowed_sans: [nobody, prometheus]\n");
+	struct tls_ctx *t = ctx(
+		SERVER "  client_auth_type: RequireAndVerifyClientCert\n"
+		       "  client_ca_file: ca.crt\n  client_allowed_sans: [nobody, prometheus]\n");
 
 	assert_true(ok(connect_with(t, &(struct client_opts){ .cert = "client" })));
 	assert_false(ok(connect_with(t, &(struct client_opts){ .cert = "client-other" })));
 	tls_ctx__put(t);
 	/* Without verification the names are still checked, and a missing certificate fails. */
-	t = ctx(SERVER "  client_auth_type: RequestClientCert\n  client_allowed_sans: [prometheus]\n");
+	t = ctx(SERVER
+		"  client_auth_type: RequestClientCert\n  client_allowed_sans: [prometheus]\n");
 	assert_true(ok(connect_with(t, &(struct client_opts){ .cert = "rogue" })));
 	assert_false(ok(connect_with(t, &(struct client_opts){ .cert = "client-other" })));
 	assert_false(ok(connect_with(t, &(struct client_opts){})));
@@ -312,20 +329,26 @@ static void files__wrong__one_line_naming_them(void **state)
 {
 	char yaml[512];
 
-	assert_int_equal(ctx_error("tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n"),
-			 -ENOENT);
-	snprintf(yaml, sizeof(yaml), "tls_server_config.cert_file %s/nope.crt: No such file or directory",
-		 dir);
+	assert_int_equal(
+		ctx_error("tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n"),
+		-ENOENT);
+	snprintf(yaml, sizeof(yaml),
+		 "tls_server_config.cert_file %s/nope.crt: No such file or directory", dir);
 	assert_string_equal(err, yaml);
-	assert_int_equal(ctx_error("tls_server_config:\n  cert_file: server.crt\n  key_file: server2.key\n"),
-			 -EINVAL);
-	assert_string_equal(err, "tls_server_config.key_file: The certificate and the given key do not "
+	assert_int_equal(
+		ctx_error("tls_server_config:\n  cert_file: server.crt\n  key_file: server2.key\n"),
+		-EINVAL);
+	assert_string_equal(err,
+			    "tls_server_config.key_file: The certificate and the given key do not "
 			    "match. (with cert_file)");
-	assert_int_equal(ctx_error("tls_server_config:\n  cert_file: server.key\n  key_file: server.key\n"),
-			 -EINVAL);
-	assert_string_equal(err, "tls_server_config.cert: no certificate: No certificate was found.");
+	assert_int_equal(
+		ctx_error("tls_server_config:\n  cert_file: server.key\n  key_file: server.key\n"),
+		-EINVAL);
+	assert_string_equal(err,
+			    "tls_server_config.cert: no certificate: No certificate was found.");
 	assert_int_equal(ctx_error(SERVER "  client_auth_type: RequireAndVerifyClientCert\n"
-				   "  client_ca_file: server.key\n"), -EINVAL);
+					  "  client_ca_file: server.key\n"),
+			 -EINVAL);
 	assert_string_equal(err, "tls_server_config.client_ca_file: no CA certificate: none found");
 }
 
@@ -349,7 +372,8 @@ static void inline_pem__works_like_files(void **state)
 	char *cert = indented("server2", "crt"), *key = indented("server2", "key"), *yaml;
 	struct tls_ctx *t;
 
-	assert_true(asprintf(&yaml, "tls_server_config:\n  cert: |\n%s  key: |\n%s", cert, key) > 0);
+	assert_true(asprintf(&yaml, "tls_server_config:\n  cert: |\n%s  key: |\n%s", cert, key) >
+		    0);
 	t = ctx(yaml);
 	assert_true(ok(connect_with(t, &(struct client_opts){})));
 	assert_non_null(strstr(tls_ctx__describe(t), "serial 1002, CN=server2,"));

@@ -43,7 +43,8 @@ static void period__parse_duration__units__seconds(void **state)
 
 static void period__parse_duration__bad__rejected(void **state)
 {
-	static const char *const bad[] = { "", "30", "30x", "0d", "-1d", "d", "1.5d", "1d ", "999999999y" };
+	static const char *const bad[] = { "",	"30",	"30x", "0d",	    "-1d",
+					   "d", "1.5d", "1d ", "999999999y" };
 	long long s = 7;
 	size_t i;
 
@@ -73,9 +74,11 @@ static void period__parse_time__forms__unix_seconds(void **state)
 
 static void period__parse_time__impossible__rejected(void **state)
 {
-	static const char *const bad[] = { "2026-02-30", "2026-13-01", "2026-11-01T25:00",
-					   "2026-11-01T08:61", "2026-11-01T08:30+1", "yesterday",
-					   "2026-11-1", "1969-12-31", "" };
+	static const char *const bad[] = {
+		"2026-02-30",	    "2026-13-01",	  "2026-11-01T25:00",
+		"2026-11-01T08:61", "2026-11-01T08:30+1", "yesterday",
+		"2026-11-1",	    "1969-12-31",	  ""
+	};
 	long long t = 7;
 	size_t i;
 
@@ -114,11 +117,13 @@ static void period__resolve__bad__one_line(void **state)
 		const char *msg;
 	} cases[] = {
 		{ { .since = "30x" }, "--since 30x: want a duration such as 30d, 12h or 90m" },
-		{ { .since = "1d", .from = "2026-11-01" }, "--since and --from exclude each other" },
+		{ { .since = "1d", .from = "2026-11-01" },
+		  "--since and --from exclude each other" },
 		{ { .from = "2026-11-02", .to = "2026-11-01" }, "--from must come before --to" },
 		{ { .to = "2099-01-01" }, "--to 2099-01-01: is in the future" },
-		{ { .from = "soon" }, "--from soon: want a time such as 2026-11-01, 2026-11-01T08:00Z "
-				      "or unix seconds" },
+		{ { .from = "soon" },
+		  "--from soon: want a time such as 2026-11-01, 2026-11-01T08:00Z "
+		  "or unix seconds" },
 	};
 	size_t i;
 
@@ -241,7 +246,8 @@ static void report__finish__no_groups__cluster_only(void **state)
 static void report__to_json__absent_figures__left_out(void **state)
 {
 	struct report *r = two_node_report();
-	json_t *doc = report__to_json(r), *batch = json_array_get(json_object_get(doc, "groups"), 1);
+	json_t *doc = report__to_json(r),
+	       *batch = json_array_get(json_object_get(doc, "groups"), 1);
 	json_t *shop = json_array_get(json_object_get(doc, "groups"), 0);
 	char b[64];
 
@@ -294,7 +300,8 @@ static void report__csv__name_with_comma__quoted(void **state)
 	report__finish(r);
 	doc = report__to_json(r);
 	csv = capture(report__csv, doc);
-	assert_string_equal(csv,
+	assert_string_equal(
+		csv,
 		"kind,name,energy_kwh,facility_energy_kwh,operational_carbon_grams,"
 		"embodied_carbon_grams,carbon_grams,share,average_power_watts,previous_energy_kwh,"
 		"trend,measured_fraction,basis\r\n"
@@ -321,8 +328,8 @@ static void svg__esc__markup__entities(void **state)
 /* A page with a hostile group name: escaped everywhere, and nothing that loads from elsewhere. */
 static void report__html__hostile_name__escaped_self_contained(void **state)
 {
-	static const char *const loads[] = { "<script", "<link", "<img", "<iframe", "src=",
-					     "href=", "url(", "@import", "@font-face" };
+	static const char *const loads[] = { "<script", "<link", "<img",    "<iframe",	 "src=",
+					     "href=",	"url(",	 "@import", "@font-face" };
 	struct report *r = report__new("prometheus", "http://p", "namespace", NULL, 0, 7200);
 	json_t *doc;
 	char *html;

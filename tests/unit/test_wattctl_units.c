@@ -101,9 +101,9 @@ static void view__sort__power__descending_ties_by_id_missing_last(void **state)
 	assert_int_equal(view__sort(&pods, a, SORT_POWER, 0), 0);
 	assert_int_equal(json_array_size(a), 4);
 	assert_string_equal(name_at(a, 0), "big");
-	assert_string_equal(name_at(a, 1), "cart-1");	/* 2 W each: shop/cart-1 < shop/web-0 */
+	assert_string_equal(name_at(a, 1), "cart-1"); /* 2 W each: shop/cart-1 < shop/web-0 */
 	assert_string_equal(name_at(a, 2), "web-0");
-	assert_string_equal(name_at(a, 3), "job-x");	/* no power_watts at all */
+	assert_string_equal(name_at(a, 3), "job-x"); /* no power_watts at all */
 	json_decref(a);
 }
 

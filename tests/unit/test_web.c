@@ -123,14 +123,17 @@ static void load__errors__classed_for_exit_codes(void **state)
 	put_file("bad.yml", "tls_server_config:\n  cert_fil: x\n");
 	snprintf(want, sizeof(want), "%s/bad.yml", dir);
 	assert_int_equal(web__load(want, &w, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), "%s/bad.yml: line 2: tls_server_config.cert_fil: unknown key", dir);
+	snprintf(want, sizeof(want), "%s/bad.yml: line 2: tls_server_config.cert_fil: unknown key",
+		 dir);
 	assert_string_equal(err, want);
 
 	put_file("nocert.yml", "tls_server_config:\n  cert_file: gone.pem\n  key_file: key.pem\n");
 	snprintf(want, sizeof(want), "%s/nocert.yml", dir);
 	assert_int_equal(web__load(want, &w, err, sizeof(err)), -ENOENT);
-	snprintf(want, sizeof(want), "%s/nocert.yml: tls_server_config.cert_file %s/gone.pem: No such "
-		 "file or directory", dir, dir);
+	snprintf(want, sizeof(want),
+		 "%s/nocert.yml: tls_server_config.cert_file %s/gone.pem: No such "
+		 "file or directory",
+		 dir, dir);
 	assert_string_equal(err, want);
 
 	snprintf(want, sizeof(want), "%s/absent.yml", dir);
@@ -143,7 +146,8 @@ static void watch__cert_renamed_over__new_one_served(void **state)
 	struct web_watch *ww = watch();
 
 	sh("cp %s/server2.crt %s/c.tmp && mv %s/c.tmp %s/cert.pem && "
-	   "cp %s/server2.key %s/k.tmp && mv %s/k.tmp %s/key.pem", certs, dir, dir, dir, certs, dir, dir, dir);
+	   "cp %s/server2.key %s/k.tmp && mv %s/k.tmp %s/key.pem",
+	   certs, dir, dir, dir, certs, dir, dir, dir);
 	wait_counts(ww, 1, -1);
 	assert_true(serves_serial(ww, "1002"));
 	web_watch__stop(ww);
@@ -163,7 +167,8 @@ static void watch__secret_volume_swap__new_one_served(void **state)
 	put_file("web.yml", "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n");
 	ww = watch();
 	sh("cd %s && mkdir ..v2 && cp %s/server2.crt ..v2/tls.crt && cp %s/server2.key ..v2/tls.key && "
-	   "ln -s ..v2 ..data_tmp && mv -T ..data_tmp ..data && rm -rf ..v1", dir, certs, certs);
+	   "ln -s ..v2 ..data_tmp && mv -T ..data_tmp ..data && rm -rf ..v1",
+	   dir, certs, certs);
 	wait_counts(ww, 1, 0);
 	assert_true(serves_serial(ww, "1002"));
 	web_watch__stop(ww);
@@ -173,7 +178,8 @@ static void watch__broken_cert__old_kept_said_once(void **state)
 {
 	struct web_watch *ww = watch();
 
-	put_file("cert.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+	put_file("cert.pem",
+		 "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
 	wait_counts(ww, 0, 1);
 	assert_true(serves_serial(ww, "1001"));
 	sleep(1); /* still broken: not reported again */
@@ -189,15 +195,17 @@ static void watch__config_edited__users_follow(void **state)
 	struct web_watch *ww = watch();
 	struct web *w;
 
-	put_file("web.yml", "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-		 "basic_auth_users:\n  alice: $2y$04$LBwx430I2kQ419vWHg5yhu7/sjH6IYAzaOWcNLSHuai3J67RFIpnC\n");
+	put_file(
+		"web.yml",
+		"tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
+		"basic_auth_users:\n  alice: $2y$04$LBwx430I2kQ419vWHg5yhu7/sjH6IYAzaOWcNLSHuai3J67RFIpnC\n");
 	wait_counts(ww, 1, 0);
 	w = web_watch__current(ww);
 	assert_non_null(web_config__user_hash(w->config, "alice"));
 	web__put(w);
 	/* A typo: refused, the users stay. */
 	put_file("web.yml", "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n"
-		 "basic_auth_user:\n  alice: x\n");
+			    "basic_auth_user:\n  alice: x\n");
 	wait_counts(ww, 1, 1);
 	w = web_watch__current(ww);
 	assert_non_null(web_config__user_hash(w->config, "alice"));
@@ -226,9 +234,11 @@ static void watch__new_cert_path_appears_later__picked_up(void **state)
 
 	/* The config moves to files that do not exist yet (the Secret comes later). */
 	sh("mkdir -p %s/later", dir);
-	put_file("web.yml", "tls_server_config:\n  cert_file: later/c.pem\n  key_file: later/k.pem\n");
+	put_file("web.yml",
+		 "tls_server_config:\n  cert_file: later/c.pem\n  key_file: later/k.pem\n");
 	wait_counts(ww, 0, 1);
-	sh("cp %s/server2.key %s/later/k.pem && cp %s/server2.crt %s/later/c.pem", certs, dir, certs, dir);
+	sh("cp %s/server2.key %s/later/k.pem && cp %s/server2.crt %s/later/c.pem", certs, dir,
+	   certs, dir);
 	wait_counts(ww, 1, -1);
 	assert_true(serves_serial(ww, "1002"));
 	web_watch__stop(ww);

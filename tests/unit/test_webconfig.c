@@ -17,7 +17,7 @@
 #include "webconfig.h"
 
 #define ALICE_HASH "$2y$04$LBwx430I2kQ419vWHg5yhu7/sjH6IYAzaOWcNLSHuai3J67RFIpnC"
-#define BOB_HASH "$2y$04$y1IK1P6bPtEhsPRfvycuqu6l5zcfrJoVk57eKQD/W9VVbbn69xomm"
+#define BOB_HASH   "$2y$04$y1IK1P6bPtEhsPRfvycuqu6l5zcfrJoVk57eKQD/W9VVbbn69xomm"
 
 static char err[512];
 
@@ -46,7 +46,11 @@ static void bad(const char *yaml, const char *want)
 
 static void parse__empty__plain_http_with_defaults(void **state)
 {
-	const char *empties[] = { "", "\n", "# nothing\n", "---\n", "tls_server_config:\n",
+	const char *empties[] = { "",
+				  "\n",
+				  "# nothing\n",
+				  "---\n",
+				  "tls_server_config:\n",
 				  "tls_server_config: {}\nbasic_auth_users: ~\n" };
 	struct web_config *c;
 	size_t i;
@@ -105,7 +109,9 @@ static void parse__client_auth_types__five_and_the_old_name(void **state)
 			 "tls_server_config:\n  cert_file: s.crt\n  key_file: s.key\n"
 			 "  client_auth_type: %s\n%s",
 			 cases[i].name,
-			 cases[i].want >= CLIENT_AUTH_VERIFY_IF_GIVEN ? "  client_ca_file: ca.pem\n" : "");
+			 cases[i].want >= CLIENT_AUTH_VERIFY_IF_GIVEN ?
+				 "  client_ca_file: ca.pem\n" :
+				 "");
 		c = ok(yaml);
 		assert_int_equal(c->client_auth, cases[i].want);
 		web_config__free(c);
@@ -220,16 +226,17 @@ static void parse__ciphers_and_curves__kept_in_order(void **state)
 
 static void parse__users_and_headers__read(void **state)
 {
-	struct web_config *c = ok("basic_auth_users:\n"
-				  "  alice: " ALICE_HASH "\n"
-				  "  bob: '" BOB_HASH "'\n"
-				  "http_server_config:\n"
-				  "  http2: false\n"
-				  "  headers:\n"
-				  "    X-Frame-Options: deny\n"
-				  "    Strict-Transport-Security: max-age=31536000; includeSubDomains\n"
-				  "    X-XSS-Protection: 1\n"
-				  "    Content-Security-Policy: \"default-src 'self'\"\n");
+	struct web_config *c =
+		ok("basic_auth_users:\n"
+		   "  alice: " ALICE_HASH "\n"
+		   "  bob: '" BOB_HASH "'\n"
+		   "http_server_config:\n"
+		   "  http2: false\n"
+		   "  headers:\n"
+		   "    X-Frame-Options: deny\n"
+		   "    Strict-Transport-Security: max-age=31536000; includeSubDomains\n"
+		   "    X-XSS-Protection: 1\n"
+		   "    Content-Security-Policy: \"default-src 'self'\"\n");
 
 	assert_false(c->tls);
 	assert_int_equal(c->nr_users, 2);
@@ -260,7 +267,8 @@ static void parse__yaml_scalars__as_go_yaml_v2_reads_them(void **state)
 	web_config__free(c);
 	bad("tls_server_config:\n  cert_file: a\n  key_file: b\n  prefer_server_cipher_suites: 'yes'\n",
 	    "line 4: tls_server_config.prefer_server_cipher_suites: want true or false");
-	bad("tls_server_config:\n  cert_file: [a]\n", "line 2: tls_server_config.cert_file: want a string");
+	bad("tls_server_config:\n  cert_file: [a]\n",
+	    "line 2: tls_server_config.cert_file: want a string");
 	bad("tls_server_config:\n  cipher_suites: TLS_AES_128_GCM_SHA256\n",
 	    "line 2: tls_server_config.cipher_suites: want a list");
 	bad("tls_server_config: yes\n", "line 1: tls_server_config: want a mapping");
@@ -270,8 +278,10 @@ static void parse__repeats_and_documents__refused(void **state)
 {
 	bad("basic_auth_users:\n  alice: " ALICE_HASH "\n  alice: " BOB_HASH "\n",
 	    "line 3: basic_auth_users.alice: set twice");
-	bad("tls_server_config: {}\ntls_server_config: {}\n", "line 2: tls_server_config: set twice");
-	bad("basic_auth_users: {}\n---\nbasic_auth_users: {}\n", "line 3: more than one YAML document");
+	bad("tls_server_config: {}\ntls_server_config: {}\n",
+	    "line 2: tls_server_config: set twice");
+	bad("basic_auth_users: {}\n---\nbasic_auth_users: {}\n",
+	    "line 3: more than one YAML document");
 	bad("tls_server_config:\n  cert_file: \"unterminated\n",
 	    "line 3: not YAML: found unexpected end of stream while scanning a quoted scalar");
 }
@@ -281,14 +291,15 @@ static void parse__rate_limit__go_durations(void **state)
 	static const struct {
 		const char *text;
 		double s;
-	} cases[] = { { "0", 0 }, { "1s", 1 }, { "250ms", 0.25 }, { "1m30s", 90 },
-		      { "1.5h", 5400 }, { "100us", 1e-4 } };
+	} cases[] = { { "0", 0 },      { "1s", 1 },	 { "250ms", 0.25 },
+		      { "1m30s", 90 }, { "1.5h", 5400 }, { "100us", 1e-4 } };
 	char yaml[128];
 	struct web_config *c;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(yaml, sizeof(yaml), "rate_limit:\n  interval: %s\n  burst: 3\n", cases[i].text);
+		snprintf(yaml, sizeof(yaml), "rate_limit:\n  interval: %s\n  burst: 3\n",
+			 cases[i].text);
 		c = ok(yaml);
 		assert_float_equal(c->rate_interval_s, cases[i].s, 1e-12);
 		assert_int_equal(c->rate_burst, 3);

@@ -20,22 +20,22 @@
 #include "workloads.h"
 #include "util.h"
 
-#define UA	"0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
-#define UA_	"0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a90"
-#define UB	"11111111-2222-3333-4444-555555555555"
-#define UC	"6f1c2a3b4d5e6f708192a3b4c5d6e7f8"
-#define UX	"99999999-8888-7777-6666-555555555555"	/* no log dir */
-#define ID1	"1111111111111111111111111111111111111111111111111111111111111111"
-#define ID2	"2222222222222222222222222222222222222222222222222222222222222222"
-#define ID3	"3333333333333333333333333333333333333333333333333333333333333333"
-#define PAUSE	"5555555555555555555555555555555555555555555555555555555555555555"
-#define ID4	"4444444444444444444444444444444444444444444444444444444444444444"
-#define ID5	"5555555555555555555555555555555555555555555555555555555555555550"
+#define UA    "0f3c8a2e-5b1d-4c7e-9a6f-2d8e1b4c7a90"
+#define UA_   "0f3c8a2e_5b1d_4c7e_9a6f_2d8e1b4c7a90"
+#define UB    "11111111-2222-3333-4444-555555555555"
+#define UC    "6f1c2a3b4d5e6f708192a3b4c5d6e7f8"
+#define UX    "99999999-8888-7777-6666-555555555555" /* no log dir */
+#define ID1   "1111111111111111111111111111111111111111111111111111111111111111"
+#define ID2   "2222222222222222222222222222222222222222222222222222222222222222"
+#define ID3   "3333333333333333333333333333333333333333333333333333333333333333"
+#define PAUSE "5555555555555555555555555555555555555555555555555555555555555555"
+#define ID4   "4444444444444444444444444444444444444444444444444444444444444444"
+#define ID5   "5555555555555555555555555555555555555555555555555555555555555550"
 
-#define POD_A	"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UA_ ".slice"
-#define POD_B	"/kubepods/besteffort/pod" UB
-#define POD_C	"/kubepods.slice/kubepods-pod" UC ".slice"
-#define POD_X	"/kubepods/pod" UX
+#define POD_A "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UA_ ".slice"
+#define POD_B "/kubepods/besteffort/pod" UB
+#define POD_C "/kubepods.slice/kubepods-pod" UC ".slice"
+#define POD_X "/kubepods/pod" UX
 
 struct fx {
 	char root[64];
@@ -62,7 +62,8 @@ static const struct cg_def cgs[] = {
 	{ 20, POD_B "/" ID3 },
 	{ 21, POD_B "/crio-conmon-" ID3 },
 	{ 30, POD_C "/docker-" ID4 ".scope" },
-	{ 40, POD_X "/" "7777777777777777777777777777777777777777777777777777777777777777" },
+	{ 40, POD_X "/"
+		    "7777777777777777777777777777777777777777777777777777777777777777" },
 	{ 50, "/kubepods.slice/kubepods-burstable.slice" },
 	{ 51, "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podjunk.slice" },
 	{ 60, "/system.slice/containerd.service" },
@@ -173,15 +174,18 @@ static struct energy_tally *attribution_share(struct fx *f, __u64 id)
 
 static void charge(struct fx *f, __u64 id, double cpu, __u64 wakeups, double joules)
 {
-	struct figures d = { .cpu_seconds = cpu, .wakeups = wakeups, .context_switches = wakeups,
+	struct figures d = { .cpu_seconds = cpu,
+			     .wakeups = wakeups,
+			     .context_switches = wakeups,
 			     .energy_joules = joules };
 
 	struct energy_figures e = { .energy_joules = d.energy_joules };
 	struct energy_tally *t = attribution_share(f, id);
 
-	cpu_tally__add(&cg(f, id)->cpu, &(struct cpu_figures){ .cpu_seconds = d.cpu_seconds,
-							      .wakeups = d.wakeups,
-							      .context_switches = d.context_switches });
+	cpu_tally__add(&cg(f, id)->cpu,
+		       &(struct cpu_figures){ .cpu_seconds = d.cpu_seconds,
+					      .wakeups = d.wakeups,
+					      .context_switches = d.context_switches });
 	energy_tally__add(t, &e);
 }
 
@@ -190,8 +194,11 @@ static json_t *document(struct fx *f, const struct collection *col)
 {
 	struct histogram durations = { 0 };
 	struct agent_status agent = { .version = "test", .durations = &durations };
-	struct document_input in = { .opt = &f->o, .collection = col, .attribution = &f->at,
-				     .workloads = f->w, .agent = &agent };
+	struct document_input in = { .opt = &f->o,
+				     .collection = col,
+				     .attribution = &f->at,
+				     .workloads = f->w,
+				     .agent = &agent };
 
 	return document__build(&in);
 }
@@ -259,10 +266,10 @@ static double cg_total(struct fx *f, __u64 id)
 	return cg(f, id)->cpu.total.cpu_seconds;
 }
 
-#define assert_close(a, b) \
-	do { \
-		double _a = (a), _b = (b); \
-		if (fabs(_a - _b) > 1e-9 * (1 + fabs(_b))) \
+#define assert_close(a, b)                                              \
+	do {                                                            \
+		double _a = (a), _b = (b);                              \
+		if (fabs(_a - _b) > 1e-9 * (1 + fabs(_b)))              \
 			fail_msg("%s = %.12g, want %.12g", #a, _a, _b); \
 	} while (0)
 
@@ -362,7 +369,7 @@ static void workloads__update__pod_without_logs__unknown(void **state)
 	assert_string_equal(str(x, "namespace"), "unknown");
 	assert_string_equal(str(x, "name"), "unknown");
 	assert_int_equal(json_array_size(json_object_get(x, "containers")), 0);
-	run_all(f, 10);		/* 20 s: the name is given up after a few rescans */
+	run_all(f, 10); /* 20 s: the name is given up after a few rescans */
 	ns = find(json_object_get(f->doc, "namespaces"), "name", "unknown");
 	assert_non_null(ns);
 	assert_close(num(ns, "cpu_seconds_total"), cg_total(f, 40));
@@ -374,7 +381,7 @@ static void workloads__update__names_rescans__bounded(void **state)
 	struct fx *f = *state;
 	struct workloads_stats st;
 
-	run_all(f, 100);	/* an unknown pod and a pause container throughout */
+	run_all(f, 100); /* an unknown pod and a pause container throughout */
 	workloads__stats(f->w, &st);
 	if (st.name_scans > 10)
 		fail_msg("%lu name scans in 100 intervals", st.name_scans);
@@ -409,7 +416,7 @@ static void workloads__update__pod_gone__terminated_then_removed(void **state)
 			 "cpu_seconds_total"),
 		     shop_cpu + 2.0);
 	assert_null(idmap__get(&f->acc.cgroups, 99));
-	for (int i = 0; i < 3; i++) {	/* accounts drops them; the pod stays */
+	for (int i = 0; i < 3; i++) { /* accounts drops them; the pod stays */
 		begin(f, 2.0);
 		finish(f);
 	}
@@ -419,7 +426,7 @@ static void workloads__update__pod_gone__terminated_then_removed(void **state)
 	assert_string_equal(str(a, "state"), "terminated");
 	assert_close(num(a, "cpu_seconds_total"), a_cpu + 2.0);
 	assert_close(num(a, "power_watts"), 0);
-	begin(f, 30.0);		/* --retain 30 after it went */
+	begin(f, 30.0); /* --retain 30 after it went */
 	finish(f);
 	assert_null(pod(f, UA));
 	assert_non_null(pod(f, UB));
@@ -436,7 +443,8 @@ static void workloads__update__pod_gone__terminated_then_removed(void **state)
 static void workloads__update__pod_expired__carbon_kept(void **state)
 {
 	struct fx *f = *state;
-	struct energy_figures e = { .energy_joules = 2, .operational_carbon_grams = 0.25,
+	struct energy_figures e = { .energy_joules = 2,
+				    .operational_carbon_grams = 0.25,
 				    .embodied_carbon_grams = 0.125 };
 	double joules;
 
@@ -453,7 +461,7 @@ static void workloads__update__pod_expired__carbon_kept(void **state)
 		begin(f, 2.0);
 		finish(f);
 	}
-	begin(f, 30.0);		/* --retain 30 after it went */
+	begin(f, 30.0); /* --retain 30 after it went */
 	finish(f);
 	assert_null(pod(f, UA));
 	assert_close(f->w->expired_joules, joules);
@@ -490,7 +498,7 @@ static void workloads__update__container_restart__old_terminated(void **state)
 	json_t *ctrs;
 
 	run_all(f, 2);
-	touch(f->ctrs, "cart-1_shop_cart-" ID5 ".log");	/* restart count 1 */
+	touch(f->ctrs, "cart-1_shop_cart-" ID5 ".log"); /* restart count 1 */
 	cg(f, 20)->gone = true;
 	cg_add(f, 22, POD_B "/" ID5);
 	begin(f, 2.0);
@@ -521,10 +529,10 @@ static void workloads__label__cgroups__names(void **state)
 	assert_string_equal(ns, "shop");
 	assert_string_equal(p, "web-0");
 	assert_string_equal(c, "nginx");
-	workloads__label(f->w, 21, &ns, &p, &c);	/* conmon */
+	workloads__label(f->w, 21, &ns, &p, &c); /* conmon */
 	assert_string_equal(p, "cart-1");
 	assert_null(c);
-	workloads__label(f->w, 13, &ns, &p, &c);	/* pause */
+	workloads__label(f->w, 13, &ns, &p, &c); /* pause */
 	assert_string_equal(p, "web-0");
 	assert_null(c);
 	workloads__label(f->w, 40, &ns, &p, &c);
@@ -571,8 +579,8 @@ static void workloads__update__pod_churn__bounded(void **state)
 	for (int i = 0; i < 3000; i++) {
 		__u64 id = 1000 + i;
 
-		snprintf(path, sizeof(path), "/kubepods/besteffort/pod%08x-0000-4000-8000-%012x/%064x",
-			 i, i, i);
+		snprintf(path, sizeof(path),
+			 "/kubepods/besteffort/pod%08x-0000-4000-8000-%012x/%064x", i, i, i);
 		cg_add(f, id, path);
 		begin(f, 1.0);
 		charge(f, id, 0.1, 1, 0.1);
@@ -595,16 +603,21 @@ static void document__build__process_in_container__named(void **state)
 	static const struct counter_def cpu_clock = { "cpu-clock" };
 	const struct counter_def *slots[] = { &cpu_clock };
 	struct fx *f = *state;
-	struct wl_proc kv = { .usage.cpu_ns = 250000000, .cgroup_id = 11, .start_ns = 5,
-			      .comm = "nginx" };
+	struct wl_proc kv = {
+		.usage.cpu_ns = 250000000, .cgroup_id = 11, .start_ns = 5, .comm = "nginx"
+	};
 	struct node_cpu cpu = { 0 };
 	struct wl_stats stats = { 0 };
 	struct collection col = { .interval_s = 2.0, .cpu = &cpu, .acc = &f->acc, .stats = &stats };
 	struct histogram durations = { 0 };
-	struct agent_status agent = { .version = "test", .durations = &durations,
-				      .counters = slots, .nr_counters = 1 };
-	struct document_input in = { .opt = &f->o, .collection = &col, .attribution = &f->at,
-				     .workloads = f->w, .agent = &agent };
+	struct agent_status agent = {
+		.version = "test", .durations = &durations, .counters = slots, .nr_counters = 1
+	};
+	struct document_input in = { .opt = &f->o,
+				     .collection = &col,
+				     .attribution = &f->at,
+				     .workloads = f->w,
+				     .agent = &agent };
 	json_t *doc, *p;
 
 	run_all(f, 1);

@@ -45,8 +45,8 @@ static int hold__attach_all(struct bpf_object *obj, struct bpf_link **links, int
 		links[*nr] = bpf_program__attach(prog);
 		if (!links[*nr]) {
 			err = -errno;
-			fprintf(stderr, "empty_switch: attach %s: %s\n",
-				bpf_program__name(prog), strerror(-err));
+			fprintf(stderr, "empty_switch: attach %s: %s\n", bpf_program__name(prog),
+				strerror(-err));
 			return err;
 		}
 		(*nr)++;

@@ -39,9 +39,9 @@ static void on_hangup(int sig)
 static json_t *figures(double cpu, double scale)
 {
 	return json_pack("{s:f, s:I, s:I, s:f, s:f}", "cpu_seconds_total", cpu * scale,
-			 "wakeups_total", (json_int_t)(cpu * 1000 * scale), "context_switches_total",
-			 (json_int_t)(cpu * 1200 * scale), "energy_joules_total", cpu * 3.1 * scale,
-			 "power_watts", 0.01 * cpu);
+			 "wakeups_total", (json_int_t)(cpu * 1000 * scale),
+			 "context_switches_total", (json_int_t)(cpu * 1200 * scale),
+			 "energy_joules_total", cpu * 3.1 * scale, "power_watts", 0.01 * cpu);
 }
 
 static json_t *pod(int i, int gen)
@@ -91,12 +91,13 @@ static json_t *process(int pid, int i, int gen)
 
 static json_t *agent(int gen)
 {
-	return json_pack("{s:s, s:s, s:[], s:I, s:f, s:{s:f, s:I, s:[{s:f, s:I}, {s:f, s:I}, {s:s, s:I}]}}",
-			 "version", "fixture", "attach", "tp_btf", "counters", "collections_total",
-			 (json_int_t)gen, "last_collection_timestamp", (double)time(NULL),
-			 "collection_duration_seconds", "sum", gen * 0.002, "count", (json_int_t)gen,
-			 "buckets", "le", 0.001, "count", (json_int_t)0, "le", 0.01, "count",
-			 (json_int_t)gen, "le", "+Inf", "count", (json_int_t)gen);
+	return json_pack(
+		"{s:s, s:s, s:[], s:I, s:f, s:{s:f, s:I, s:[{s:f, s:I}, {s:f, s:I}, {s:s, s:I}]}}",
+		"version", "fixture", "attach", "tp_btf", "counters", "collections_total",
+		(json_int_t)gen, "last_collection_timestamp", (double)time(NULL),
+		"collection_duration_seconds", "sum", gen * 0.002, "count", (json_int_t)gen,
+		"buckets", "le", 0.001, "count", (json_int_t)0, "le", 0.01, "count",
+		(json_int_t)gen, "le", "+Inf", "count", (json_int_t)gen);
 }
 
 static json_t *node(const char *name, int gen)
@@ -105,15 +106,15 @@ static json_t *node(const char *name, int gen)
 			 " s:{s:i, s:i, s:i, s:i, s:i}, s:s, s:f, s:f, s:f, s:f, s:f,"
 			 " s:[{s:s, s:s, s:f, s:f}], s:i}",
 			 "name", name, "cpus", 2, "cpu_busy_seconds_total", gen * 1.5,
-			 "cpu_idle_seconds_total", gen * 2.5, "cpu_steal_seconds_total", 0.0, "tasks",
-			 300, "processes", 120, "cgroups", 40, "unattributed_cpu_seconds_total", 0.0,
-			 "loss", "process_map_overflow", 0, "cgroup_map_overflow", 0,
-			 "thread_state_overflow", 0, "exit_records_dropped", 0, "processes_lost", 0,
-			 "meter", "model", "energy_joules_total", gen * 9.0, "active_energy_joules_total",
-			 gen * 4.0, "idle_energy_joules_total", gen * 5.0,
-			 "unattributed_energy_joules_total", gen * 0.1, "power_watts", 4.5, "zones",
-			 "name", "model", "meter", "model", "joules_total", gen * 9.0, "watts", 4.5,
-			 "meter_errors_total", 0);
+			 "cpu_idle_seconds_total", gen * 2.5, "cpu_steal_seconds_total", 0.0,
+			 "tasks", 300, "processes", 120, "cgroups", 40,
+			 "unattributed_cpu_seconds_total", 0.0, "loss", "process_map_overflow", 0,
+			 "cgroup_map_overflow", 0, "thread_state_overflow", 0,
+			 "exit_records_dropped", 0, "processes_lost", 0, "meter", "model",
+			 "energy_joules_total", gen * 9.0, "active_energy_joules_total", gen * 4.0,
+			 "idle_energy_joules_total", gen * 5.0, "unattributed_energy_joules_total",
+			 gen * 0.1, "power_watts", 4.5, "zones", "name", "model", "meter", "model",
+			 "joules_total", gen * 9.0, "watts", 4.5, "meter_errors_total", 0);
 }
 
 static json_t *document(int pods, const struct options *o, int gen)
@@ -193,8 +194,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "late %.3f s at %.1f s\n", dev, monotonic_s() - start);
 		snapshot__publish(document(pods, &o, ++gen));
 	}
-	printf("intervals %d mean_dev_ms %.3f max_dev_ms %.3f elapsed_s %.1f late_100ms %d\n", gen - 1,
-	       gen > 1 ? sum_dev / (gen - 1) * 1e3 : 0, max_dev * 1e3, monotonic_s() - start, late);
+	printf("intervals %d mean_dev_ms %.3f max_dev_ms %.3f elapsed_s %.1f late_100ms %d\n",
+	       gen - 1, gen > 1 ? sum_dev / (gen - 1) * 1e3 : 0, max_dev * 1e3,
+	       monotonic_s() - start, late);
 	server__stop(srv);
 	snapshot__clear();
 	return 0;

@@ -256,8 +256,10 @@ static void args_one(struct args *a, int opt, const char *arg)
 		if (!*arg)
 			args_bad(a, "--user: empty user name");
 		else if (strchr(arg, ':'))
-			args_bad(a, "--user takes a name only: the password comes from $WATTCTL_PASSWORD "
-				  "or --password-file, never from the command line");
+			args_bad(
+				a,
+				"--user takes a name only: the password comes from $WATTCTL_PASSWORD "
+				"or --password-file, never from the command line");
 		break;
 	case OPT_INSECURE:
 		c->auth.insecure = true;

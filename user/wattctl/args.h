@@ -11,7 +11,7 @@ struct args {
 	struct wattctl *c;
 	bool help;
 	bool version;
-	char bad[256];		/* the first usage error; reported once -o is known */
+	char bad[256]; /* the first usage error; reported once -o is known */
 	char pod_buf[512];
 };
 

@@ -8,7 +8,7 @@
 #include <curl/curl.h>
 #include "http.h"
 
-#define HTTP_MAX_BODY (256UL << 20)	/* a 1,000-pod node is a few MB */
+#define HTTP_MAX_BODY (256UL << 20) /* a 1,000-pod node is a few MB */
 
 struct http {
 	CURL *curl;
@@ -132,14 +132,12 @@ static const char *http_error_text(json_t *doc)
 	return NULL;
 }
 
-static int http_status_error(struct http *h, const char *url, long status, char *err,
-			      size_t errlen)
+static int http_status_error(struct http *h, const char *url, long status, char *err, size_t errlen)
 {
 	json_t *doc = json_loadb(h->buf ? h->buf : "", h->len, 0, NULL);
 	const char *why = http_error_text(doc);
 
-	snprintf(err, errlen, "GET %s: HTTP %ld%s%s", url, status, why ? ": " : "",
-		 why ? why : "");
+	snprintf(err, errlen, "GET %s: HTTP %ld%s%s", url, status, why ? ": " : "", why ? why : "");
 	json_decref(doc);
 	return -EPROTO;
 }

@@ -27,11 +27,11 @@
 #endif
 
 struct cmd {
-	const char *words[2];		/* "top", "pods"; NULL-padded */
-	const char *const *aliases;	/* other spellings of words[1] */
+	const char *words[2];	    /* "top", "pods"; NULL-padded */
+	const char *const *aliases; /* other spellings of words[1] */
 	int (*run)(struct wattctl *c);
 	int (*run_prom)(struct wattctl *c); /* NULL: not available with --prometheus */
-	unsigned int opts;		/* OPTF_* it accepts */
+	unsigned int opts;		    /* OPTF_* it accepts */
 	const char *synopsis;
 	const char *help;
 };
@@ -44,36 +44,51 @@ static const char *const process_aliases[] = { "process", "ps", NULL };
 static int cmd_get_pod_arg(struct wattctl *c);
 
 static const struct cmd commands[] = {
-	{ .words = { "top", "pods" }, .aliases = pod_aliases, .run = cmd_top_pods,
+	{ .words = { "top", "pods" },
+	  .aliases = pod_aliases,
+	  .run = cmd_top_pods,
 	  .run_prom = promql__top_pods,
 	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
 	  .synopsis = "top pods [-n NS | -A] [--sort power|energy|cpu] [--limit N]",
 	  .help = "CPU (cores), power and energy of each pod, biggest first. Without -n or -A,\n"
 		  "the pods of namespace \"default\", as kubectl does. With --prometheus, every\n"
 		  "node's pods, with a NODE column.\n" },
-	{ .words = { "top", "containers" }, .aliases = container_aliases,
+	{ .words = { "top", "containers" },
+	  .aliases = container_aliases,
 	  .run = cmd_top_containers,
 	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
 	  .synopsis = "top containers [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
 	  .help = "CPU, power and energy of each container, of all namespaces unless -n.\n" },
-	{ .words = { "top", "namespaces" }, .aliases = namespace_aliases,
-	  .run = cmd_top_namespaces, .run_prom = promql__top_namespaces,
+	{ .words = { "top", "namespaces" },
+	  .aliases = namespace_aliases,
+	  .run = cmd_top_namespaces,
+	  .run_prom = promql__top_namespaces,
 	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_SORT | OPTF_LIMIT,
 	  .synopsis = "top namespaces [-n NS] [--sort KEY] [--limit N]",
 	  .help = "CPU, power and energy of each namespace. With --prometheus, per node.\n" },
-	{ .words = { "top", "processes" }, .aliases = process_aliases, .run = cmd_top_processes,
+	{ .words = { "top", "processes" },
+	  .aliases = process_aliases,
+	  .run = cmd_top_processes,
 	  .opts = OPTF_NAMESPACE | OPTF_ALL | OPTF_POD | OPTF_SORT | OPTF_LIMIT,
 	  .synopsis = "top processes [-n NS] [--pod NS/NAME] [--sort KEY] [--limit N]",
 	  .help = "CPU, power and energy of each process, with its namespace, pod and container.\n" },
-	{ .words = { "node", NULL }, .run = cmd_node, .synopsis = "node",
+	{ .words = { "node", NULL },
+	  .run = cmd_node,
+	  .synopsis = "node",
 	  .help = "The node: CPU utilisation, power, energy (active, idle, by zone), the meter,\n"
 		  "PUE and carbon when the agent is configured with them.\n" },
-	{ .words = { "get", "pod" }, .aliases = pod_aliases + 1, .run = cmd_get_pod_arg,
-	  .opts = OPTF_NAMESPACE, .synopsis = "get pod NS/NAME",
+	{ .words = { "get", "pod" },
+	  .aliases = pod_aliases + 1,
+	  .run = cmd_get_pod_arg,
+	  .opts = OPTF_NAMESPACE,
+	  .synopsis = "get pod NS/NAME",
 	  .help = "One pod's figures, with its containers.\n" },
-	{ .words = { "report", NULL }, .run = cmd_report, .run_prom = promql__report,
+	{ .words = { "report", NULL },
+	  .run = cmd_report,
+	  .run_prom = promql__report,
 	  .opts = OPTF_NAMESPACE | OPTF_PERIOD | OPTF_BY,
-	  .synopsis = "report [--since 30d | --from T [--to T]] [-n NS] [--by namespace|pod|label:KEY]",
+	  .synopsis =
+		  "report [--since 30d | --from T [--to T]] [-n NS] [--by namespace|pod|label:KEY]",
 	  .help = "Energy and carbon per group over a period, for a sustainability report: energy\n"
 		  "(kWh), facility energy (kWh, with PUE), operational, embodied and total carbon\n"
 		  "(gCO2e), share of the cluster, average power and the trend against the period\n"
@@ -236,7 +251,8 @@ static int cmd_check_report(struct wattctl *c)
 				 "an agent reports the time since it started");
 	if (!c->prometheus && c->by && !strncmp(c->by, "label:", 6))
 		return usage_err("report: --by %s needs --prometheus "
-				 "(pod labels come from kube-state-metrics)", c->by);
+				 "(pod labels come from kube-state-metrics)",
+				 c->by);
 	if (c->watch)
 		return usage_err("report does not take --watch");
 	if (period__resolve(&pa, (long long)time(NULL), REPORT_DEFAULT_S, &p, err, sizeof(err)))
@@ -251,8 +267,9 @@ static int cmd_check(struct wattctl *c, const struct cmd *cmd)
 	unsigned int extra = c->given & ~cmd->opts;
 
 	if (extra)
-		return usage_err("'%s%s%s' does not take %s", cmd->words[0], cmd->words[1] ? " " : "",
-				 cmd->words[1] ? cmd->words[1] : "", opt_name(extra & -extra));
+		return usage_err("'%s%s%s' does not take %s", cmd->words[0],
+				 cmd->words[1] ? " " : "", cmd->words[1] ? cmd->words[1] : "",
+				 opt_name(extra & -extra));
 	if (c->namespace && c->all_namespaces)
 		return usage_err("-n and -A exclude each other");
 	if (c->namespace && c->pod_ns && strcmp(c->namespace, c->pod_ns))
@@ -290,7 +307,8 @@ static int auth_password(struct http_auth *a)
 	}
 	if (!a->password_file) {
 		if (!env)
-			return usage_err("--user %s: set $WATTCTL_PASSWORD or --password-file", a->user);
+			return usage_err("--user %s: set $WATTCTL_PASSWORD or --password-file",
+					 a->user);
 		a->password = strdup(env);
 		return a->password ? EXIT_OK : EXIT_ERR;
 	}
@@ -324,14 +342,12 @@ static int cmd_get_pod_arg(struct wattctl *c)
 
 	if (args__split_pod(arg, buf, sizeof(buf), &ns, &name)) {
 		if (c->namespace && strcmp(c->namespace, ns))
-			return usage_err("get pod %s: conflicts with -n %s", arg,
-					 c->namespace);
+			return usage_err("get pod %s: conflicts with -n %s", arg, c->namespace);
 		return cmd_get_pod(c, ns, name);
 	}
 	if (strchr(arg, '/') || !*arg)
 		return usage_err("get pod %s: want NAMESPACE/NAME", arg);
-	return cmd_get_pod(c, c->namespace ? c->namespace : WATTCTL_DEFAULT_NAMESPACE,
-			   arg);
+	return cmd_get_pod(c, c->namespace ? c->namespace : WATTCTL_DEFAULT_NAMESPACE, arg);
 }
 
 static volatile sig_atomic_t stopping;

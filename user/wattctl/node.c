@@ -103,8 +103,8 @@ static int node_zones(json_t *n)
 /* GPU nodes: the GPUs' power and energy, then one row per GPU. */
 static int node_gpus(json_t *n)
 {
-	static const char *const hdr[] = { "  GPU", "NAME", "POWER", "ENERGY", "IDLE", "BUSY-RULE",
-					   "ERRORS" };
+	static const char *const hdr[] = { "  GPU", "NAME",	 "POWER", "ENERGY",
+					   "IDLE",  "BUSY-RULE", "ERRORS" };
 	json_t *gpus = json_object_get(n, "gpus"), *g;
 	char b1[UNITS_LEN], b2[UNITS_LEN], b3[UNITS_LEN], b4[UNITS_LEN], idx[16], idle[64];
 	struct table *t;
@@ -122,9 +122,13 @@ static int node_gpus(json_t *n)
 		return -1;
 	json_array_foreach(gpus, i, g) {
 		const char *row[7] = {
-			idx, str(g, "name"), units__watts(b1, sizeof(b1), num(g, "power_watts")),
-			units__joules(b2, sizeof(b2), num(g, "joules_total")), idle,
-			str(g, "busy_rule"), units__count(b4, sizeof(b4), num(g, "errors_total")),
+			idx,
+			str(g, "name"),
+			units__watts(b1, sizeof(b1), num(g, "power_watts")),
+			units__joules(b2, sizeof(b2), num(g, "joules_total")),
+			idle,
+			str(g, "busy_rule"),
+			units__count(b4, sizeof(b4), num(g, "errors_total")),
 		};
 
 		snprintf(idx, sizeof(idx), "  %.0f", num(g, "index"));

@@ -8,7 +8,7 @@
 #include <time.h>
 #include "period.h"
 
-#define PERIOD_MAX_S (100LL * 365 * 86400)	/* a century: past that it is a typo */
+#define PERIOD_MAX_S (100LL * 365 * 86400) /* a century: past that it is a typo */
 
 static long long unit_seconds(char u)
 {
@@ -182,17 +182,19 @@ int period__resolve(const struct period_args *a, long long now, long long defaul
 	if (a->since && a->from)
 		return period_bad(err, errlen, "%s", "--since and --from exclude each other");
 	if (a->since && !period__parse_duration(a->since, &len))
-		return period_bad(err, errlen, "--since %s: want a duration such as 30d, 12h or 90m",
-				   a->since);
+		return period_bad(err, errlen,
+				  "--since %s: want a duration such as 30d, 12h or 90m", a->since);
 	p->to = now;
 	if (a->to && !period__parse_time(a->to, now, &p->to))
-		return period_bad(err, errlen,
-				   "--to %s: want a time such as 2026-11-30, 2026-11-30T18:00Z or unix seconds",
-				   a->to);
+		return period_bad(
+			err, errlen,
+			"--to %s: want a time such as 2026-11-30, 2026-11-30T18:00Z or unix seconds",
+			a->to);
 	if (a->from && !period__parse_time(a->from, now, &p->from))
-		return period_bad(err, errlen,
-				   "--from %s: want a time such as 2026-11-01, 2026-11-01T08:00Z or unix seconds",
-				   a->from);
+		return period_bad(
+			err, errlen,
+			"--from %s: want a time such as 2026-11-01, 2026-11-01T08:00Z or unix seconds",
+			a->from);
 	if (!a->from)
 		p->from = p->to - len;
 	if (p->to > now)

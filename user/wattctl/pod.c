@@ -61,7 +61,8 @@ static void pod_print(json_t *pod, const struct wattctl *c)
 	kv("Power:", units__watts(b, sizeof(b), num(pod, "power_watts")));
 	kv("Energy:", units__joules(b, sizeof(b), num(pod, "energy_joules_total")));
 	if (json_object_get(pod, "facility_energy_joules_total"))
-		kv("Facility:", units__joules(b, sizeof(b), num(pod, "facility_energy_joules_total")));
+		kv("Facility:",
+		   units__joules(b, sizeof(b), num(pod, "facility_energy_joules_total")));
 	if (json_object_get(pod, "carbon_grams_total"))
 		kv("Carbon(CO2e):", units__grams(b, sizeof(b), num(pod, "carbon_grams_total")));
 	if (c->format == OUT_WIDE) {

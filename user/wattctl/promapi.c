@@ -37,7 +37,7 @@ double promapi__value(json_t *pair)
 
 /* GET endpoint?query=...&params; the "result" of a successful answer of the wanted type. */
 static int promapi_get(struct wattctl *c, const char *endpoint, const char *query,
-			const char *params, const char *want, json_t **doc, json_t **result)
+		       const char *params, const char *want, json_t **doc, json_t **result)
 {
 	char url[PROM_URL_MAX], err[PROM_URL_MAX + 256], *eq;
 	json_t *status, *data, *type;
@@ -61,7 +61,8 @@ static int promapi_get(struct wattctl *c, const char *endpoint, const char *quer
 	type = json_object_get(data, "resultType");
 	*result = json_object_get(data, "result");
 	if (!json_is_string(status) || strcmp(json_string_value(status), "success") ||
-	    !json_is_array(*result) || (json_is_string(type) && strcmp(json_string_value(type), want))) {
+	    !json_is_array(*result) ||
+	    (json_is_string(type) && strcmp(json_string_value(type), want))) {
 		json_t *e = json_object_get(*doc, "error");
 
 		p_err("GET %s%s: Prometheus answered %s%s (query: %s)", c->prometheus, endpoint,

@@ -15,8 +15,8 @@
 #include "util.h"
 
 struct prom_level {
-	const char *metric;	/* wattlet_<metric>_... */
-	const char *by;		/* PromQL grouping */
+	const char *metric;	   /* wattlet_<metric>_... */
+	const char *by;		   /* PromQL grouping */
 	const char *const *labels; /* grouping labels -> item fields, NULL-ended */
 	const char *const *fields;
 	const struct view *view;
@@ -76,7 +76,7 @@ static const struct prom_figure figures[] = {
 };
 
 static void promql_query(const struct wattctl *c, const struct prom_level *lv,
-			const struct prom_figure *f, char *q, size_t len)
+			 const struct prom_figure *f, char *q, size_t len)
 {
 	char sel[600] = "", ns[512];
 
@@ -88,7 +88,8 @@ static void promql_query(const struct wattctl *c, const struct prom_level *lv,
 		snprintf(q, len, "sum by (%s) (rate(wattlet_%s_%s%s[%s]))", lv->by, lv->metric,
 			 f->series, sel, c->window);
 	else
-		snprintf(q, len, "sum by (%s) (wattlet_%s_%s%s)", lv->by, lv->metric, f->series, sel);
+		snprintf(q, len, "sum by (%s) (wattlet_%s_%s%s)", lv->by, lv->metric, f->series,
+			 sel);
 }
 
 /* The item for one sample's labels, created on first sight. */
@@ -120,7 +121,7 @@ static json_t *promql_item(json_t *rows, const struct prom_level *lv, json_t *me
 }
 
 static int promql_figure(struct wattctl *c, const struct prom_level *lv,
-			const struct prom_figure *f, json_t *rows)
+			 const struct prom_figure *f, json_t *rows)
 {
 	char q[PROM_QUERY_MAX];
 	json_t *doc = NULL, *result, *s;

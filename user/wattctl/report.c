@@ -309,15 +309,16 @@ int report__note(struct report *r, const char *fmt, ...)
 double report__node_pue(const struct report_node *n)
 {
 	return n->energy_j > 0 && !isnan(n->fig[RF_FACILITY]) ? n->fig[RF_FACILITY] / n->energy_j :
-								   NAN;
+								NAN;
 }
 
 /* Carbon is operational grams per kWh of facility energy (IT energy where no PUE). */
 double report__node_intensity(const struct report_node *n)
 {
 	double j = isnan(n->fig[RF_FACILITY]) ? n->energy_j : n->fig[RF_FACILITY];
-	double g = isnan(n->fig[RF_OPERATIONAL]) && isnan(n->fig[RF_EMBODIED]) ? n->fig[RF_CARBON] :
-										  n->fig[RF_OPERATIONAL];
+	double g = isnan(n->fig[RF_OPERATIONAL]) && isnan(n->fig[RF_EMBODIED]) ?
+			   n->fig[RF_CARBON] :
+			   n->fig[RF_OPERATIONAL];
 
 	return j > 0 && !isnan(g) ? g / (j / JOULES_PER_KWH) : NAN;
 }
@@ -427,7 +428,7 @@ int report__finish(struct report *r)
 		struct report_cell *c = &r->cells[i];
 
 		figures_add_cell(&r->groups[c->group].f, c->fig,
-				  node_measured_fraction(&r->nodes[c->node]));
+				 node_measured_fraction(&r->nodes[c->node]));
 	}
 	report_cluster(r);
 	figures_init(&r->total);
@@ -437,7 +438,7 @@ int report__finish(struct report *r)
 	figures_derive(&r->total, r);
 	for (i = 0; i < r->n_groups; i++)
 		figures_derive(&r->groups[i].f, r);
-	if (r->n_groups)	/* qsort wants an array, even of none */
+	if (r->n_groups) /* qsort wants an array, even of none */
 		qsort(r->groups, r->n_groups, sizeof(*r->groups), group_cmp);
 	if (r->n_nodes)
 		qsort(r->nodes, r->n_nodes, sizeof(*r->nodes), node_cmp);

@@ -21,10 +21,10 @@ enum report_fig {
 	RF_ENERGY,	/* J: attributed share of active energy */
 	RF_IDLE,	/* J: attributed share of idle energy (--idle-attribution cpu) */
 	RF_FACILITY,	/* J: IT energy x PUE */
-	RF_OPERATIONAL,	/* g CO2e: energy x grid intensity */
+	RF_OPERATIONAL, /* g CO2e: energy x grid intensity */
 	RF_EMBODIED,	/* g CO2e: the node's manufacturing footprint, allocated */
 	RF_CARBON,	/* g CO2e: operational + embodied */
-	RF_PREV_ENERGY,	/* J: active + idle in the period before, of the same length */
+	RF_PREV_ENERGY, /* J: active + idle in the period before, of the same length */
 	RF_NR,
 };
 
@@ -36,63 +36,63 @@ extern const char *const report_fig_names[RF_NR];
 
 enum report_basis {
 	BASIS_NONE,	/* no energy */
-	BASIS_MEASURED,	/* every joule from a measuring meter (rapl, hwmon) */
-	BASIS_MODELLED,	/* every joule from a model */
+	BASIS_MEASURED, /* every joule from a measuring meter (rapl, hwmon) */
+	BASIS_MODELLED, /* every joule from a model */
 	BASIS_MIXED,
 };
 
 /* A group's (or the cluster's) figures, finished. */
 struct report_figures {
-	double energy_j;	/* active + attributed idle */
-	double measured_j;	/* the part of energy_j a meter measured */
-	double facility_j;	/* NAN: no PUE anywhere */
-	double operational_g;	/* NAN: no carbon intensity anywhere */
-	double embodied_g;	/* NAN: no embodied carbon anywhere */
+	double energy_j;      /* active + attributed idle */
+	double measured_j;    /* the part of energy_j a meter measured */
+	double facility_j;    /* NAN: no PUE anywhere */
+	double operational_g; /* NAN: no carbon intensity anywhere */
+	double embodied_g;    /* NAN: no embodied carbon anywhere */
 	double carbon_g;
-	double prev_energy_j;	/* NAN: nothing in the previous period */
+	double prev_energy_j; /* NAN: nothing in the previous period */
 	/* derived by report__finish */
-	double share;		/* of the cluster's energy, 0..1 */
-	double avg_watts;	/* energy_j / period */
-	double trend;		/* (energy - previous) / previous; NAN when no previous */
+	double share;	  /* of the cluster's energy, 0..1 */
+	double avg_watts; /* energy_j / period */
+	double trend;	  /* (energy - previous) / previous; NAN when no previous */
 	enum report_basis basis;
 };
 
 struct report_group {
 	char *name;
 	struct report_figures f;
-	double *watts;		/* power over time, one per series point; NAN = no sample */
+	double *watts; /* power over time, one per series point; NAN = no sample */
 };
 
 struct report_node {
 	char *name;
-	char *meters;		/* "rapl", or "rapl,model" when it changed in the period */
-	char *model;		/* the model row, when the source names it */
-	double energy_j;	/* all node energy: active + idle */
+	char *meters;	 /* "rapl", or "rapl,model" when it changed in the period */
+	char *model;	 /* the model row, when the source names it */
+	double energy_j; /* all node energy: active + idle */
 	double measured_j;
-	double fig[RF_NR];	/* facility, operational, embodied, carbon of the node */
+	double fig[RF_NR]; /* facility, operational, embodied, carbon of the node */
 };
 
 struct report {
 	/* what was asked */
-	const char *source;	/* "prometheus" or "agent" */
+	const char *source; /* "prometheus" or "agent" */
 	const char *url;
-	const char *by;		/* "namespace", "pod", "label:KEY" */
-	const char *namespace;	/* NULL: all */
-	double from, to;	/* unix seconds */
-	bool has_previous;	/* the source can tell the period before (Prometheus) */
+	const char *by;	       /* "namespace", "pod", "label:KEY" */
+	const char *namespace; /* NULL: all */
+	double from, to;       /* unix seconds */
+	bool has_previous;     /* the source can tell the period before (Prometheus) */
 	/* filled by the source */
 	struct report_group *groups;
 	size_t n_groups, cap_groups;
 	struct report_node *nodes;
 	size_t n_nodes, cap_nodes;
-	double series_start, series_step;	/* first point's time, seconds apart */
+	double series_start, series_step; /* first point's time, seconds apart */
 	size_t n_points;
-	json_t *notes;		/* strings: what the reader must know (unmatched pods, ...) */
+	json_t *notes; /* strings: what the reader must know (unmatched pods, ...) */
 	/* derived by report__finish */
-	struct report_figures cluster;	/* every node's energy, whoever used it */
-	struct report_figures total;	/* the groups' sum */
+	struct report_figures cluster; /* every node's energy, whoever used it */
+	struct report_figures total;   /* the groups' sum */
 	/* private */
-	json_t *index;		/* group name -> index; (group, node) -> cell */
+	json_t *index; /* group name -> index; (group, node) -> cell */
 	struct report_cell *cells;
 	size_t n_cells, cap_cells;
 };

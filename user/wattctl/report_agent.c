@@ -68,7 +68,8 @@ static int agent_items(struct report *r, json_t *items, const char *node, bool p
 
 	json_array_foreach(items, i, it) {
 		if (pods)
-			snprintf(name, sizeof(name), "%s/%s", str(it, "namespace"), str(it, "name"));
+			snprintf(name, sizeof(name), "%s/%s", str(it, "namespace"),
+				 str(it, "name"));
 		else
 			snprintf(name, sizeof(name), "%s", str(it, "name"));
 		if (r->namespace && strcmp(pods ? str(it, "namespace") : name, r->namespace))
@@ -103,7 +104,8 @@ static int agent_collect(struct wattctl *c, json_t *node_doc, json_t *list)
 	r = report__new("agent", c->server, pods ? "pod" : "namespace", c->namespace, from, to);
 	if (!r || agent_node(r, node) || agent_items(r, items, str(node, "name"), pods) ||
 	    report__finish(r) ||
-	    report__note(r, "One node (%s) since its agent started; --prometheus gives the "
+	    report__note(r,
+			 "One node (%s) since its agent started; --prometheus gives the "
 			 "cluster, any period, the period before and power over time.",
 			 str(node, "name"))) {
 		p_err("out of memory");
@@ -143,7 +145,7 @@ int cmd_report(struct wattctl *c)
 		node_doc = agent_get(c, "/api/v1/node", NULL);
 		if (node_doc)
 			list = agent_get(c, pods ? "/api/v1/pods" : "/api/v1/namespaces",
-					  pods ? c->namespace : NULL);
+					 pods ? c->namespace : NULL);
 		if (!list || same_snapshot(node_doc, list))
 			break;
 	}

@@ -119,7 +119,8 @@ static void head(FILE *f, json_t *doc)
 	char a[48], b[48], s[48];
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<title>", f);
+	      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<title>",
+	      f);
 	fputs("Energy and carbon by ", f);
 	svg__esc(f, group_noun(doc));
 	fprintf(f, ", %s to %s UTC</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n",
@@ -137,7 +138,8 @@ static void head(FILE *f, json_t *doc)
 	}
 	fputs(" &middot; from ", f);
 	fputs(strcmp(report__str(src, "kind"), "prometheus") ? "the wattlet agent at " :
-							       "Prometheus at ", f);
+							       "Prometheus at ",
+	      f);
 	svg__esc(f, report__str(src, "url"));
 	fputs("</p>\n</header>\n", f);
 }
@@ -156,21 +158,24 @@ static void trend(FILE *f, json_t *figs)
 	double t = report__num(figs, "trend");
 
 	if (isnan(t)) {
-		if (report__num(figs, "previous_energy_kwh") == 0 && report__num(figs, "energy_kwh") > 0)
+		if (report__num(figs, "previous_energy_kwh") == 0 &&
+		    report__num(figs, "energy_kwh") > 0)
 			fputs("new", f);
 		else if (!isnan(report__num(figs, "previous_energy_kwh")))
 			fputs("&ndash;", f);
 		return;
 	}
-	fprintf(f, fabs(t) < 0.1 ? "<span class=\"%s\">%s %.1f%%</span>" :
-				   "<span class=\"%s\">%s %.0f%%</span>",
+	fprintf(f,
+		fabs(t) < 0.1 ? "<span class=\"%s\">%s %.1f%%</span>" :
+				"<span class=\"%s\">%s %.0f%%</span>",
 		t > 0 ? "up" : "down", t > 0 ? "&#9650;" : "&#9660;", fabs(100 * t));
 }
 
 static void kpi(FILE *f, const char *label, const char *value, const char *unit)
 {
-	fprintf(f, "<div class=\"kpi\"><div class=\"label\">%s</div><div class=\"value\">%s "
-		   "<span class=\"unit\">%s</span></div><div class=\"detail\">",
+	fprintf(f,
+		"<div class=\"kpi\"><div class=\"label\">%s</div><div class=\"value\">%s "
+		"<span class=\"unit\">%s</span></div><div class=\"detail\">",
 		label, value, unit);
 }
 
@@ -192,7 +197,8 @@ static void kpis(FILE *f, json_t *doc)
 	kpi(f, "Carbon", units__sig(v, sizeof(v), g / div), isnan(g) ? "no intensity set" : unit);
 	if (!isnan(report__num(t, "embodied_carbon_grams")))
 		fprintf(f, "%s%% embodied",
-			units__sig(w, sizeof(w), 100 * report__num(t, "embodied_carbon_grams") / g));
+			units__sig(w, sizeof(w),
+				   100 * report__num(t, "embodied_carbon_grams") / g));
 	else
 		fputs("operational", f);
 	fputs("</div></div>\n", f);
@@ -205,7 +211,7 @@ static void kpis(FILE *f, json_t *doc)
 
 struct html_col {
 	const char *head;
-	const char *unit;	/* NULL: the carbon unit */
+	const char *unit; /* NULL: the carbon unit */
 	const char *key;
 };
 
@@ -253,7 +259,8 @@ static void td(FILE *f, const struct html_col *c, json_t *figs, double gdiv)
 
 static void table(FILE *f, json_t *doc)
 {
-	json_t *groups = json_object_get(doc, "groups"), *g, *cluster = json_object_get(doc, "cluster");
+	json_t *groups = json_object_get(doc, "groups"), *g,
+	       *cluster = json_object_get(doc, "cluster");
 	double gdiv;
 	const char *gunit = report__carbon_unit(doc, &gdiv);
 	char a[CELL], b[CELL];
@@ -285,9 +292,10 @@ static void table(FILE *f, json_t *doc)
 	for (k = 0; k < NR_HTML_COLS; k++)
 		if (col_shown(doc, &html_cols[k]))
 			td(f, &html_cols[k], json_object_get(doc, "total"), gdiv);
-	fprintf(f, "</tr></tfoot>\n</table>\n<p class=\"caption\">The cluster used %s kWh of IT "
-		   "energy on %zu node%s, %s%% of it measured. The rest of it, beyond the total "
-		   "above, is idle, system or unattributed energy%s.</p>\n</section>\n",
+	fprintf(f,
+		"</tr></tfoot>\n</table>\n<p class=\"caption\">The cluster used %s kWh of IT "
+		"energy on %zu node%s, %s%% of it measured. The rest of it, beyond the total "
+		"above, is idle, system or unattributed energy%s.</p>\n</section>\n",
 		units__sig(a, sizeof(a), report__num(cluster, "energy_kwh")),
 		json_array_size(json_object_get(doc, "nodes")),
 		json_array_size(json_object_get(doc, "nodes")) == 1 ? "" : "s",
@@ -304,7 +312,8 @@ static void charts(FILE *f, json_t *doc)
 		svg__power(f, doc);
 	else
 		fputs("<p class=\"none\">An agent's API keeps no history: power over time needs "
-		      "wattctl --prometheus.</p>\n", f);
+		      "wattctl --prometheus.</p>\n",
+		      f);
 	fputs("</section>\n<section>\n<h2>", f);
 	fputs(carbon ? "Carbon by " : "Energy by ", f);
 	svg__esc(f, group_noun(doc));
@@ -312,13 +321,16 @@ static void charts(FILE *f, json_t *doc)
 	svg__bars(f, doc);
 	if (!carbon)
 		fputs("<p class=\"caption\">No carbon intensity is configured: the bars show "
-		      "energy.</p>\n", f);
+		      "energy.</p>\n",
+		      f);
 	else if (json_object_get(json_object_get(doc, "total"), "embodied_carbon_grams"))
 		fputs("<p class=\"caption\">Solid: operational carbon (energy &times; grid "
-		      "intensity). Light: embodied carbon (modelled).</p>\n", f);
+		      "intensity). Light: embodied carbon (modelled).</p>\n",
+		      f);
 	else
 		fputs("<p class=\"caption\">Operational carbon: energy &times; grid intensity. "
-		      "No embodied carbon is configured.</p>\n", f);
+		      "No embodied carbon is configured.</p>\n",
+		      f);
 	fputs("</section>\n", f);
 }
 
@@ -341,13 +353,15 @@ static void nodes(FILE *f, json_t *doc)
 	fputs("<h3>Nodes</h3>\n<table id=\"nodes\">\n<thead><tr><th>Node</th><th class=\"text\">"
 	      "Meter</th><th class=\"text\">Basis</th><th>Energy<small>kWh</small></th>"
 	      "<th>PUE<small>&nbsp;</small></th><th>Intensity<small>gCO2e/kWh</small></th>"
-	      "<th class=\"text\">Model row</th></tr></thead>\n<tbody>\n", f);
+	      "<th class=\"text\">Model row</th></tr></thead>\n<tbody>\n",
+	      f);
 	json_array_foreach(json_object_get(doc, "nodes"), i, nd) {
 		fputs("<tr><td>", f);
 		svg__esc(f, report__str(nd, "name"));
 		fputs("</td><td class=\"text\">", f);
 		svg__esc(f, report__str(nd, "meters"));
-		fprintf(f, "</td><td class=\"text\"><span class=\"basis %s\">%s</span></td><td>%s</td>",
+		fprintf(f,
+			"</td><td class=\"text\"><span class=\"basis %s\">%s</span></td><td>%s</td>",
 			report__str(nd, "basis"), report__str(nd, "basis"),
 			units__sig(b, sizeof(b), report__num(nd, "energy_kwh")));
 		opt_cell(f, nd, "pue", "<td>%.3g</td>");
@@ -384,9 +398,10 @@ static void foot(FILE *f)
 {
 	char now[48];
 
-	fprintf(f, "<footer>Made by wattctl %s on %s UTC. 1 kWh = 3.6 MJ; gCO2e: grams of "
-		   "carbon dioxide equivalent. Measured: read from a hardware energy meter (RAPL, "
-		   "hwmon); modelled: estimated from CPU use.</footer>\n</main>\n</body>\n</html>\n",
+	fprintf(f,
+		"<footer>Made by wattctl %s on %s UTC. 1 kWh = 3.6 MJ; gCO2e: grams of "
+		"carbon dioxide equivalent. Measured: read from a hardware energy meter (RAPL, "
+		"hwmon); modelled: estimated from CPU use.</footer>\n</main>\n</body>\n</html>\n",
 		WATTLET_VERSION, human_time((double)time(NULL), now, sizeof(now)));
 }
 

@@ -14,7 +14,7 @@
 #include "report.h"
 #include "report_doc.h"
 
-#define METHOD_NODES_NAMED 6	/* name the nodes when there are at most this many */
+#define METHOD_NODES_NAMED 6 /* name the nodes when there are at most this many */
 
 static void set_num(json_t *o, const char *key, double v)
 {
@@ -34,9 +34,9 @@ static json_t *figures_json(const struct report_figures *f, bool has_previous)
 	set_num(o, "share", f->share);
 	set_num(o, "average_power_watts", f->avg_watts);
 	if (has_previous)
-		json_object_set_new(o, "previous_energy_kwh",
-				    json_real(isnan(f->prev_energy_j) ? 0 :
-						  f->prev_energy_j / JOULES_PER_KWH));
+		json_object_set_new(
+			o, "previous_energy_kwh",
+			json_real(isnan(f->prev_energy_j) ? 0 : f->prev_energy_j / JOULES_PER_KWH));
 	set_num(o, "trend", f->trend);
 	json_object_set_new(o, "basis", json_string(report__basis_name(f->basis)));
 	set_num(o, "measured_fraction", f->energy_j > 0 ? f->measured_j / f->energy_j : NAN);
@@ -47,9 +47,10 @@ static json_t *period_json(const struct report *r)
 {
 	char from[32], to[32];
 
-	return json_pack("{s:s, s:s, s:f, s:f, s:f}", "from", period__iso(r->from, from, sizeof(from)),
-			 "to", period__iso(r->to, to, sizeof(to)), "from_unix", r->from, "to_unix",
-			 r->to, "seconds", r->to - r->from);
+	return json_pack("{s:s, s:s, s:f, s:f, s:f}", "from",
+			 period__iso(r->from, from, sizeof(from)), "to",
+			 period__iso(r->to, to, sizeof(to)), "from_unix", r->from, "to_unix", r->to,
+			 "seconds", r->to - r->from);
 }
 
 static json_t *node_json(const struct report_node *n)
@@ -57,7 +58,9 @@ static json_t *node_json(const struct report_node *n)
 	double m = n->energy_j > 0 ? n->measured_j / n->energy_j : 0;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:f}", "name", n->name, "meters",
 			      n->meters ? n->meters : "unknown", "basis",
-			      m >= 1 - 1e-9 ? "measured" : m <= 1e-9 ? "modelled" : "mixed",
+			      m >= 1 - 1e-9 ? "measured" :
+			      m <= 1e-9	    ? "modelled" :
+					      "mixed",
 			      "energy_kwh", n->energy_j / JOULES_PER_KWH);
 
 	if (n->model)
@@ -205,7 +208,10 @@ static void say_nodes(struct sentence *st, json_t *nodes, const char *key, json_
 		if (!json_equal(json_object_get(nd, key), value))
 			continue;
 		named++;
-		say(st, "%s%s", named == 1 ? " on " : named == n ? " and " : ", ",
+		say(st, "%s%s",
+		    named == 1 ? " on " :
+		    named == n ? " and " :
+				 ", ",
 		    report__str(nd, "name"));
 	}
 }
@@ -257,7 +263,8 @@ static void method_meters(json_t *out, json_t *nodes)
 			continue;
 		say(&st, "%s%s by %s", json_array_size(seen) ? "; " : "",
 		    strchr(json_string_value(m), ',') ? "partly measured, partly modelled" :
-		    report__meter_measures(json_string_value(m)) ? "measured" : "modelled",
+		    report__meter_measures(json_string_value(m)) ? "measured" :
+								   "modelled",
 		    json_string_value(m));
 		json_array_append(seen, m);
 		say_nodes(&st, nodes, "meters", m);
@@ -292,7 +299,8 @@ static void method_carbon(json_t *out, json_t *nodes)
 	st.n = 0;
 	say(&st, "Embodied carbon: ");
 	if (say_distinct(&st, nodes, "embodied_carbon_grams", "%.4g g"))
-		say(&st, "; allocated to workloads by their share of CPU time, so always modelled.");
+		say(&st,
+		    "; allocated to workloads by their share of CPU time, so always modelled.");
 	else
 		say(&st, "not configured.");
 	json_array_append_new(out, json_string(st.s));
@@ -301,21 +309,25 @@ static void method_carbon(json_t *out, json_t *nodes)
 json_t *report__method(json_t *doc)
 {
 	json_t *out = json_array(), *nodes = json_object_get(doc, "nodes");
-	json_t *src = json_object_get(doc, "source"), *prev = json_object_get(doc, "previous_period");
+	json_t *src = json_object_get(doc, "source"),
+	       *prev = json_object_get(doc, "previous_period");
 	struct sentence st = { .n = 0 };
 
 	if (!strcmp(report__str(src, "kind"), "prometheus"))
-		say(&st, "From Prometheus at %s: the increase of each wattlet counter over the period.",
+		say(&st,
+		    "From Prometheus at %s: the increase of each wattlet counter over the period.",
 		    report__str(src, "url"));
 	else
 		say(&st, "From the wattlet agent at %s: its totals since it started.",
 		    report__str(src, "url"));
 	json_array_append_new(out, json_string(st.s));
 	method_meters(out, nodes);
-	json_array_append_new(out, json_string(
-		"A workload's energy is its share of its node's active energy, split by CPU time "
-		"(plus idle energy where the agent attributes it); the rest of the cluster's "
-		"energy is idle, system or unattributed. Shares are of the cluster's energy."));
+	json_array_append_new(
+		out,
+		json_string(
+			"A workload's energy is its share of its node's active energy, split by CPU time "
+			"(plus idle energy where the agent attributes it); the rest of the cluster's "
+			"energy is idle, system or unattributed. Shares are of the cluster's energy."));
 	method_carbon(out, nodes);
 	st.n = 0;
 	if (prev)

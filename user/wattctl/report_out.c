@@ -14,9 +14,9 @@
 #include "table.h"
 #include "units.h"
 
-#define TEXT_WIDTH 100
+#define TEXT_WIDTH	100
 #define REPORT_MAX_COLS 12
-#define CELL 64
+#define CELL		64
 
 struct carbon_unit {
 	double div;
@@ -41,7 +41,7 @@ enum cell_kind {
 };
 
 struct report_col {
-	const char *header;	/* "%s" takes the carbon unit */
+	const char *header; /* "%s" takes the carbon unit */
 	const char *key;
 	enum cell_kind kind;
 };
@@ -107,8 +107,8 @@ static size_t report_pick(json_t *doc, const struct report_col **pick)
 		const struct report_col *col = &report_cols[i];
 
 		if (col->kind == CELL_TREND ? !json_object_get(doc, "previous_period") :
-		    col->kind != CELL_BASIS && col->kind != CELL_SHARE &&
-			    !json_object_get(total, col->key))
+					      col->kind != CELL_BASIS && col->kind != CELL_SHARE &&
+						      !json_object_get(total, col->key))
 			continue;
 		pick[n++] = col;
 	}
@@ -174,10 +174,10 @@ static void table_head(json_t *doc)
 	const char *by = report__str(doc, "by");
 
 	printf("Energy and carbon by %s%s, %s to %s (%s)%s%s\n\n",
-		strncmp(by, "label:", 6) ? "" : "pod label ", strncmp(by, "label:", 6) ? by : by + 6,
-		report__str(period, "from"), report__str(period, "to"),
-		period__duration_str((long long)report__num(period, "seconds"), len, sizeof(len)),
-		*ns ? ", namespace " : "", ns);
+	       strncmp(by, "label:", 6) ? "" : "pod label ", strncmp(by, "label:", 6) ? by : by + 6,
+	       report__str(period, "from"), report__str(period, "to"),
+	       period__duration_str((long long)report__num(period, "seconds"), len, sizeof(len)),
+	       *ns ? ", namespace " : "", ns);
 }
 
 static void table_foot(json_t *doc)
@@ -186,13 +186,15 @@ static void table_foot(json_t *doc)
 	size_t i, nodes = json_array_size(json_object_get(doc, "nodes"));
 	char e[CELL], m[CELL], sh[CELL], line[512];
 
-	snprintf(line, sizeof(line),
-		 "Cluster: %s kWh of IT energy on %zu node%s, %s%% of it measured; the groups above "
-		 "used %s%% of it.",
-		 units__sig(e, sizeof(e), report__num(cluster, "energy_kwh")), nodes,
-		 nodes == 1 ? "" : "s",
-		 units__sig(m, sizeof(m), 100 * report__num(cluster, "measured_fraction")),
-		 units__sig(sh, sizeof(sh), 100 * report__num(json_object_get(doc, "total"), "share")));
+	snprintf(
+		line, sizeof(line),
+		"Cluster: %s kWh of IT energy on %zu node%s, %s%% of it measured; the groups above "
+		"used %s%% of it.",
+		units__sig(e, sizeof(e), report__num(cluster, "energy_kwh")), nodes,
+		nodes == 1 ? "" : "s",
+		units__sig(m, sizeof(m), 100 * report__num(cluster, "measured_fraction")),
+		units__sig(sh, sizeof(sh),
+			   100 * report__num(json_object_get(doc, "total"), "share")));
 	putchar('\n');
 	wrap(line);
 	json_array_foreach(json_object_get(doc, "method"), i, s)
@@ -251,8 +253,15 @@ static void csv_str(FILE *f, const char *s)
 }
 
 static const char *const csv_cols[] = {
-	"energy_kwh", "facility_energy_kwh", "operational_carbon_grams", "embodied_carbon_grams",
-	"carbon_grams", "share", "average_power_watts", "previous_energy_kwh", "trend",
+	"energy_kwh",
+	"facility_energy_kwh",
+	"operational_carbon_grams",
+	"embodied_carbon_grams",
+	"carbon_grams",
+	"share",
+	"average_power_watts",
+	"previous_energy_kwh",
+	"trend",
 	"measured_fraction",
 };
 

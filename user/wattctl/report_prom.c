@@ -19,53 +19,47 @@
 #include "report.h"
 #include "wattctl.h"
 
-#define SERIES_POINTS 120
-#define NO_LABEL_FMT "(no %s label)"
+#define SERIES_POINTS	120
+#define NO_LABEL_FMT	"(no %s label)"
 #define UNMATCHED_GROUP "(not in kube_pod_labels)"
 
 /* How the report groups: the wattlet level it reads and the labels of a group. */
 struct prom_by {
-	const char *level;	/* wattlet_<level>_... */
-	char labels[320];	/* PromQL grouping: "namespace", "namespace, pod", "label_team" */
-	char label[320];	/* label:KEY: kube-state-metrics' name, label_KEY */
-	const char *key;	/* label:KEY: KEY */
-	char ns_match[560];	/* namespace="NS" or "" */
-	char sel[600];		/* {namespace="NS"} or "" */
-	bool join;		/* through kube_pod_labels */
+	const char *level;  /* wattlet_<level>_... */
+	char labels[320];   /* PromQL grouping: "namespace", "namespace, pod", "label_team" */
+	char label[320];    /* label:KEY: kube-state-metrics' name, label_KEY */
+	const char *key;    /* label:KEY: KEY */
+	char ns_match[560]; /* namespace="NS" or "" */
+	char sel[600];	    /* {namespace="NS"} or "" */
+	bool join;	    /* through kube_pod_labels */
 };
 
 struct prom_report {
 	struct wattctl *c;
 	struct report *r;
 	struct prom_by by;
-	char range[32];		/* the period as a PromQL range: "2592000s" */
-	char offset[48];	/* " offset 2592000s": the period before */
+	char range[32];	 /* the period as a PromQL range: "2592000s" */
+	char offset[48]; /* " offset 2592000s": the period before */
 };
 
 /* A workload figure: the report figure it fills, in this period or the one before. */
 struct prom_figure {
-	enum report_fig series;	/* wattlet_<level>_<report_fig_names[series]> */
+	enum report_fig series; /* wattlet_<level>_<report_fig_names[series]> */
 	enum report_fig fig;
 	bool previous;
 };
 
 static const struct prom_figure workload_figs[] = {
-	{ RF_ENERGY, RF_ENERGY, false },
-	{ RF_IDLE, RF_IDLE, false },
-	{ RF_FACILITY, RF_FACILITY, false },
-	{ RF_OPERATIONAL, RF_OPERATIONAL, false },
-	{ RF_EMBODIED, RF_EMBODIED, false },
-	{ RF_CARBON, RF_CARBON, false },
-	{ RF_ENERGY, RF_PREV_ENERGY, true },
-	{ RF_IDLE, RF_PREV_ENERGY, true },
+	{ RF_ENERGY, RF_ENERGY, false },     { RF_IDLE, RF_IDLE, false },
+	{ RF_FACILITY, RF_FACILITY, false }, { RF_OPERATIONAL, RF_OPERATIONAL, false },
+	{ RF_EMBODIED, RF_EMBODIED, false }, { RF_CARBON, RF_CARBON, false },
+	{ RF_ENERGY, RF_PREV_ENERGY, true }, { RF_IDLE, RF_PREV_ENERGY, true },
 };
 
 /* The node's own figures besides energy; the previous period's energy for the cluster's trend. */
 static const struct prom_figure node_figs[] = {
-	{ RF_FACILITY, RF_FACILITY, false },
-	{ RF_OPERATIONAL, RF_OPERATIONAL, false },
-	{ RF_EMBODIED, RF_EMBODIED, false },
-	{ RF_CARBON, RF_CARBON, false },
+	{ RF_FACILITY, RF_FACILITY, false }, { RF_OPERATIONAL, RF_OPERATIONAL, false },
+	{ RF_EMBODIED, RF_EMBODIED, false }, { RF_CARBON, RF_CARBON, false },
 	{ RF_ENERGY, RF_PREV_ENERGY, true },
 };
 
@@ -81,7 +75,9 @@ static void ksm_label(char *dst, size_t len, const char *key)
 
 	for (; *key && o + 1 < len; key++)
 		dst[o++] = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_",
-				  *key) ? *key : '_';
+				  *key) ?
+				   *key :
+				   '_';
 	dst[o] = '\0';
 }
 
@@ -211,8 +207,8 @@ static int prom_nodes(struct prom_report *p)
 	size_t i, k;
 	int err;
 
-	snprintf(q, sizeof(q), "sum by (node, meter) (increase(wattlet_node_energy_joules_total[%s]))",
-		 p->range);
+	snprintf(q, sizeof(q),
+		 "sum by (node, meter) (increase(wattlet_node_energy_joules_total[%s]))", p->range);
 	err = promapi__query(p->c, q, (long long)p->r->to, &doc, &result);
 	if (err)
 		return err;
@@ -234,9 +230,10 @@ static int prom_nodes(struct prom_report *p)
 			return err;
 		json_array_foreach(result, i, s)
 			if (!err)
-				err = report__node_add(p->r, label_of(json_object_get(s, "metric"), "node"),
-						       node_figs[k].fig,
-						       promapi__value(json_object_get(s, "value")));
+				err = report__node_add(
+					p->r, label_of(json_object_get(s, "metric"), "node"),
+					node_figs[k].fig,
+					promapi__value(json_object_get(s, "value")));
 		json_decref(doc);
 	}
 	return err;
@@ -245,8 +242,9 @@ static int prom_nodes(struct prom_report *p)
 /* A grid of about SERIES_POINTS steps that tile the period; at least a minute each. */
 static long long series_step(long long len)
 {
-	static const long long nice[] = { 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200,
-					  10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400 };
+	static const long long nice[] = { 60,	 120,	300,   600,	  900,
+					  1200,	 1800,	3600,  7200,	  10800,
+					  21600, 43200, 86400, 2 * 86400, 7 * 86400 };
 	long long want = (len + SERIES_POINTS - 1) / SERIES_POINTS;
 	size_t i;
 
@@ -266,14 +264,15 @@ static int power_query(struct prom_report *p, enum report_fig series, bool unmat
 	int err;
 
 	q_workload(p, "rate", report_fig_names[series], window, "", false, unmatched, q, sizeof(q));
-	err = promapi__query_range(p->c, q, (long long)r->series_start,
-				   (long long)(r->series_start + (r->n_points - 1) * r->series_step),
-				   (long long)r->series_step, &doc, &result);
+	err = promapi__query_range(
+		p->c, q, (long long)r->series_start,
+		(long long)(r->series_start + (r->n_points - 1) * r->series_step),
+		(long long)r->series_step, &doc, &result);
 	if (err)
 		return err;
 	json_array_foreach(result, i, s) {
-		const char *g = group_name(p, json_object_get(s, "metric"), unmatched, name,
-					   sizeof(name));
+		const char *g =
+			group_name(p, json_object_get(s, "metric"), unmatched, name, sizeof(name));
 
 		json_array_foreach(json_object_get(s, "values"), j, pt) {
 			double t = json_number_value(json_array_get(pt, 0));
@@ -377,9 +376,9 @@ static int prom_empty(struct prom_report *p, bool any_node)
 	period__iso(r->from, from, sizeof(from));
 	period__iso(r->to, to, sizeof(to));
 	if (any_node)
-		p_err("no wattlet %s energy%s%s between %s and %s in Prometheus at %s",
-		      p->by.level, r->namespace ? " in namespace " : "",
-		      r->namespace ? r->namespace : "", from, to, p->c->prometheus);
+		p_err("no wattlet %s energy%s%s between %s and %s in Prometheus at %s", p->by.level,
+		      r->namespace ? " in namespace " : "", r->namespace ? r->namespace : "", from,
+		      to, p->c->prometheus);
 	else
 		p_err("Prometheus at %s has no wattlet series between %s and %s", p->c->prometheus,
 		      from, to);
@@ -414,7 +413,8 @@ static int prom_coverage(struct prom_report *p, bool previous)
 
 		if (err || !(first > start + slack))
 			continue;
-		err = report__note(r, "Prometheus has node %s's series only from %s, %s into the %s.",
+		err = report__note(r,
+				   "Prometheus has node %s's series only from %s, %s into the %s.",
 				   label_of(json_object_get(s, "metric"), "node"),
 				   period__iso((long long)first, when, sizeof(when)),
 				   period__duration_str((long long)(first - start) / 60 * 60, span,
@@ -436,8 +436,10 @@ static int prom_previous(struct prom_report *p)
 		if (!isnan(r->nodes[i].fig[RF_PREV_ENERGY]))
 			return prom_coverage(p, true);
 	r->has_previous = false;
-	return report__note(r, "Prometheus has no wattlet series from the period before (%s to %s): "
-			    "no trend.", period__iso((long long)(2 * r->from - r->to), from, sizeof(from)),
+	return report__note(r,
+			    "Prometheus has no wattlet series from the period before (%s to %s): "
+			    "no trend.",
+			    period__iso((long long)(2 * r->from - r->to), from, sizeof(from)),
 			    period__iso((long long)r->from, to, sizeof(to)));
 }
 
@@ -463,7 +465,8 @@ static int prom_collect(struct prom_report *p)
 	if (!err)
 		err = report__finish(p->r);
 	if (!err && p->by.join)
-		err = report__note(p->r, "Pods are grouped by their label %s from kube-state-metrics' "
+		err = report__note(p->r,
+				   "Pods are grouped by their label %s from kube-state-metrics' "
 				   "kube_pod_labels; pods it does not know are listed as %s.",
 				   p->by.key, UNMATCHED_GROUP);
 	return err;

@@ -22,17 +22,17 @@ static const char *const palette[SVG_MAX_AREAS] = {
 #define OTHER_COLOR "#bab0ac"
 
 /* Chart geometry, in SVG user units (the page scales the whole chart). */
-#define CHART_W 880
-#define AREA_H 300
-#define AREA_LEFT 64
-#define AREA_RIGHT 16
-#define AREA_TOP 14
-#define AREA_BOTTOM 30
-#define BAR_ROW 28
-#define BAR_H 18
-#define BAR_LABEL_W 210
-#define BAR_VALUE_W 120
-#define BAR_LABEL_CHARS 26	/* what BAR_LABEL_W holds at 12 px */
+#define CHART_W		880
+#define AREA_H		300
+#define AREA_LEFT	64
+#define AREA_RIGHT	16
+#define AREA_TOP	14
+#define AREA_BOTTOM	30
+#define BAR_ROW		28
+#define BAR_H		18
+#define BAR_LABEL_W	210
+#define BAR_VALUE_W	120
+#define BAR_LABEL_CHARS 26 /* what BAR_LABEL_W holds at 12 px */
 
 /* Groups that get an area of their own: all, or all but those that share the last one. */
 static size_t own_areas(size_t n_groups)
@@ -98,8 +98,8 @@ static void y_scale(double max, double *top, double *step)
 /* The layers of the stack: one per group up to SVG_MAX_AREAS, the rest as one. */
 struct stack {
 	size_t layers, points;
-	double *v;		/* layers x points, watts, stacked (cumulative) */
-	json_t *names;		/* layer -> group name, or "other groups" */
+	double *v;     /* layers x points, watts, stacked (cumulative) */
+	json_t *names; /* layer -> group name, or "other groups" */
 };
 
 static double pt(json_t *a, size_t i)
@@ -148,8 +148,8 @@ static void stack_free(struct stack *s)
 }
 
 struct area_axes {
-	double from, to;	/* the period, unix seconds */
-	double start, step;	/* the first point's time and the spacing */
+	double from, to;    /* the period, unix seconds */
+	double start, step; /* the first point's time and the spacing */
 	double ymax, ystep;
 };
 
@@ -205,7 +205,8 @@ static void area_yaxis(FILE *f, const struct area_axes *a)
 	for (w = 0; w <= a->ymax * (1 + 1e-9); w += a->ystep) {
 		fprintf(f, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>",
 			AREA_LEFT, CHART_W - AREA_RIGHT, ax_y(a, w), ax_y(a, w));
-		fprintf(f, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+		fprintf(f,
+			"<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
 			AREA_LEFT - 6, ax_y(a, w) + 4, axis_watts(b, sizeof(b), w));
 	}
 }
@@ -213,8 +214,9 @@ static void area_yaxis(FILE *f, const struct area_axes *a)
 /* Tick spacing: the first of these that gives at most 8 ticks. */
 static double tick_step(double span)
 {
-	static const double steps[] = { 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
-					86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400 };
+	static const double steps[] = { 300,	   600,	      900,	  1800,	     3600,
+					7200,	   10800,     21600,	  43200,     86400,
+					2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400 };
 	size_t i;
 
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
@@ -233,15 +235,19 @@ static void area_xaxis(FILE *f, const struct area_axes *a)
 		struct tm tm;
 
 		gmtime_r(&tt, &tm);
-		strftime(b, sizeof(b), step >= 86400 || (tm.tm_hour == 0 && tm.tm_min == 0) ?
-					       "%d %b" : "%H:%M", &tm);
+		strftime(b, sizeof(b),
+			 step >= 86400 || (tm.tm_hour == 0 && tm.tm_min == 0) ? "%d %b" : "%H:%M",
+			 &tm);
 		fprintf(f, "<line class=\"tickline\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>",
 			ax_x(a, t), ax_x(a, t), AREA_H - AREA_BOTTOM, AREA_H - AREA_BOTTOM + 5);
 		/* A label at either end of the axis is kept inside the chart. */
-		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n",
+		fprintf(f,
+			"<text class=\"tick\" x=\"%.1f\" y=\"%d\" text-anchor=\"%s\">%s</text>\n",
 			ax_x(a, t), AREA_H - AREA_BOTTOM + 18,
 			ax_x(a, t) > CHART_W - AREA_RIGHT - 24 ? "end" :
-			ax_x(a, t) < AREA_LEFT + 24 ? "start" : "middle", b);
+			ax_x(a, t) < AREA_LEFT + 24	       ? "start" :
+								 "middle",
+			b);
 	}
 }
 
@@ -266,8 +272,10 @@ void svg__power(FILE *f, json_t *doc)
 	size_t n_groups = json_array_size(json_object_get(doc, "groups")), k, i;
 	struct stack s = { 0 };
 	struct area_axes a = {
-		.from = report__num(period, "from_unix"), .to = report__num(period, "to_unix"),
-		.start = report__num(series, "start_unix"), .step = report__num(series, "step_seconds"),
+		.from = report__num(period, "from_unix"),
+		.to = report__num(period, "to_unix"),
+		.start = report__num(series, "start_unix"),
+		.step = report__num(series, "step_seconds"),
 	};
 
 	if (stack_build(&s, doc) || !s.points || !s.layers) {
@@ -278,8 +286,10 @@ void svg__power(FILE *f, json_t *doc)
 	for (i = 0; i < s.points; i++)
 		a.ymax = fmax(a.ymax, s.v[(s.layers - 1) * s.points + i]);
 	y_scale(a.ymax, &a.ymax, &a.ystep);
-	fprintf(f, "<svg class=\"chart\" id=\"power-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-		   "aria-label=\"Power over time, stacked by group\">\n", CHART_W, AREA_H);
+	fprintf(f,
+		"<svg class=\"chart\" id=\"power-chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+		"aria-label=\"Power over time, stacked by group\">\n",
+		CHART_W, AREA_H);
 	area_yaxis(f, &a);
 	for (k = s.layers; k-- > 0;) {
 		const char *name = json_string_value(json_array_get(s.names, k));
@@ -303,7 +313,7 @@ void svg__power(FILE *f, json_t *doc)
 /* A bar: the group's carbon (or energy), split into operational and embodied. */
 struct bar {
 	const char *name;
-	size_t color;		/* the group's index, for its colour */
+	size_t color; /* the group's index, for its colour */
 	double total, embodied;
 };
 
@@ -343,8 +353,10 @@ static struct bar *bars_build(json_t *groups, bool carbon, size_t *n, char *othe
 		rest->color = (size_t)-1;
 		for (i = SVG_MAX_BARS + 1; i < ng; i++) {
 			rest->total += b[i].total;
-			rest->embodied = isnan(b[i].embodied) ? rest->embodied :
-					 (isnan(rest->embodied) ? 0 : rest->embodied) + b[i].embodied;
+			rest->embodied = isnan(b[i].embodied) ?
+						 rest->embodied :
+						 (isnan(rest->embodied) ? 0 : rest->embodied) +
+							 b[i].embodied;
 		}
 		*n = SVG_MAX_BARS + 1;
 	}
@@ -388,12 +400,14 @@ static void bar_row(FILE *f, const struct bar *b, size_t row, double max, const 
 	fprintf(f, "</title><text class=\"label\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
 		BAR_LABEL_W - 8, y + BAR_H - 5);
 	bar_label(f, b->name);
-	fprintf(f, "</text><rect class=\"operational\" x=\"%d\" y=\"%.1f\" width=\"%.2f\" "
-		   "height=\"%d\" fill=\"%s\"/>",
+	fprintf(f,
+		"</text><rect class=\"operational\" x=\"%d\" y=\"%.1f\" width=\"%.2f\" "
+		"height=\"%d\" fill=\"%s\"/>",
 		BAR_LABEL_W, y, len - emb, BAR_H, color);
 	if (emb > 0)
-		fprintf(f, "<rect class=\"embodied\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
-			   "height=\"%d\" fill=\"%s\"/>",
+		fprintf(f,
+			"<rect class=\"embodied\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
+			"height=\"%d\" fill=\"%s\"/>",
 			BAR_LABEL_W + len - emb, y, emb, BAR_H, color);
 	fprintf(f, "<text class=\"value\" x=\"%.1f\" y=\"%.1f\">%s %s</text></g>\n",
 		BAR_LABEL_W + len + 6, y + BAR_H - 5, units__sig(v, sizeof(v), b->total / div),
@@ -414,12 +428,14 @@ void svg__bars(FILE *f, json_t *doc)
 		return;
 	for (i = 0; i < n; i++)
 		max = fmax(max, b[i].total);
-	fprintf(f, "<svg class=\"chart\" id=\"bar-chart\" viewBox=\"0 0 %d %zu\" role=\"img\" "
-		   "aria-label=\"%s by group\">\n",
+	fprintf(f,
+		"<svg class=\"chart\" id=\"bar-chart\" viewBox=\"0 0 %d %zu\" role=\"img\" "
+		"aria-label=\"%s by group\">\n",
 		CHART_W, n * BAR_ROW + 8, carbon ? "Carbon" : "Energy");
 	for (i = 0; i < n; i++)
-		bar_row(f, &b[i], i, max, b[i].color == (size_t)-1 ? OTHER_COLOR :
-					  svg__color(b[i].color, json_array_size(groups)),
+		bar_row(f, &b[i], i, max,
+			b[i].color == (size_t)-1 ? OTHER_COLOR :
+						   svg__color(b[i].color, json_array_size(groups)),
 			unit, div);
 	fputs("</svg>\n", f);
 	free(b);

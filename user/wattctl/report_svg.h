@@ -9,7 +9,7 @@
 /* Groups past this many share one area ("other groups") in the power chart. */
 #define SVG_MAX_AREAS 9
 /* Groups past this many share one bar. */
-#define SVG_MAX_BARS 20
+#define SVG_MAX_BARS  20
 
 /* The colour of the i-th group (in the report's order), the same in the table and both charts. */
 const char *svg__color(size_t i, size_t n_groups);

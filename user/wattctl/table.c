@@ -11,9 +11,9 @@
 
 struct table {
 	int ncols;
-	int nrows;	/* including the header row */
+	int nrows; /* including the header row */
 	int cap;
-	char **cells;	/* nrows * ncols */
+	char **cells; /* nrows * ncols */
 	int *width;
 };
 

@@ -9,9 +9,9 @@
 #include "view.h"
 #include "wattctl.h"
 
-#define URL_MAX 2048
-#define API_MAX_LIMIT 1000000L	/* the most /api/v1/processes?limit= takes */
-#define TABLE_DEFAULT_LIMIT 100	/* processes shown without --limit, as the API does */
+#define URL_MAX		    2048
+#define API_MAX_LIMIT	    1000000L /* the most /api/v1/processes?limit= takes */
+#define TABLE_DEFAULT_LIMIT 100	     /* processes shown without --limit, as the API does */
 
 /* Query parameters an endpoint understands; the rest is done here. */
 enum {
@@ -27,19 +27,23 @@ struct list_cmd {
 	unsigned int params;
 };
 
-#define FIGURE_COLUMNS                                                                             \
-	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 },                                            \
-	{ "POWER", "power_watts", COL_WATTS, 0 },                                                  \
-	{ "GPU_W", "gpu_power_watts", COL_WATTS, COLF_OPTIONAL },                                  \
-	{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },                                        \
-	{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },                        \
-	{ "CPU-TIME(s)", "cpu_seconds_total", COL_COUNT, COLF_WIDE },                              \
-	{ "WAKEUPS", "wakeups_total", COL_COUNT, COLF_WIDE },                                       \
-	{ "CTX-SWITCHES", "context_switches_total", COL_COUNT, COLF_WIDE },                        \
-	{ "GPU-ENERGY", "gpu_energy_joules_total", COL_JOULES, COLF_WIDE | COLF_OPTIONAL },       \
-	{ "GPU-TIME(s)", "gpu_seconds_total", COL_COUNT, COLF_WIDE | COLF_OPTIONAL },             \
-	{ "IDLE-ENERGY", "idle_energy_joules_total", COL_JOULES, COLF_WIDE | COLF_OPTIONAL },      \
-	{ "FACILITY-ENERGY", "facility_energy_joules_total", COL_JOULES, COLF_WIDE | COLF_OPTIONAL }
+#define FIGURE_COLUMNS                                                                            \
+	{ "CPU(cores)", VIEW_CORES_KEY, COL_CORES, 0 }, { "POWER", "power_watts", COL_WATTS, 0 }, \
+		{ "GPU_W", "gpu_power_watts", COL_WATTS, COLF_OPTIONAL },                         \
+		{ "ENERGY", "energy_joules_total", COL_JOULES, 0 },                               \
+		{ "CARBON(CO2e)", "carbon_grams_total", COL_GRAMS, COLF_OPTIONAL },               \
+		{ "CPU-TIME(s)", "cpu_seconds_total", COL_COUNT, COLF_WIDE },                     \
+		{ "WAKEUPS", "wakeups_total", COL_COUNT, COLF_WIDE },                             \
+		{ "CTX-SWITCHES", "context_switches_total", COL_COUNT, COLF_WIDE },               \
+		{ "GPU-ENERGY", "gpu_energy_joules_total", COL_JOULES,                            \
+		  COLF_WIDE | COLF_OPTIONAL },                                                    \
+		{ "GPU-TIME(s)", "gpu_seconds_total", COL_COUNT, COLF_WIDE | COLF_OPTIONAL },     \
+		{ "IDLE-ENERGY", "idle_energy_joules_total", COL_JOULES,                          \
+		  COLF_WIDE | COLF_OPTIONAL },                                                    \
+	{                                                                                         \
+		"FACILITY-ENERGY", "facility_energy_joules_total", COL_JOULES,                    \
+			COLF_WIDE | COLF_OPTIONAL                                                 \
+	}
 
 static const struct column pod_cols[] = {
 	{ "NAMESPACE", "namespace", COL_STR, COLF_ALLNS },
@@ -92,7 +96,10 @@ static const struct view namespace_view = { "namespaces", namespace_cols, namesp
 static const struct view process_view = { "processes", process_cols, process_ids, "namespace" };
 
 static const char *sort_names[] = {
-	[SORT_NONE] = "", [SORT_POWER] = "power", [SORT_ENERGY] = "energy", [SORT_CPU] = "cpu",
+	[SORT_NONE] = "",
+	[SORT_POWER] = "power",
+	[SORT_ENERGY] = "energy",
+	[SORT_CPU] = "cpu",
 };
 
 /* Append "?k=v" or "&k=v", v escaped. */
@@ -109,7 +116,7 @@ static int url_param(struct wattctl *c, char *url, size_t len, const char *k, co
 }
 
 static int list_url(struct wattctl *c, const struct list_cmd *lc, bool server_order, char *url,
-		     size_t len)
+		    size_t len)
 {
 	const char *ns = c->pod_name ? c->pod_ns : c->namespace;
 	char num[32];

@@ -11,7 +11,7 @@
 #include "view.h"
 
 #define VIEW_MAX_COLS 24
-#define VIEW_CELL 128
+#define VIEW_CELL     128
 
 const char *view__id(const struct view *v, json_t *item, char *buf, size_t len)
 {
@@ -51,8 +51,8 @@ void view__filter(const struct view *v, json_t *items, const char *ns, const cha
 
 		if (ns && !view_str_is(it, v->ns_key, ns))
 			keep = false;
-		if (pod_name && (!view_str_is(it, "namespace", pod_ns) ||
-				 !view_str_is(it, "pod", pod_name)))
+		if (pod_name &&
+		    (!view_str_is(it, "namespace", pod_ns) || !view_str_is(it, "pod", pod_name)))
 			keep = false;
 		if (keep)
 			i++;

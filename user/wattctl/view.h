@@ -16,14 +16,14 @@ enum col_kind {
 	COL_WATTS,
 	COL_JOULES,
 	COL_GRAMS,
-	COL_ID,		/* a container id, shortened to 12 hex like docker */
-	COL_LEN,	/* the length of an array field */
+	COL_ID,	 /* a container id, shortened to 12 hex like docker */
+	COL_LEN, /* the length of an array field */
 };
 
 enum {
-	COLF_WIDE = 1 << 0,	/* only with -o wide */
-	COLF_OPTIONAL = 1 << 1,	/* only when some item has the field */
-	COLF_ALLNS = 1 << 2,	/* only when not filtered to one namespace */
+	COLF_WIDE = 1 << 0,	   /* only with -o wide */
+	COLF_OPTIONAL = 1 << 1,	   /* only when some item has the field */
+	COLF_ALLNS = 1 << 2,	   /* only when not filtered to one namespace */
 	COLF_NOT_RUNNING = 1 << 3, /* in tables too when some item's value is not "running" */
 };
 
@@ -36,9 +36,9 @@ struct column {
 
 struct view {
 	const char *name;
-	const struct column *cols;	/* ends with a NULL header */
-	const char *const *id_keys;	/* fields that name an item, NULL-ended */
-	const char *ns_key;		/* the field holding the item's namespace */
+	const struct column *cols;  /* ends with a NULL header */
+	const char *const *id_keys; /* fields that name an item, NULL-ended */
+	const char *ns_key;	    /* the field holding the item's namespace */
 };
 
 /* The cpu rate field the sampler adds (or the agent provides). */
