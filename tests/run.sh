@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# Run every test: cmocka units, BPF ground truth, end-to-end scripts and a
-# short bounded fuzz of each parser; then the units and end-to-end scripts
-# again on the ASan+UBSan build, and the threaded paths (the HTTP server, the
-# agent serving 50 clients while it collects, the web config's bcrypt and
-# reload threads) on the TSan build. Ends with
+# Run every test: the C files' layout, cmocka units, BPF ground truth,
+# end-to-end scripts and a short bounded fuzz of each parser; then the units
+# and end-to-end scripts again on the ASan+UBSan build, and the threaded paths
+# (the HTTP server, the agent serving 50 clients while it collects, the web
+# config's bcrypt and reload threads) on the TSan build. Ends with
 # "N passed, N failed". SANITIZERS=0 skips the sanitizer passes.
 set -u
 cd "$(dirname "$0")/.."
@@ -103,6 +103,10 @@ sanitizer_reports() { # name report-dir
 		failed=$((failed + 1))
 	fi
 }
+
+# Every tracked C file laid out as .clang-format says (a few seconds).
+echo "== format"
+run format tools/check-format.sh
 
 echo "== unit tests"
 units "$OUT"
