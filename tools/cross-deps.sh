@@ -19,7 +19,8 @@ arm64) arch=arm64 triplet=aarch64-linux-gnu ;;
 esac
 
 want=("gcc-$triplet" "binutils-$triplet" "libc6-dev-$arch-cross")
-for dev in libbpf-dev libelf-dev zlib1g-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev; do
+for dev in libbpf-dev libelf-dev zlib1g-dev libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev \
+	libyaml-dev libgnutls28-dev nettle-dev libcrypt-dev; do
 	want+=("$dev:$arch")
 done
 missing=()
