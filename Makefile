@@ -18,7 +18,7 @@ LLVM_STRIP ?= llvm-strip
 PKG_CONFIG ?= pkg-config
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 # Cross builds: make OUTPUT=build/arm64 CROSS_COMPILE=aarch64-linux-gnu-
-# (tools/cross-deps.sh arm64 installs the compiler and the :arm64 libraries).
+# (tools/install-deps.sh --cross arm64 installs the compiler and the :arm64 libraries).
 # The BPF object is the same for every architecture: it uses no pt_regs.
 ifneq ($(CROSS_COMPILE),)
 CC         := $(CROSS_COMPILE)gcc

@@ -4,7 +4,7 @@
 # libraries (the closure of their ELF NEEDED entries), copied with the symlinks that lead to
 # them. Read from the ELF headers rather than ldd, so that a cross build's binaries, which
 # cannot run here, get theirs too: an arm64 image's libraries come from Debian's multiarch
-# /usr/lib/aarch64-linux-gnu (tools/cross-deps.sh arm64).
+# /usr/lib/aarch64-linux-gnu (tools/install-deps.sh --cross arm64).
 # deploy/Containerfile runs this in its build stage and copies only DEST into the runtime
 # stage, with deploy/sbom.py's list of the same paths; tests/e2e/image_contents.sh checks the
 # built image holds nothing else, and deploy_agent.sh runs the agent from the same list.

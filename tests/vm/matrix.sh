@@ -66,7 +66,7 @@ amd64_initrd() { # kernel_dir
 cross_initrd() { # kernel_dir arch
 	local kdir=$1 arch=$2 triplet build=$OUT/$2 stage img=$OUT/vm/initrd-$2.img
 	case $arch in arm64) triplet=aarch64-linux-gnu ;; esac
-	tools/cross-deps.sh "$arch" >&2 &&
+	tools/install-deps.sh --cross "$arch" >&2 &&
 		make -s -j"$(nproc)" OUTPUT="$build" CROSS_COMPILE="$triplet-" "$build/wattlet" \
 			"$build/tests/bpf_accounting" >&2 || return 1
 	stage=$(mktemp -d)
