@@ -199,22 +199,27 @@ for _ in range(20):  # half a ClientHello, then a reset
 #    bounds the whole handshake, and dribbling bytes buys nothing.
 silent = [raw("127.0.0.2") for _ in range(56)]
 dribble = [raw("127.0.0.3") for _ in range(20)]
-closed_at, start, sent = {}, time.monotonic(), 0
+# Closures are watched every 0.2 s and bytes dribbled every 2 s: "at once" means well
+# before the idle timeout (a sanitizer build is slow to get round to the capped ones).
+closed_at, start, sent, next_byte = {}, time.monotonic(), 0, 0.0
 while time.monotonic() - start < 19:
     for s in closed_now([s for s in silent + dribble if s not in closed_at]):
         closed_at[s] = time.monotonic() - start
-    for s in dribble:
-        if s not in closed_at and sent < len(hello):
-            try:
-                s.send(hello[sent:sent + 1])
-            except OSError:
-                pass
-    sent += 1
-    time.sleep(2)
-early = [t for s, t in closed_at.items() if s in silent and t < 2]
-idle = sorted(t for s, t in closed_at.items() if s in silent and t >= 2)
+    if time.monotonic() - start >= next_byte:
+        for s in dribble:
+            if s not in closed_at and sent < len(hello):
+                try:
+                    s.send(hello[sent:sent + 1])
+                except OSError:
+                    pass
+        sent += 1
+        next_byte += 2
+    time.sleep(0.15)
+early = [t for s, t in closed_at.items() if s in silent and t < 5]
+idle = sorted(t for s, t in closed_at.items() if s in silent and t >= 5)
 drib = sorted(t for s, t in closed_at.items() if s in dribble)
-check(len(early) == 8, "per-address cap: %d of 56 silent connections closed at once (want 8)" % len(early))
+check(len(early) == 8, "per-address cap: %d of 56 silent connections closed at once, by %.1f s (want 8)"
+      % (len(early), max(early, default=-1)))
 check(len(idle) == 48 and idle[0] >= 9, "idle timeout: %d silent handshakes closed at %.0f-%.0f s (want 48, from 10 s)"
       % (len(idle), idle[0] if idle else -1, idle[-1] if idle else -1))
 check(len(drib) == 20 and drib[0] >= 9 and drib[-1] <= 17,
