@@ -64,33 +64,35 @@ static double rate(double amount, double interval_s)
 static void put_figures(json_t *obj, const struct tally *t, const struct document_input *in)
 {
 	const struct options *o = in->opt;
-	double joules = t->total.energy_joules, iv = in->collection->interval_s;
+	const struct cpu_figures *cpu = &t->total.cpu;
+	const struct energy_figures *e = &t->total.energy;
+	double joules = e->energy_joules, iv = in->collection->interval_s;
 
-	json_object_set_new(obj, "cpu_seconds_total", json_real(t->total.cpu_seconds));
-	json_object_set_new(obj, "cpu_cores", json_real(rate(t->delta.cpu_seconds, iv)));
-	json_object_set_new(obj, "wakeups_total", json_integer(t->total.wakeups));
-	json_object_set_new(obj, "context_switches_total", json_integer(t->total.context_switches));
+	json_object_set_new(obj, "cpu_seconds_total", json_real(cpu->cpu_seconds));
+	json_object_set_new(obj, "cpu_cores", json_real(rate(t->delta.cpu.cpu_seconds, iv)));
+	json_object_set_new(obj, "wakeups_total", json_integer(cpu->wakeups));
+	json_object_set_new(obj, "context_switches_total", json_integer(cpu->context_switches));
 	json_object_set_new(obj, "energy_joules_total", json_real(joules));
-	json_object_set_new(obj, "power_watts", json_real(rate(t->delta.energy_joules, iv)));
+	json_object_set_new(obj, "power_watts", json_real(rate(t->delta.energy.energy_joules, iv)));
 	if (in->gpu_attribution) {
-		json_object_set_new(obj, "gpu_seconds_total", json_real(t->total.gpu_seconds));
+		json_object_set_new(obj, "gpu_seconds_total", json_real(e->gpu_seconds));
 		json_object_set_new(obj, "gpu_energy_joules_total",
-				    json_real(t->total.gpu_energy_joules));
+				    json_real(e->gpu_energy_joules));
 		json_object_set_new(obj, "gpu_power_watts",
-				    json_real(rate(t->delta.gpu_energy_joules, iv)));
+				    json_real(rate(t->delta.energy.gpu_energy_joules, iv)));
 	}
 	if (o->idle_attribution == IDLE_CPU) {
-		joules += t->total.idle_energy_joules;
+		joules += e->idle_energy_joules;
 		json_object_set_new(obj, "idle_energy_joules_total",
-				    json_real(t->total.idle_energy_joules));
+				    json_real(e->idle_energy_joules));
 	}
 	if (o->pue_set)
 		json_object_set_new(obj, "facility_energy_joules_total",
 				    json_real(facility_joules(joules, o)));
 	if (dram_on(in))
 		json_object_set_new(obj, "dram_energy_joules_total",
-				    json_real(t->total.dram_energy_joules));
-	put_carbon(obj, t->total.operational_carbon_grams, t->total.embodied_carbon_grams, in);
+				    json_real(e->dram_energy_joules));
+	put_carbon(obj, e->operational_carbon_grams, e->embodied_carbon_grams, in);
 }
 
 /* ---- the node: CPU and loss (collect) ---- */

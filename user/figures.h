@@ -31,16 +31,8 @@ struct energy_figures {
 
 /* Both, as workloads add them up and the document reports them. */
 struct figures {
-	double cpu_seconds;
-	__u64 wakeups;
-	__u64 context_switches;
-	double energy_joules;
-	double idle_energy_joules;
-	double gpu_seconds;
-	double gpu_energy_joules;
-	double dram_energy_joules;
-	double operational_carbon_grams;
-	double embodied_carbon_grams;
+	struct cpu_figures cpu;
+	struct energy_figures energy;
 };
 
 /* Running totals and what the last interval added, of each kind. */
@@ -79,16 +71,8 @@ static inline void energy_figures__add(struct energy_figures *dst, const struct 
 
 static inline void figures__add(struct figures *dst, const struct figures *src)
 {
-	dst->cpu_seconds += src->cpu_seconds;
-	dst->wakeups += src->wakeups;
-	dst->context_switches += src->context_switches;
-	dst->energy_joules += src->energy_joules;
-	dst->idle_energy_joules += src->idle_energy_joules;
-	dst->gpu_seconds += src->gpu_seconds;
-	dst->gpu_energy_joules += src->gpu_energy_joules;
-	dst->dram_energy_joules += src->dram_energy_joules;
-	dst->operational_carbon_grams += src->operational_carbon_grams;
-	dst->embodied_carbon_grams += src->embodied_carbon_grams;
+	cpu_figures__add(&dst->cpu, &src->cpu);
+	energy_figures__add(&dst->energy, &src->energy);
 }
 
 /* A workload's figures from its CPU and its energy (NULL: none given). */
@@ -96,16 +80,8 @@ static inline struct figures figures__join(const struct cpu_figures *c,
 					   const struct energy_figures *e)
 {
 	return (struct figures){
-		.cpu_seconds = c->cpu_seconds,
-		.wakeups = c->wakeups,
-		.context_switches = c->context_switches,
-		.energy_joules = e ? e->energy_joules : 0,
-		.idle_energy_joules = e ? e->idle_energy_joules : 0,
-		.gpu_seconds = e ? e->gpu_seconds : 0,
-		.gpu_energy_joules = e ? e->gpu_energy_joules : 0,
-		.dram_energy_joules = e ? e->dram_energy_joules : 0,
-		.operational_carbon_grams = e ? e->operational_carbon_grams : 0,
-		.embodied_carbon_grams = e ? e->embodied_carbon_grams : 0,
+		.cpu = *c,
+		.energy = e ? *e : (struct energy_figures){ 0 },
 	};
 }
 

@@ -377,9 +377,9 @@ static void ctr_release(struct workloads *w, struct workload *n)
 /* A top-level workload goes: what it was given stays counted, as expired. */
 static void expire(struct workloads *w, const struct workload *n)
 {
-	w->expired_joules += n->tally.total.energy_joules;
-	w->expired_operational_grams += n->tally.total.operational_carbon_grams;
-	w->expired_embodied_grams += n->tally.total.embodied_carbon_grams;
+	w->expired_joules += n->tally.total.energy.energy_joules;
+	w->expired_operational_grams += n->tally.total.energy.operational_carbon_grams;
+	w->expired_embodied_grams += n->tally.total.energy.embodied_carbon_grams;
 }
 
 static void pod_release(struct workloads *w, struct workload *n)

@@ -174,18 +174,13 @@ static struct energy_tally *attribution_share(struct fx *f, __u64 id)
 
 static void charge(struct fx *f, __u64 id, double cpu, __u64 wakeups, double joules)
 {
-	struct figures d = { .cpu_seconds = cpu,
-			     .wakeups = wakeups,
-			     .context_switches = wakeups,
-			     .energy_joules = joules };
-
-	struct energy_figures e = { .energy_joules = d.energy_joules };
+	struct cpu_figures c = { .cpu_seconds = cpu,
+				 .wakeups = wakeups,
+				 .context_switches = wakeups };
+	struct energy_figures e = { .energy_joules = joules };
 	struct energy_tally *t = attribution_share(f, id);
 
-	cpu_tally__add(&cg(f, id)->cpu,
-		       &(struct cpu_figures){ .cpu_seconds = d.cpu_seconds,
-					      .wakeups = d.wakeups,
-					      .context_switches = d.context_switches });
+	cpu_tally__add(&cg(f, id)->cpu, &c);
 	energy_tally__add(t, &e);
 }
 
