@@ -452,6 +452,30 @@ static void put_node(struct out *o, const json_t *node)
 	put_node_carbon(o, node);
 }
 
+/*
+ * What the node is, as an info-style gauge of 1: its CPU, microarchitecture,
+ * cloud and instance type (cpu_model.h), and the model row when its meter is
+ * a model, so that a report from Prometheus can name how energy was modelled.
+ */
+static void put_platform(struct out *o, const json_t *node)
+{
+	static const char *const keys[] = { "cpu", "microarchitecture", "cloud", "instance_type" };
+	const json_t *platform = json_object_get(node, "platform");
+	struct strbuf lb = {};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (*str(platform, keys[i]))
+			add_label(&lb, keys[i], str(platform, keys[i]));
+	if (*str(node, "model"))
+		add_label(&lb, "model", str(node, "model"));
+	if (!lb.len)
+		return;
+	put_family(o, "wattlet_node_platform_info", GAUGE, NULL,
+		   "The node's CPU, cloud and instance type, and the model row of a model meter.");
+	put_sample(o, "wattlet_node_platform_info", "", lb.p, 1);
+	free(lb.p);
+}
+
 static void put_zones(struct out *o, const json_t *node)
 {
 	struct level l = { .name = "zone", .noun = "meter zone", .figs = zone_figs };
@@ -670,6 +694,7 @@ int prom__render(const json_t *doc, const struct prom_opts *po, char **out, size
 	strbuf__reserve(&o.b, 64 * 1024);
 	put_agent(&o, doc);
 	put_node(&o, node);
+	put_platform(&o, node);
 	put_zones(&o, node);
 	put_gpus(&o, node);
 	put_pods(&o, doc);

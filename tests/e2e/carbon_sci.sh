@@ -284,6 +284,10 @@ for name, want_g, want_stale in (("before", 100, 1), ("after", 400, 0)):
         for kind in ("operational_carbon", "embodied_carbon", "carbon"):
             n = f"wattlet_{lvl}_{kind}_grams_total"
             need(n in s, f"/metrics {name}: {n}", True)
+    info = [lb for lb, v in s.get("wattlet_node_platform_info", []) if v == 1]
+    need(len(info) == 1 and info[0].get("cloud") == "aws" and info[0].get("model") == "ccf:average"
+         and info[0].get("instance_type") == "m5.xlarge" and info[0].get("cpu") == plat["cpu"],
+         f"/metrics {name}: wattlet_node_platform_info {info}")
     # from a scrape alone: pods + system + unattributed + idle + expired = node
     total = lambda n: sum(v for _, v in s.get(n, []))
     for k in KINDS:

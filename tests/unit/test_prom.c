@@ -309,6 +309,35 @@ static void prom__render__carbon__kinds_intensity_stale(void **state)
 	json_decref(doc);
 }
 
+/* The node's platform and model row as one info gauge; no series when nothing is known. */
+static void prom__render__platform__info_gauge(void **state)
+{
+	json_t *doc = doc_new(), *node = json_object_get(doc, "node");
+	char *out = render(doc, PROM_TEXT, 0);
+
+	assert_null(strstr(out, "wattlet_node_platform_info"));
+	free(out);
+	json_object_set_new(node, "model", json_string("ccf:cascade-lake"));
+	json_object_set_new(node, "platform",
+			    json_pack("{s:s, s:s, s:s, s:s}", "cpu", "Intel(R) Xeon(R) \"8259CL\"",
+				      "microarchitecture", "cascade-lake", "cloud", "aws",
+				      "instance_type", "m5.large"));
+	out = render(doc, PROM_TEXT, 0);
+	assert_sample(out,
+		      "wattlet_node_platform_info{" NODE_A
+		      ",cpu=\"Intel(R) Xeon(R) \\\"8259CL\\\"\",microarchitecture=\"cascade-lake\""
+		      ",cloud=\"aws\",instance_type=\"m5.large\",model=\"ccf:cascade-lake\"}",
+		      1);
+	assert_non_null(strstr(out, "# TYPE wattlet_node_platform_info gauge\n"));
+	free(out);
+	json_object_del(node, "model");
+	json_object_set_new(node, "platform", json_pack("{s:s}", "cpu", "Neoverse-N1"));
+	out = render(doc, PROM_OPENMETRICS, 0);
+	assert_sample(out, "wattlet_node_platform_info{" NODE_A ",cpu=\"Neoverse-N1\"}", 1);
+	free(out);
+	json_decref(doc);
+}
+
 static void prom__render__openmetrics__families_units_eof(void **state)
 {
 	json_t *doc = doc_new();
@@ -387,6 +416,7 @@ int main(void)
 		cmocka_unit_test(prom__render__process_top__only_top_n_by_power),
 		cmocka_unit_test(prom__render__configured__facility_and_carbon),
 		cmocka_unit_test(prom__render__carbon__kinds_intensity_stale),
+		cmocka_unit_test(prom__render__platform__info_gauge),
 		cmocka_unit_test(prom__render__openmetrics__families_units_eof),
 		cmocka_unit_test(prom__render__not_an_object__einval),
 		cmocka_unit_test(prom__render__empty_document__valid),
