@@ -14,6 +14,8 @@ The cluster, scraped every 60 s:
   node-b  meter model (modelled), PUE 1.5, 450 g/kWh, --idle-attribution cpu,
           and its agent restarts (every counter back to 0) 7 hours before END
   node-c  meter hwmon (measured), PUE 1.5, 200 g/kWh, no pods, joined 12 hours before END
+Each node's wattlet_node_platform_info names its CPU; node-b's names its model row too,
+ccf:average until 30 hours before END (outside the period reported) and ccf:cascade-lake after.
   shop/cart  node-a  team=checkout (kube-state-metrics runs twice: two label series)
   shop/web   node-b  team=frontend
   search/index node-a team=frontend
@@ -37,12 +39,17 @@ KSM_SINCE = 30 * HOUR
 
 NODES = {
     "node-a": {"meter": "rapl", "pue": 1.2, "idle_w": 20.0, "system_w": 5.0,
-               "embodied_gps": 0.004, "idle_attr": False, "start": None},
+               "embodied_gps": 0.004, "idle_attr": False, "start": None,
+               "cpu": "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz"},
     "node-b": {"meter": "model", "pue": 1.5, "idle_w": 30.0, "system_w": 3.0,
-               "embodied_gps": 0.006, "idle_attr": True, "start": None},
+               "embodied_gps": 0.006, "idle_attr": True, "start": None,
+               "cpu": "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz"},
     "node-c": {"meter": "hwmon", "pue": 1.5, "idle_w": 15.0, "system_w": 4.0,
-               "embodied_gps": 0.002, "idle_attr": False, "start": 12 * HOUR},
+               "embodied_gps": 0.002, "idle_attr": False, "start": 12 * HOUR,
+               "cpu": "AMD EPYC 7R13 Processor"},
 }
+MODEL_CHANGE = 30 * HOUR  # node-b's model row before it, and after
+MODEL_ROWS = ("ccf:average", "ccf:cascade-lake")
 
 # namespace, pod, node, team (None: no label, False: not in kube_pod_labels), base W,
 # the previous day's base as a factor, start (seconds before END, None: always there)
@@ -205,6 +212,14 @@ class Sim:
             for fig, fam in (("facility", "facility_energy_joules"),
                              ("op", "operational_carbon_grams"), ("emb", "embodied_carbon_grams")):
                 sample("wattlet_node_%s" % fam, (("node", node),), t, (node, "node", fig))
+            self.series.setdefault(("wattlet_node_platform_info", self.platform(node, t)),
+                                   []).append((t, 1.0))
+
+    def platform(self, node, t):
+        labels = (("node", node), ("cpu", NODES[node]["cpu"]))
+        if NODES[node]["meter"] == "model":
+            labels += (("model", MODEL_ROWS[t >= self.end - MODEL_CHANGE]),)
+        return labels
 
 
 def carbon_totals(sim):
@@ -239,7 +254,8 @@ def write_openmetrics(sim, path):
         families.setdefault(family, []).append((labels, pts))
     with open(path, "w") as f:
         for family in sorted(families):
-            gauge = family in ("kube_pod_labels", "wattlet_last_collection_timestamp_seconds")
+            gauge = family in ("kube_pod_labels", "wattlet_last_collection_timestamp_seconds",
+                               "wattlet_node_platform_info")
             f.write("# TYPE %s %s\n" % (family, "gauge" if gauge else "counter"))
             name = family if gauge else family + "_total"
             for labels, pts in families[family]:
@@ -259,7 +275,8 @@ def summarize(sim, truth):
             "energy_kwh": n["energy_j"] / 3.6e6, "pue": n["facility_j"] / n["energy_j"],
             "carbon_intensity_grams_per_kwh": n["op"] / (n["facility_j"] / 3.6e6),
             "embodied_carbon_grams": n["emb"],
-            "basis": "modelled" if NODES[node]["meter"] == "model" else "measured"}
+            "basis": "modelled" if NODES[node]["meter"] == "model" else "measured",
+            "model": MODEL_ROWS[1] if NODES[node]["meter"] == "model" else None}
     for by, groups in now.items():
         if by == "nodes":
             continue

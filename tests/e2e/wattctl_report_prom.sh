@@ -61,7 +61,7 @@ for by in namespace pod label:team; do
 	fi
 done
 
-python3 - "$TRUTH" "$tmp/namespace.json" <<'EOF' && ok "cluster energy, and each node's basis, PUE, grid intensity and embodied carbon, equal the truth" || fail "cluster or nodes differ from the truth"
+python3 - "$TRUTH" "$tmp/namespace.json" <<'EOF' && ok "cluster energy, and each node's basis, model row, PUE, grid intensity and embodied carbon, equal the truth" || fail "cluster or nodes differ from the truth"
 import json, sys
 truth, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 close = lambda a, b: a is not None and abs(a - b) <= 1e-9 * max(1.0, abs(b))
@@ -71,7 +71,7 @@ assert sorted(nodes) == sorted(truth["nodes"]), nodes
 for name, want in truth["nodes"].items():
     for k, v in want.items():
         got = nodes[name].get(k)
-        assert got == v if isinstance(v, str) else close(got, v), (name, k, got, v)
+        assert got == v if isinstance(v, (str, type(None))) else close(got, v), (name, k, got, v)
 print(nodes)
 EOF
 

@@ -243,6 +243,21 @@ static void report__finish__no_groups__cluster_only(void **state)
 	report__free(r);
 }
 
+/* Each model row a node used, once, in the order met; rows of unreported nodes are dropped. */
+static void report__node_model__rows__set_of_known_nodes(void **state)
+{
+	struct report *r = report__new("prometheus", "http://p", "namespace", NULL, 0, 100);
+
+	report__node_energy(r, "node-b", "model", 500);
+	assert_int_equal(report__node_model(r, "node-b", "ccf:average"), 0);
+	assert_int_equal(report__node_model(r, "node-b", "ccf:cascade-lake"), 0);
+	assert_int_equal(report__node_model(r, "node-b", "ccf:average"), 0);
+	assert_int_equal(report__node_model(r, "node-x", "ccf:average"), 0);
+	assert_int_equal(r->n_nodes, 1);
+	assert_string_equal(r->nodes[0].model, "ccf:average,ccf:cascade-lake");
+	report__free(r);
+}
+
 static void report__to_json__absent_figures__left_out(void **state)
 {
 	struct report *r = two_node_report();
@@ -371,6 +386,7 @@ int main(void)
 		cmocka_unit_test(units__sig__three_figures_grouped),
 		cmocka_unit_test(report__finish__groups_across_nodes__derived),
 		cmocka_unit_test(report__finish__no_groups__cluster_only),
+		cmocka_unit_test(report__node_model__rows__set_of_known_nodes),
 		cmocka_unit_test(report__to_json__absent_figures__left_out),
 		cmocka_unit_test(report__basis_label__nearly_all__never_100),
 		cmocka_unit_test(report__csv__name_with_comma__quoted),

@@ -219,22 +219,22 @@ bool report__meter_measures(const char *meter)
 	return meter && *meter && strncmp(meter, "model", 5);
 }
 
-/* Add meter to a comma-separated set, once. */
-static int meters_add(char **set, const char *meter)
+/* Add name to a comma-separated set (meters, model rows), once. */
+static int names_add(char **set, const char *name)
 {
-	size_t n = *set ? strlen(*set) : 0, m = strlen(meter);
+	size_t n = *set ? strlen(*set) : 0, m = strlen(name);
 	const char *p;
 	char *s;
 
 	for (p = *set; p && *p; p += strcspn(p, ","), p += *p == ',')
-		if (strcspn(p, ",") == m && !strncmp(p, meter, m))
+		if (strcspn(p, ",") == m && !strncmp(p, name, m))
 			return 0;
 	s = realloc(*set, n + m + 2);
 	if (!s)
 		return -ENOMEM;
 	if (n)
 		s[n++] = ',';
-	memcpy(s + n, meter, m + 1);
+	memcpy(s + n, name, m + 1);
 	*set = s;
 	return 0;
 }
@@ -252,7 +252,7 @@ int report__node_energy(struct report *r, const char *node, const char *meter, d
 	n->energy_j += joules;
 	if (report__meter_measures(meter))
 		n->measured_j += joules;
-	return meters_add(&n->meters, meter && *meter ? meter : "unknown");
+	return names_add(&n->meters, meter && *meter ? meter : "unknown");
 }
 
 int report__node_add(struct report *r, const char *node, enum report_fig fig, double v)
@@ -267,13 +267,9 @@ int report__node_add(struct report *r, const char *node, enum report_fig fig, do
 
 int report__node_model(struct report *r, const char *node, const char *model)
 {
-	long i = report_node_at(r, node);
+	long i = index_get(r->index, "n", node, NULL);
 
-	if (i < 0)
-		return -ENOMEM;
-	free(r->nodes[i].model);
-	r->nodes[i].model = strdup(model);
-	return r->nodes[i].model ? 0 : -ENOMEM;
+	return i < 0 ? 0 : names_add(&r->nodes[i].model, model);
 }
 
 int report__series(struct report *r, double start, double step, size_t n)

@@ -66,7 +66,7 @@ struct report_group {
 struct report_node {
 	char *name;
 	char *meters;	 /* "rapl", or "rapl,model" when it changed in the period */
-	char *model;	 /* the model row, when the source names it */
+	char *model;	 /* the model row, "ccf:a,ccf:b" when it changed; NULL: none named */
 	double energy_j; /* all node energy: active + idle */
 	double measured_j;
 	double fig[RF_NR]; /* facility, operational, embodied, carbon of the node */
@@ -108,7 +108,10 @@ int report__add(struct report *r, const char *group, const char *node, enum repo
 int report__node_energy(struct report *r, const char *node, const char *meter, double joules);
 /* A node's facility/carbon figure. 0 or -ENOMEM. */
 int report__node_add(struct report *r, const char *node, enum report_fig fig, double v);
-/* The model row a node's model meter used ("ccf:cascade-lake"). */
+/*
+ * A model row a node's model meter used ("ccf:cascade-lake"), added once to its
+ * set; a node with no energy reported yet is not added. 0 or -ENOMEM.
+ */
 int report__node_model(struct report *r, const char *node, const char *model);
 
 /* n points from start, step s apart, every group NAN until set. 0 or -ENOMEM. */

@@ -199,6 +199,32 @@ static int workload_figure(struct prom_report *p, const struct prom_figure *f, b
 	return err;
 }
 
+/* The model rows each modelled node used in the period (wattlet_node_platform_info). */
+static int prom_node_models(struct prom_report *p)
+{
+	char q[PROM_QUERY_MAX];
+	json_t *doc, *result, *s;
+	size_t i;
+	int err;
+
+	snprintf(q, sizeof(q),
+		 "max by (node, model) "
+		 "(last_over_time(wattlet_node_platform_info{model!=\"\"}[%s]))",
+		 p->range);
+	err = promapi__query(p->c, q, (long long)p->r->to, &doc, &result);
+	if (err)
+		return err;
+	json_array_foreach(result, i, s) {
+		json_t *m = json_object_get(s, "metric");
+
+		err = report__node_model(p->r, label_of(m, "node"), label_of(m, "model"));
+		if (err)
+			break;
+	}
+	json_decref(doc);
+	return err;
+}
+
 /* Each node's energy by meter, and its facility and carbon totals. */
 static int prom_nodes(struct prom_report *p)
 {
@@ -236,7 +262,7 @@ static int prom_nodes(struct prom_report *p)
 					promapi__value(json_object_get(s, "value")));
 		json_decref(doc);
 	}
-	return err;
+	return err ? err : prom_node_models(p);
 }
 
 /* A grid of about SERIES_POINTS steps that tile the period; at least a minute each. */
