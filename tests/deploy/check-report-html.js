@@ -61,7 +61,8 @@ function readPage() {
 	}));
 	const legend = [...document.querySelectorAll('.legend li')].map((li) => li.textContent.trim());
 	return { cols, rows, areas, bars, legend, fonts: document.fonts.size, title: document.title,
-		unit: document.querySelector('#groups thead th:nth-child(4) small').textContent };
+		unit: [...document.querySelectorAll('#groups thead th')]
+			.find((th) => th.firstChild.textContent.trim() === 'Carbon').querySelector('small').textContent };
 }
 
 function checkGroups(page, report) {
@@ -81,6 +82,10 @@ function checkGroups(page, report) {
 			row && close3(shown(row.cells.Energy), g.energy_kwh) &&
 			close3(shown(row.cells.Carbon) * carbonDiv, g.carbon_grams) &&
 			close3(shown(row.cells.Share), 100 * g.share), row && JSON.stringify(row.cells));
+		if (report.total.gpu_energy_kwh !== undefined)
+			check(`${g.name}: its GPU cell shows ${g.gpu_energy_kwh === undefined ? "-" : g.gpu_energy_kwh.toPrecision(4) + " kWh"}`,
+				row && (g.gpu_energy_kwh === undefined ? row.cells.GPU === "-" :
+					close3(shown(row.cells.GPU), g.gpu_energy_kwh)), row && row.cells.GPU);
 		check(`${g.name}: its area in the power chart has a size (${area ? area.box.w.toFixed(0) + " x " + area.box.h.toFixed(0) : "no area"})`,
 			area && area.box.w > 100 && area.box.h > 5, JSON.stringify(area));
 		check(`${g.name}: its bar is as long as its carbon (${bar ? bar.width.toFixed(1) + " of " + maxWidth.toFixed(1) + " px" : "no bar"})`,

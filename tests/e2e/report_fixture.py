@@ -14,6 +14,8 @@ The cluster, scraped every 60 s:
   node-b  meter model (modelled), PUE 1.5, 450 g/kWh, --idle-attribution cpu,
           and its agent restarts (every counter back to 0) 7 hours before END
   node-c  meter hwmon (measured), PUE 1.5, 200 g/kWh, no pods, joined 12 hours before END
+node-a has a GPU (NVML): 8 W of its idle power is the GPU's, and ml/train spends 60% of its
+energy there; wattlet_{node,namespace,pod}_gpu_energy_joules exist on node-a only.
 Each node's wattlet_node_platform_info names its CPU; node-b's names its model row too,
 ccf:average until 30 hours before END (outside the period reported) and ccf:cascade-lake after.
   shop/cart  node-a  team=checkout (kube-state-metrics runs twice: two label series)
@@ -40,7 +42,7 @@ KSM_SINCE = 30 * HOUR
 NODES = {
     "node-a": {"meter": "rapl", "pue": 1.2, "idle_w": 20.0, "system_w": 5.0,
                "embodied_gps": 0.004, "idle_attr": False, "start": None,
-               "cpu": "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz"},
+               "cpu": "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz", "gpu_idle_w": 8.0},
     "node-b": {"meter": "model", "pue": 1.5, "idle_w": 30.0, "system_w": 3.0,
                "embodied_gps": 0.006, "idle_attr": True, "start": None,
                "cpu": "Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz"},
@@ -48,6 +50,7 @@ NODES = {
                "embodied_gps": 0.002, "idle_attr": False, "start": 12 * HOUR,
                "cpu": "AMD EPYC 7R13 Processor"},
 }
+GPU_FRACTION = {"train": 0.6}  # the GPU part of a pod's energy, on a GPU node
 MODEL_CHANGE = 30 * HOUR  # node-b's model row before it, and after
 MODEL_ROWS = ("ccf:average", "ccf:cascade-lake")
 
@@ -133,6 +136,7 @@ class Sim:
         elif self.end - 2 * DAY <= t < self.end - DAY:
             period = "prev"
         node_active = {n: NODES[n]["system_w"] * STEP for n in NODES}
+        node_gpu = {n: NODES[n].get("gpu_idle_w", 0.0) * STEP for n in NODES}
         for i, (ns, pod, node, team, _, _, _) in enumerate(PODS):
             w = self.pod_power(i, t)
             if w is None:
@@ -143,8 +147,13 @@ class Sim:
             facility = energy * cfg["pue"]
             op = facility / 3.6e6 * intensity(node, self.hour(t))
             emb = cfg["embodied_gps"] * STEP * w / 100.0
+            gpu = active * GPU_FRACTION.get(pod, 0.0) if "gpu_idle_w" in cfg else None
             node_active[node] += active
+            if gpu is not None:
+                node_gpu[node] += gpu
             for level, key in (("pod", (node, "pod", ns, pod)), ("namespace", (node, "ns", ns))):
+                if gpu is not None:
+                    add(key + ("gpu",), gpu)
                 add(key + ("energy",), active)
                 add(key + ("idle",), idle)
                 add(key + ("facility",), facility)
@@ -158,12 +167,14 @@ class Sim:
                                   "(not in kube_pod_labels)")):
                     d = g.setdefault(by, {}).setdefault(name, {
                         "energy_j": 0.0, "measured_j": 0.0, "facility_j": 0.0, "op": 0.0,
-                        "emb": 0.0})
+                        "emb": 0.0, "gpu_j": None})
                     d["energy_j"] += energy
                     d["measured_j"] += 0.0 if cfg["meter"] == "model" else energy
                     d["facility_j"] += facility
                     d["op"] += op
                     d["emb"] += emb
+                    if gpu is not None:
+                        d["gpu_j"] = (d["gpu_j"] or 0.0) + gpu
         for node, cfg in NODES.items():
             if not self.node_up(node, t):
                 continue
@@ -174,9 +185,14 @@ class Sim:
             add((node, "node", "facility"), facility)
             add((node, "node", "op"), facility / 3.6e6 * intensity(node, self.hour(t)))
             add((node, "node", "emb"), cfg["embodied_gps"] * STEP)
+            if "gpu_idle_w" in cfg:
+                add((node, "node", "gpu"), node_gpu[node])
             if period:
                 n = truth.setdefault(period, {}).setdefault("nodes", {}).setdefault(
-                    node, {"energy_j": 0.0, "facility_j": 0.0, "op": 0.0, "emb": 0.0})
+                    node, {"energy_j": 0.0, "facility_j": 0.0, "op": 0.0, "emb": 0.0,
+                           "gpu_j": None})
+                if "gpu_idle_w" in cfg:
+                    n["gpu_j"] = (n["gpu_j"] or 0.0) + node_gpu[node]
                 n["energy_j"] += node_active[node] + idle
                 n["facility_j"] += facility
                 n["op"] += facility / 3.6e6 * intensity(node, self.hour(t))
@@ -200,6 +216,8 @@ class Sim:
                     sample("wattlet_%s_%s" % (level, fam), labels, t, key + (fig,))
                 if NODES[node]["idle_attr"]:
                     sample("wattlet_%s_idle_energy_joules" % level, labels, t, key + ("idle",))
+                if "gpu_idle_w" in NODES[node]:
+                    sample("wattlet_%s_gpu_energy_joules" % level, labels, t, key + ("gpu",))
         for node, cfg in NODES.items():
             if not self.node_up(node, t):
                 continue
@@ -212,6 +230,8 @@ class Sim:
             for fig, fam in (("facility", "facility_energy_joules"),
                              ("op", "operational_carbon_grams"), ("emb", "embodied_carbon_grams")):
                 sample("wattlet_node_%s" % fam, (("node", node),), t, (node, "node", fig))
+            if "gpu_idle_w" in cfg:
+                sample("wattlet_node_gpu_energy_joules", (("node", node),), t, (node, "node", "gpu"))
             self.series.setdefault(("wattlet_node_platform_info", self.platform(node, t)),
                                    []).append((t, 1.0))
 
@@ -268,7 +288,9 @@ def write_openmetrics(sim, path):
 def summarize(sim, truth):
     now, prev = truth["now"], truth["prev"]
     cluster_j = sum(n["energy_j"] for n in now["nodes"].values())
+    cluster_gpu_j = sum(n["gpu_j"] for n in now["nodes"].values() if n["gpu_j"] is not None)
     out = {"from": sim.end - DAY, "to": sim.end, "cluster_energy_kwh": cluster_j / 3.6e6,
+           "cluster_gpu_energy_kwh": cluster_gpu_j / 3.6e6,
            "nodes": {}, "groups": {}}
     for node, n in now["nodes"].items():
         out["nodes"][node] = {
@@ -276,7 +298,8 @@ def summarize(sim, truth):
             "carbon_intensity_grams_per_kwh": n["op"] / (n["facility_j"] / 3.6e6),
             "embodied_carbon_grams": n["emb"],
             "basis": "modelled" if NODES[node]["meter"] == "model" else "measured",
-            "model": MODEL_ROWS[1] if NODES[node]["meter"] == "model" else None}
+            "model": MODEL_ROWS[1] if NODES[node]["meter"] == "model" else None,
+            "gpu_energy_kwh": n["gpu_j"] / 3.6e6 if n["gpu_j"] is not None else None}
     for by, groups in now.items():
         if by == "nodes":
             continue
@@ -290,6 +313,7 @@ def summarize(sim, truth):
                 "facility_energy_kwh": d["facility_j"] / 3.6e6,
                 "operational_carbon_grams": d["op"], "embodied_carbon_grams": d["emb"],
                 "carbon_grams": d["op"] + d["emb"], "share": d["energy_j"] / cluster_j,
+                "gpu_energy_kwh": d["gpu_j"] / 3.6e6 if d["gpu_j"] is not None else None,
                 "average_power_watts": d["energy_j"] / DAY,
                 "previous_energy_kwh": pe / 3.6e6,
                 "trend": (d["energy_j"] - pe) / pe if pe else None,

@@ -61,11 +61,12 @@ for by in namespace pod label:team; do
 	fi
 done
 
-python3 - "$TRUTH" "$tmp/namespace.json" <<'EOF' && ok "cluster energy, and each node's basis, model row, PUE, grid intensity and embodied carbon, equal the truth" || fail "cluster or nodes differ from the truth"
+python3 - "$TRUTH" "$tmp/namespace.json" <<'EOF' && ok "cluster energy and GPU energy, and each node's basis, model row, GPU energy, PUE, grid intensity and embodied carbon, equal the truth" || fail "cluster or nodes differ from the truth"
 import json, sys
 truth, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 close = lambda a, b: a is not None and abs(a - b) <= 1e-9 * max(1.0, abs(b))
 assert close(r["cluster"]["energy_kwh"], truth["cluster_energy_kwh"]), r["cluster"]
+assert close(r["cluster"].get("gpu_energy_kwh"), truth["cluster_gpu_energy_kwh"]), r["cluster"]
 nodes = {n["name"]: n for n in r["nodes"]}
 assert sorted(nodes) == sorted(truth["nodes"]), nodes
 for name, want in truth["nodes"].items():

@@ -155,11 +155,11 @@ fi
 # Figures from one snapshot (the report asks again when one is published between its two
 # requests): energy as the API has it, shares of the node's, average power over the time
 # since the agent started, which for these pods is 3 W per core of the stub's rates.
-report_matches_api() {
-	local i
+report_matches_api() { # [SERVER]
+	local i s=${1:-$S}
 	for i in 1 2 3 4 5 6 7 8; do
-		curl -sf "$S/api/v1/namespaces" >"$tmp/ns1" && curl -sf "$S/api/v1/node" >"$tmp/node1" &&
-			W report -o json >"$tmp/report.json" && curl -sf "$S/api/v1/namespaces" >"$tmp/ns2" ||
+		curl -sf "$s/api/v1/namespaces" >"$tmp/ns1" && curl -sf "$s/api/v1/node" >"$tmp/node1" &&
+			W -s "$s" report -o json >"$tmp/report.json" && curl -sf "$s/api/v1/namespaces" >"$tmp/ns2" ||
 			return 1
 		python3 - "$tmp/ns1" "$tmp/node1" "$tmp/ns2" "$tmp/report.json" <<'PY' && return 0
 import json, sys
@@ -196,6 +196,23 @@ assert "since its agent started" in r["notes"][0], r["notes"]
 PY
 else
 	fail "report: no snapshot held still for the report and the API"
+fi
+# On a GPU node the report carries each namespace's GPU part of its energy, as the API has it.
+if report_matches_api "$S/gpu"; then
+	python3 - "$tmp/ns1" "$tmp/node1" "$tmp/report.json" <<'PY' && ok "report from a GPU node: each namespace's GPU kWh and the node's, as the API has them" || fail "report from a GPU node: $(head -c 600 "$tmp/report.json")"
+import json, sys
+ns, node, r = (json.load(open(f)) for f in sys.argv[1:4])
+close = lambda a, b: a is not None and abs(a - b) <= 1e-12 * max(abs(b), 1e-300)
+api = {i["name"]: i for i in ns["items"]}
+assert any(a["gpu_energy_joules_total"] > 0 for a in api.values()), api
+for g in r["groups"]:
+    assert close(g.get("gpu_energy_kwh"), api[g["name"]]["gpu_energy_joules_total"] / 3.6e6), g
+assert close(r["nodes"][0].get("gpu_energy_kwh"), node["node"]["gpu_energy_joules_total"] / 3.6e6)
+assert close(r["total"].get("gpu_energy_kwh"), sum(g["gpu_energy_kwh"] for g in r["groups"]))
+assert any(m.startswith("GPU energy, a part of energy") for m in r["method"]), r["method"]
+PY
+else
+	fail "report from a GPU node: no snapshot held still for the report and the API"
 fi
 if W report >"$tmp/table" 2>"$tmp/err"; then
 	sed -E "s/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g; s/\([0-9]+[smhd]\)/(SPAN)/; s|$S|STUB|g" \

@@ -176,11 +176,13 @@ static struct report *two_node_report(void)
 	report__node_add(r, "node-a", RF_EMBODIED, 0.05);
 	report__node_add(r, "node-a", RF_CARBON, 0.15);
 	report__node_add(r, "node-b", RF_CARBON, 0.2);
+	report__node_add(r, "node-a", RF_GPU, 250);
 	report__add(r, "shop", "node-a", RF_ENERGY, 300);
 	report__add(r, "shop", "node-a", RF_FACILITY, 360);
 	report__add(r, "shop", "node-a", RF_OPERATIONAL, 0.03);
 	report__add(r, "shop", "node-a", RF_EMBODIED, 0.01);
 	report__add(r, "shop", "node-a", RF_CARBON, 0.04);
+	report__add(r, "shop", "node-a", RF_GPU, 120);
 	report__add(r, "shop", "node-b", RF_ENERGY, 80);
 	report__add(r, "shop", "node-b", RF_IDLE, 20);
 	report__add(r, "shop", "node-b", RF_CARBON, 0.05);
@@ -215,6 +217,11 @@ static void report__finish__groups_across_nodes__derived(void **state)
 	assert_int_equal(batch->f.basis, BASIS_MODELLED);
 	assert_float_equal(batch->f.trend, 1.0, 1e-12);
 	assert_true(isnan(batch->f.facility_j));
+	/* GPU energy only where a GPU node reported it: shop's part on node-a, none for batch */
+	assert_float_equal(shop->f.gpu_j, 120, 1e-12);
+	assert_true(isnan(batch->f.gpu_j));
+	assert_float_equal(r->total.gpu_j, 120, 1e-12);
+	assert_float_equal(r->cluster.gpu_j, 250, 1e-12);
 	assert_string_equal(gone->name, "gone");
 	assert_float_equal(gone->f.energy_j, 0, 0);
 	assert_float_equal(gone->f.trend, -1.0, 1e-12);

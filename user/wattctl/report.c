@@ -19,6 +19,7 @@ const char *const report_fig_names[RF_NR] = {
 	[RF_OPERATIONAL] = "operational_carbon_grams_total",
 	[RF_EMBODIED] = "embodied_carbon_grams_total",
 	[RF_CARBON] = "carbon_grams_total",
+	[RF_GPU] = "gpu_energy_joules_total",
 };
 
 /* What one group used on one node. */
@@ -98,7 +99,7 @@ static void figures_init(struct report_figures *f)
 {
 	f->energy_j = 0;
 	f->measured_j = 0;
-	f->facility_j = f->operational_g = f->embodied_g = f->carbon_g = NAN;
+	f->facility_j = f->operational_g = f->embodied_g = f->carbon_g = f->gpu_j = NAN;
 	f->prev_energy_j = NAN;
 	f->share = f->avg_watts = f->trend = NAN;
 	f->basis = BASIS_NONE;
@@ -353,6 +354,7 @@ static void figures_add_cell(struct report_figures *f, double *fig, double measu
 	fig_add(&f->operational_g, fig[RF_OPERATIONAL]);
 	fig_add(&f->embodied_g, fig[RF_EMBODIED]);
 	fig_add(&f->carbon_g, fig[RF_CARBON]);
+	fig_add(&f->gpu_j, fig[RF_GPU]);
 	fig_add(&f->prev_energy_j, fig[RF_PREV_ENERGY]);
 }
 
@@ -364,6 +366,7 @@ static void figures_sum(struct report_figures *dst, const struct report_figures 
 	fig_add(&dst->operational_g, src->operational_g);
 	fig_add(&dst->embodied_g, src->embodied_g);
 	fig_add(&dst->carbon_g, src->carbon_g);
+	fig_add(&dst->gpu_j, src->gpu_j);
 	fig_add(&dst->prev_energy_j, src->prev_energy_j);
 }
 

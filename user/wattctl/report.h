@@ -24,6 +24,7 @@ enum report_fig {
 	RF_OPERATIONAL, /* g CO2e: energy x grid intensity */
 	RF_EMBODIED,	/* g CO2e: the node's manufacturing footprint, allocated */
 	RF_CARBON,	/* g CO2e: operational + embodied */
+	RF_GPU,		/* J: the GPUs' part of RF_ENERGY (GPU nodes) */
 	RF_PREV_ENERGY, /* J: active + idle in the period before, of the same length */
 	RF_NR,
 };
@@ -49,6 +50,7 @@ struct report_figures {
 	double operational_g; /* NAN: no carbon intensity anywhere */
 	double embodied_g;    /* NAN: no embodied carbon anywhere */
 	double carbon_g;
+	double gpu_j;	      /* the GPUs' part of energy_j; NAN: no GPU anywhere */
 	double prev_energy_j; /* NAN: nothing in the previous period */
 	/* derived by report__finish */
 	double share;	  /* of the cluster's energy, 0..1 */
@@ -69,7 +71,7 @@ struct report_node {
 	char *model;	 /* the model row, "ccf:a,ccf:b" when it changed; NULL: none named */
 	double energy_j; /* all node energy: active + idle */
 	double measured_j;
-	double fig[RF_NR]; /* facility, operational, embodied, carbon of the node */
+	double fig[RF_NR]; /* facility, operational, embodied, carbon, GPU of the node */
 };
 
 struct report {

@@ -51,7 +51,7 @@ static int agent_node(struct report *r, json_t *node)
 	int k, err;
 
 	err = report__node_energy(r, name, str(node, "meter"), num(node, "energy_joules_total"));
-	for (k = RF_FACILITY; !err && k <= RF_CARBON; k++)
+	for (k = RF_FACILITY; !err && k <= RF_GPU; k++)
 		err = report__node_add(r, name, k, num(node, report_fig_names[k]));
 	if (!err && json_is_string(json_object_get(node, "model")))
 		err = report__node_model(r, name, str(node, "model"));
@@ -74,7 +74,7 @@ static int agent_items(struct report *r, json_t *items, const char *node, bool p
 			snprintf(name, sizeof(name), "%s", str(it, "name"));
 		if (r->namespace && strcmp(pods ? str(it, "namespace") : name, r->namespace))
 			continue;
-		for (k = RF_ENERGY; !err && k <= RF_CARBON; k++)
+		for (k = RF_ENERGY; !err && k <= RF_GPU; k++)
 			err = report__add(r, name, node, k, num(it, report_fig_names[k]));
 	}
 	return err;

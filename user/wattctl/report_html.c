@@ -217,6 +217,7 @@ struct html_col {
 
 static const struct html_col html_cols[] = {
 	{ "Energy", "kWh", "energy_kwh" },
+	{ "GPU", "kWh", "gpu_energy_kwh" },
 	{ "Facility", "kWh", "facility_energy_kwh" },
 	{ "Operational", NULL, "operational_carbon_grams" },
 	{ "Embodied", NULL, "embodied_carbon_grams" },

@@ -27,6 +27,7 @@ static json_t *figures_json(const struct report_figures *f, bool has_previous)
 	json_t *o = json_object();
 
 	set_num(o, "energy_kwh", f->energy_j / JOULES_PER_KWH);
+	set_num(o, "gpu_energy_kwh", f->gpu_j / JOULES_PER_KWH);
 	set_num(o, "facility_energy_kwh", f->facility_j / JOULES_PER_KWH);
 	set_num(o, "operational_carbon_grams", f->operational_g);
 	set_num(o, "embodied_carbon_grams", f->embodied_g);
@@ -65,6 +66,7 @@ static json_t *node_json(const struct report_node *n)
 
 	if (n->model)
 		json_object_set_new(o, "model", json_string(n->model));
+	set_num(o, "gpu_energy_kwh", n->fig[RF_GPU] / JOULES_PER_KWH);
 	set_num(o, "pue", report__node_pue(n));
 	set_num(o, "carbon_intensity_grams_per_kwh", report__node_intensity(n));
 	set_num(o, "embodied_carbon_grams", n->fig[RF_EMBODIED]);
@@ -279,6 +281,34 @@ static void method_meters(json_t *out, json_t *nodes)
 	}
 }
 
+/* Where GPUs were measured (named, up to METHOD_NODES_NAMED), and how their energy is split. */
+static void method_gpu(json_t *out, json_t *nodes)
+{
+	struct sentence st = { .n = 0 };
+	json_t *nd;
+	size_t i, n = 0, named = 0;
+
+	json_array_foreach(nodes, i, nd)
+		n += json_object_get(nd, "gpu_energy_kwh") != NULL;
+	if (!n)
+		return;
+	say(&st, "GPU energy, a part of energy: read through NVML");
+	json_array_foreach(nodes, i, nd) {
+		if (n > METHOD_NODES_NAMED || !json_object_get(nd, "gpu_energy_kwh"))
+			continue;
+		named++;
+		say(&st, "%s%s",
+		    named == 1 ? " on " :
+		    named == n ? " and " :
+				 ", ",
+		    report__str(nd, "name"));
+	}
+	if (n > METHOD_NODES_NAMED)
+		say(&st, " on %zu nodes", n);
+	say(&st, "; a workload's share of it follows its busy-weighted GPU time.");
+	json_array_append_new(out, json_string(st.s));
+}
+
 static void method_carbon(json_t *out, json_t *nodes)
 {
 	struct sentence st = { .n = 0 };
@@ -328,6 +358,7 @@ json_t *report__method(json_t *doc)
 			"A workload's energy is its share of its node's active energy, split by CPU time "
 			"(plus idle energy where the agent attributes it); the rest of the cluster's "
 			"energy is idle, system or unattributed. Shares are of the cluster's energy."));
+	method_gpu(out, nodes);
 	method_carbon(out, nodes);
 	st.n = 0;
 	if (prev)

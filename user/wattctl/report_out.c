@@ -48,6 +48,7 @@ struct report_col {
 
 static const struct report_col report_cols[] = {
 	{ "ENERGY(kWh)", "energy_kwh", CELL_KWH },
+	{ "GPU(kWh)", "gpu_energy_kwh", CELL_KWH },
 	{ "FACILITY(kWh)", "facility_energy_kwh", CELL_KWH },
 	{ "OPERATIONAL(%s)", "operational_carbon_grams", CELL_GRAMS },
 	{ "EMBODIED(%s)", "embodied_carbon_grams", CELL_GRAMS },

@@ -53,14 +53,15 @@ static const struct prom_figure workload_figs[] = {
 	{ RF_ENERGY, RF_ENERGY, false },     { RF_IDLE, RF_IDLE, false },
 	{ RF_FACILITY, RF_FACILITY, false }, { RF_OPERATIONAL, RF_OPERATIONAL, false },
 	{ RF_EMBODIED, RF_EMBODIED, false }, { RF_CARBON, RF_CARBON, false },
-	{ RF_ENERGY, RF_PREV_ENERGY, true }, { RF_IDLE, RF_PREV_ENERGY, true },
+	{ RF_GPU, RF_GPU, false },	     { RF_ENERGY, RF_PREV_ENERGY, true },
+	{ RF_IDLE, RF_PREV_ENERGY, true },
 };
 
 /* The node's own figures besides energy; the previous period's energy for the cluster's trend. */
 static const struct prom_figure node_figs[] = {
 	{ RF_FACILITY, RF_FACILITY, false }, { RF_OPERATIONAL, RF_OPERATIONAL, false },
 	{ RF_EMBODIED, RF_EMBODIED, false }, { RF_CARBON, RF_CARBON, false },
-	{ RF_ENERGY, RF_PREV_ENERGY, true },
+	{ RF_GPU, RF_GPU, false },	     { RF_ENERGY, RF_PREV_ENERGY, true },
 };
 
 /* Power over time: energy and attributed idle energy, as rates. */
