@@ -60,7 +60,9 @@ function readPage() {
 		value: g.querySelector('text.value').textContent,
 	}));
 	const legend = [...document.querySelectorAll('.legend li')].map((li) => li.textContent.trim());
-	return { cols, rows, areas, bars, legend, fonts: document.fonts.size, title: document.title,
+	const overflow = [...document.querySelectorAll('table')].map((t) =>
+		t.getBoundingClientRect().right - t.parentElement.getBoundingClientRect().right);
+	return { cols, rows, areas, bars, legend, overflow, fonts: document.fonts.size, title: document.title,
 		unit: [...document.querySelectorAll('#groups thead th')]
 			.find((th) => th.firstChild.textContent.trim() === 'Carbon').querySelector('small').textContent };
 }
@@ -123,6 +125,8 @@ async function checkPage(context, htmlFile, jsonFile, shot) {
 	console.log(`${path.basename(htmlFile)} (screenshot ${shot}):`);
 	check(`the page loaded: ${seen.title}`, seen.title.startsWith('Energy and carbon by'), seen.title);
 	checkGroups(seen, report);
+	check(`every table fits the page's width (${seen.overflow.length} tables)`,
+		seen.overflow.every((px) => px <= 0.5), `past the edge by ${seen.overflow.map((px) => px.toFixed(0)).join(', ')} px`);
 	check('no web fonts', seen.fonts === 0, `${seen.fonts} font faces`);
 	check('no console errors', errors.length === 0, errors.join(' | '));
 	check('no request but the page itself', requests.length === 0, requests.join(' '));

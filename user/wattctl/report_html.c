@@ -38,7 +38,7 @@ static const char style[] =
 	".kpi .unit{font-size:14px;font-weight:400;color:var(--muted)}\n"
 	".kpi .detail{color:var(--muted);font-size:12px;margin-top:2px}\n"
 	"table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:13px}\n"
-	"th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}\n"
+	"th,td{padding:6px 6px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}\n"
 	"th:first-child,td:first-child{text-align:left;white-space:normal;overflow-wrap:anywhere;"
 	"min-width:9em}\n"
 	"thead th{font-size:12px;color:var(--muted);font-weight:600;vertical-align:bottom}\n"
