@@ -42,6 +42,7 @@ mutant "a join without one series per pod" 's/topk by (namespace, pod) (1, max w
 mutant "delta() for increase() (resets)" '/pod_labels:wattlet_energy_joules:increase1h/,/increase(wattlet_pod/ s/(increase(wattlet_pod/(delta(wattlet_pod/'
 mutant "an agent-down alert without its 5m wait" '/alert: WattletAgentDown/,/for:/ s/for: 5m/for: 1m/'
 mutant "a meter alert on the wrong counter" 's/wattlet_meter_read_errors_total/wattlet_collections_total/'
+mutant "GPU power from all energy, not the GPU part" 's/rate(wattlet_namespace_gpu_energy_joules_total/rate(wattlet_namespace_energy_joules_total/'
 
 need_node_modules || { echo "FAIL: could not install tests/deploy's node modules"; exit 1; }
 check "$PROMRULE is generated from $RULES" node "$DEPLOY_TOOLS/rules.js" check "$RULES" "$PROMRULE"
