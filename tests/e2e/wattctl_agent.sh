@@ -191,7 +191,7 @@ with open(out, "w") as f:
         f.write("%.6f %s\n" % (t, usage))
         time.sleep(0.02)
 EOF
-sampler=$!
+fine_sampler=$!
 sleep 2.2
 window() { python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(d["timestamp"], d["interval_seconds"])' "$1"; }
 for _ in 1 2 3 4 5; do
@@ -199,7 +199,7 @@ for _ in 1 2 3 4 5; do
 		curl -sf "$S/api/v1/pods" >"$tmp/api2" || { fail "web-0 rate: request failed"; break; }
 	[ "$(window "$tmp/api1")" = "$(window "$tmp/api2")" ] && break
 done
-wait "$sampler"
+wait "$fine_sampler"
 cores=$(awk '$1 == "web-0" {print $2}' "$tmp/rate")
 python3 - "$cores" $(window "$tmp/api2") "$tmp/cpu_samples" "$TOL" <<'EOF' &&
 import sys
