@@ -37,7 +37,7 @@ ctr_() {
 
 # Every task killed and deleted, every container and image removed, containerd stopped.
 stop_containerd() {
-	local id
+	local id h
 	[ -n "${CTD_PID:-}" ] || return 0
 	for id in $(ctr_ tasks ls -q 2>/dev/null); do
 		ctr_ tasks kill -s SIGKILL "$id" >/dev/null 2>&1
@@ -53,6 +53,10 @@ stop_containerd() {
 	ctr --address "$CTD_SOCK" namespaces remove "$CTD_NS" >/dev/null 2>&1
 	kill "$CTD_PID" 2>/dev/null
 	wait "$CTD_PID" 2>/dev/null
+	# runc's cgroupfs driver made /$CTD_NS in every hierarchy for the tasks, and leaves it
+	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		[ -d "$h$CTD_NS" ] && find "$h$CTD_NS" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
 	rm -rf "$CTD_STATE"
 	CTD_PID=
 }

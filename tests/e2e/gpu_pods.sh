@@ -40,7 +40,12 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-	[ -d "$top" ] && find "$top" -depth -type d -exec rmdir {} + 2>/dev/null
+	# a killed loop's last sleep may hold its cgroup for up to 0.1 s
+	for _ in $(seq 20); do
+		[ -d "$top" ] || break
+		find "$top" -depth -type d -exec rmdir {} + 2>/dev/null
+		sleep 0.1
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
