@@ -189,25 +189,36 @@ static void say(struct sentence *st, const char *fmt, ...)
 		st->n = sizeof(st->s) - 1;
 }
 
-/* " on node-a and node-b" or " on 12 nodes", for the nodes whose key equals value. */
-static void say_nodes(struct sentence *st, json_t *nodes, const char *key, json_t *value)
+/* Whether node nd's key equals value, or (value NULL) whether it has the key at all. */
+static bool node_matches(json_t *nd, const char *key, json_t *value)
+{
+	json_t *v = json_object_get(nd, key);
+
+	return value ? json_equal(v, value) : v != NULL;
+}
+
+/*
+ * " on node-a and node-b" or " on 12 nodes", for the nodes whose key equals
+ * value (value NULL: that have the key); the number of them.
+ */
+static size_t say_nodes(struct sentence *st, json_t *nodes, const char *key, json_t *value)
 {
 	size_t i, n = 0, named = 0, total;
 	json_t *nd;
 
 	json_array_foreach(nodes, i, nd)
-		n += json_equal(json_object_get(nd, key), value);
+		n += node_matches(nd, key, value);
 	total = json_array_size(nodes);
 	if (n == total && total > 1) {
 		say(st, " on all %zu nodes", total);
-		return;
+		return n;
 	}
 	if (n > METHOD_NODES_NAMED) {
 		say(st, " on %zu nodes", n);
-		return;
+		return n;
 	}
 	json_array_foreach(nodes, i, nd) {
-		if (!json_equal(json_object_get(nd, key), value))
+		if (!node_matches(nd, key, value))
 			continue;
 		named++;
 		say(st, "%s%s",
@@ -216,6 +227,7 @@ static void say_nodes(struct sentence *st, json_t *nodes, const char *key, json_
 				 ", ",
 		    report__str(nd, "name"));
 	}
+	return n;
 }
 
 /* "KEY: A on x, B on y" over the distinct values of a node field; false if no node has it. */
@@ -281,30 +293,14 @@ static void method_meters(json_t *out, json_t *nodes)
 	}
 }
 
-/* Where GPUs were measured (named, up to METHOD_NODES_NAMED), and how their energy is split. */
+/* Where GPUs were measured, and how their energy is split; nothing without a GPU. */
 static void method_gpu(json_t *out, json_t *nodes)
 {
 	struct sentence st = { .n = 0 };
-	json_t *nd;
-	size_t i, n = 0, named = 0;
 
-	json_array_foreach(nodes, i, nd)
-		n += json_object_get(nd, "gpu_energy_kwh") != NULL;
-	if (!n)
-		return;
 	say(&st, "GPU energy, a part of energy: read through NVML");
-	json_array_foreach(nodes, i, nd) {
-		if (n > METHOD_NODES_NAMED || !json_object_get(nd, "gpu_energy_kwh"))
-			continue;
-		named++;
-		say(&st, "%s%s",
-		    named == 1 ? " on " :
-		    named == n ? " and " :
-				 ", ",
-		    report__str(nd, "name"));
-	}
-	if (n > METHOD_NODES_NAMED)
-		say(&st, " on %zu nodes", n);
+	if (!say_nodes(&st, nodes, "gpu_energy_kwh", NULL))
+		return;
 	say(&st, "; a workload's share of it follows its busy-weighted GPU time.");
 	json_array_append_new(out, json_string(st.s));
 }
