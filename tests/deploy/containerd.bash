@@ -2,7 +2,8 @@
 # A containerd of the test's own, for tests/e2e/image_*.sh: sourced, not run. Its root, state,
 # socket and namespace are the test's, and it runs no CRI plugin, so it neither meets a
 # containerd the machine may run nor leaves anything behind. Containers run through runc
-# (containerd's io.containerd.runc.v2 shim) with the cgroupfs driver.
+# (containerd's io.containerd.runc.v2 shim) with the cgroupfs driver. Needs tests/deploy/lib.sh
+# (remove_cgroups) sourced first.
 
 # Start containerd with its store under DIR; sets CTD_PID, CTD_SOCK and CTD_NS.
 start_containerd() {
@@ -55,7 +56,7 @@ stop_containerd() {
 	wait "$CTD_PID" 2>/dev/null
 	# runc's cgroupfs driver made /$CTD_NS in every hierarchy for the tasks, and leaves it
 	for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-		[ -d "$h$CTD_NS" ] && find "$h$CTD_NS" -depth -type d -exec rmdir {} + 2>/dev/null
+		remove_cgroups "$h$CTD_NS"
 	done
 	rm -rf "$CTD_STATE"
 	CTD_PID=
